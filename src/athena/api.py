@@ -1,0 +1,281 @@
+"""The library API behind the CLI: load an app, compile it, emit it. Never prints, never exits."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from athena import codes
+from athena.config import Config, load_config
+from athena.decorators import Template
+from athena.errors import CompileError, Diagnostic, UsageError
+from athena.lower.signature import signature
+from athena.lower.source import def_span, function_node
+from athena.model import Container, Program, TemplateIR, Workflow
+
+MAX_DAG_TASKS = 200
+MAX_INPUT_PARAMS = 500
+MAX_DEPTH = 100
+
+
+@dataclass
+class App:
+    """What an APP argument names: its modules and the root templates defined in them."""
+
+    modules: list[ModuleType]
+    roots: list[Template[Any, Any]]
+
+
+def import_module(spec: str, root: Path | None = None) -> ModuleType:
+    """Import a module by dotted name or by file path."""
+    path = Path(spec)
+    if spec.endswith(".py") or path.is_file():
+        path = path.resolve()
+        if not path.is_file():
+            raise UsageError(f"app file {spec} does not exist")
+        parent = str(path.parent)
+        if parent not in sys.path:
+            sys.path.insert(0, parent)
+        name = path.stem
+        existing = sys.modules.get(name)
+        if existing is not None and getattr(existing, "__file__", None) and \
+                Path(existing.__file__ or "").resolve() == path:
+            return existing
+        mspec = importlib.util.spec_from_file_location(name, path)
+        if mspec is None or mspec.loader is None:
+            raise UsageError(f"cannot import {spec}")
+        module = importlib.util.module_from_spec(mspec)
+        sys.modules[name] = module
+        try:
+            mspec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
+    if root is not None and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        if exc.name and spec.startswith(exc.name):
+            raise UsageError(f"cannot find app module `{spec}` (is it installed, or run from its directory?)") \
+                from None
+        raise
+
+
+def templates_in(module: ModuleType) -> list[Template[Any, Any]]:
+    return [v for v in vars(module).values()
+            if isinstance(v, Template) and v.fn.__module__ == module.__name__]
+
+
+def load_app(app: str | list[str] | None, config: Config) -> App:
+    specs: list[str]
+    if app is None:
+        specs = list(config.project.app)
+        if not specs:
+            raise UsageError("no APP given and no [project].app in the configuration; "
+                             "pass a module or file, e.g. `athena emit flows/pipeline.py`")
+    else:
+        specs = [app] if isinstance(app, str) else list(app)
+    modules: list[ModuleType] = []
+    roots: list[Template[Any, Any]] = []
+    for spec in specs:
+        pick: str | None = None
+        base = spec
+        if ":" in spec and not (len(spec) > 1 and spec[1] == ":"):
+            base, pick = spec.rsplit(":", 1)
+        module = import_module(base, config.root)
+        modules.append(module)
+        found = templates_in(module)
+        if pick is not None:
+            chosen = [t for t in found if t.fn.__name__ == pick or _safe_name(t) == pick]
+            if not chosen:
+                known = ", ".join(t.fn.__name__ for t in found) or "none"
+                raise UsageError(f"`{pick}` is not a template in {base} (templates: {known})")
+            found = chosen
+        roots.extend(t for t in found if t not in roots)
+    return App(modules, roots)
+
+
+def _safe_name(t: Template[Any, Any]) -> str:
+    try:
+        return Namer(None).name(t)
+    except Exception:  # a name error is reported by compile, not by lookup
+        return ""
+
+
+class Namer:
+    """Template names: ``<prefix>-<function>`` unless ``name=`` overrides (DESIGN §2)."""
+
+    def __init__(self, config: Config | None) -> None:
+        self.config = config
+        self._dists: dict[str, list[str]] | None = None
+        self._cache: dict[int, str] = {}
+
+    def prefix(self, t: Template[Any, Any]) -> str:
+        top = t.fn.__module__.split(".")[0]
+        if self._dists is None:
+            import importlib.metadata
+
+            self._dists = dict(importlib.metadata.packages_distributions())
+        dists = self._dists.get(top)
+        if dists:
+            return dists[0]
+        if self.config is not None and self.config.project.name:
+            return self.config.project.name
+        return top
+
+    def name(self, t: Template[Any, Any]) -> str:
+        from athena.argo import names
+
+        hit = self._cache.get(id(t))
+        if hit is not None:
+            return hit
+        override = t.options_.name
+        n = override if override else names.template_name(self.prefix(t), t.fn.__name__)
+        self._cache[id(t)] = n
+        return n
+
+
+def compile_templates(roots: list[Template[Any, Any]], config: Config | None = None) -> Program:
+    """Lower and type-check everything reachable from ``roots``."""
+    config = config or load_config()
+    namer = Namer(config)
+    from athena import resources
+    from athena.lower.body import Lowerer
+
+    templates: dict[str, TemplateIR] = {}
+    owners: dict[str, Template[Any, Any]] = {}
+    diags: list[Diagnostic] = []
+    queue = list(roots)
+    seen: set[int] = set()
+    while queue:
+        t = queue.pop(0)
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        try:
+            name = namer.name(t)
+            if name in owners and owners[name] is not t:
+                other = owners[name]
+                diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{t.entry}` and `{other.entry}` are both named "
+                                        f"`{name}`", def_span(t.fn)))
+                continue
+            owners[name] = t
+            ir: TemplateIR
+            if t.kind == "container":
+                sig = signature(t)
+                ir = Container(name=name, entry=t.entry, function=t.fn.__qualname__, params=sig.params,
+                               returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
+                               resources=resources.collect(t), span=def_span(t.fn))
+                _check_params(ir, diags)
+                templates[name] = ir
+            else:
+                found = function_node(t.fn)
+                if found is None:  # pragma: no cover - the decorator already required source
+                    raise CompileError([codes.diag(codes.NO_SOURCE, f"no source for `{t.entry}`", None)])
+                lowered = Lowerer(t, found[0], found[1], resolve=True, name_of=namer.name).lower()
+                assert lowered.workflow is not None
+                for wf in [lowered.workflow, *lowered.synthetic]:
+                    if wf.name in templates:
+                        diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{wf.name}` is generated twice "
+                                                f"(from `{t.entry}`)", wf.span or def_span(t.fn)))
+                    templates[wf.name] = wf
+                    _check_limits(wf, diags)
+                queue.extend(lowered.callees)
+            hook = t.options_.on_exit_if_root
+            if isinstance(hook, Template):
+                queue.append(hook)
+                ir_t = templates[name]
+                templates[name] = dataclasses.replace(
+                    ir_t, options=dataclasses.replace(ir_t.options, on_exit_if_root=namer.name(hook)))
+        except CompileError as exc:
+            diags.extend(exc.diagnostics)
+    if diags:
+        raise CompileError(diags)
+    program = Program(templates, tuple(namer.name(r) for r in roots))
+    _check_cycles(program, namer, owners)
+    return program
+
+
+def _check_params(ir: TemplateIR, diags: list[Diagnostic]) -> None:
+    if len(ir.params) > MAX_INPUT_PARAMS:
+        diags.append(codes.diag(codes.TOO_MANY_PARAMS, f"`{ir.name}` has {len(ir.params)} parameters; Argo v4 "
+                                f"accepts {MAX_INPUT_PARAMS}", ir.span))
+
+
+def _check_limits(wf: Workflow, diags: list[Diagnostic]) -> None:
+    _check_params(wf, diags)
+    if len(wf.tasks) > MAX_DAG_TASKS:
+        diags.append(codes.diag(codes.TOO_MANY_TASKS, f"`{wf.function}` has {len(wf.tasks)} tasks in one DAG; "
+                                f"Argo v4 accepts {MAX_DAG_TASKS}", wf.span))
+
+
+def _check_cycles(program: Program, namer: Namer, owners: dict[str, Template[Any, Any]]) -> None:
+    state: dict[str, int] = {}
+    depth: dict[str, int] = {}
+
+    def visit(n: str, stack: list[str]) -> int:
+        if state.get(n) == 2:
+            return depth[n]
+        if state.get(n) == 1:
+            first = stack.index(n)
+            cycle = " → ".join([*stack[first:], n])
+            owner = owners.get(stack[first])
+            raise CompileError([codes.diag(codes.RECURSION, f"workflows call each other in a cycle: {cycle}",
+                                           def_span(owner.fn) if owner else None)])
+        state[n] = 1
+        d = 0
+        for c in program.callees(n):
+            if c in program.templates:
+                d = max(d, visit(c, [*stack, n]))
+        state[n] = 2
+        depth[n] = d + 1
+        return d + 1
+
+    for root in program.templates:
+        if visit(root, []) > MAX_DEPTH:
+            raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
+                                           "levels deep", None)])
+
+
+def bundle_digest(app: App, config: Config) -> str:
+    """A digest of the bundle's source inputs, computable without building (DESIGN §5.2)."""
+    h = hashlib.sha256()
+    files: set[Path] = set()
+    for m in app.modules:
+        f = getattr(m, "__file__", None)
+        if not f:
+            continue
+        p = Path(f).resolve()
+        if m.__name__.split(".")[0] != m.__name__ or p.name == "__init__.py":
+            pkg = sys.modules.get(m.__name__.split(".")[0])
+            pf = getattr(pkg, "__file__", None)
+            if pf:
+                files.update(Path(pf).resolve().parent.rglob("*.py"))
+                continue
+        files.add(p)
+    for p in sorted(files):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    b = config.bootstrap
+    h.update(f"{b.python}|{b.interpreter}|{','.join(b.targets)}".encode())
+    return h.hexdigest()[:16]
+
+
+def emit_documents(app: App, config: Config, *, with_workflow: bool = False,
+                   namespace: str | None = None) -> list[dict[str, Any]]:
+    from athena.argo.emit import EmitSettings, emit_program
+
+    program = compile_templates(app.roots, config)
+    settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace)
+    return emit_program(program, settings, with_workflow=with_workflow)

@@ -1,0 +1,1 @@
+"""Argo Workflows specifics: generated names, limits and (later) the YAML emitter."""

@@ -1,0 +1,164 @@
+"""IR values and conditions → Argo parameter text and expr-lang expressions.
+
+Rules (reference/argo-semantics.md): every parameter value is JSON text; a field is read with
+``fromJSON`` and re-wrapped with ``toJSON``; a ``{{=`` tag ends at the first ``}}``, so map literals are
+written ``{...} }``; ``when`` is always one boolean ``{{= ... }}`` expression.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from athena.model import (
+    Arg,
+    BoolOp,
+    Compare,
+    Cond,
+    InLits,
+    Input,
+    IsNone,
+    Item,
+    Lit,
+    Not,
+    Path,
+    TaskOut,
+    Truth,
+)
+
+Scope = Literal["tasks", "steps"]
+
+
+def json_text(value: Any) -> str:
+    """The JSON text of a literal, as a parameter value: compact, unicode kept, keys as written."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _q(s: str) -> str:
+    """An expr-lang string literal (single-quoted)."""
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+def _index(path: Path) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f"[{_q(p)}]" for p in path)
+
+
+def raw_ref(arg: Input | TaskOut | Item, scope: Scope) -> str:
+    """The expr-lang expression whose value is the JSON *text* of ``arg`` without its path."""
+    if isinstance(arg, Input):
+        return f"inputs.parameters[{_q(arg.name)}]"
+    if isinstance(arg, Item):
+        return "item"
+    if arg.mode == "aggregate":
+        return aggregate_expr(arg.task, scope)
+    if arg.mode == "outcome":
+        return outcome_expr(arg.task, scope)
+    return f"{scope}[{_q(arg.task)}].outputs.parameters['return']"
+
+
+def aggregate_expr(task: str, scope: Scope) -> str:
+    """A fan-out's results as one JSON list, whatever Argo's aggregate looks like (§9): embedded objects or
+    JSON strings, absent when nothing succeeded."""
+    return (
+        f"(let p = {scope}?.[{_q(task)}]?.outputs?.parameters; "
+        "let r = (type(p) == 'map' ? p?.['return'] : nil) ?? '[]'; "
+        "let s = r == '' || r == 'null' ? '[]' : r; "
+        "toJSON(map(fromJSON(s), { type(#) == 'string' ? fromJSON(#) : # })))"
+    )
+
+
+def outcome_expr(task: str, scope: Scope) -> str:
+    """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code."""
+    return (
+        f"(let g = {scope}?.[{_q(task)}]; let c = g?.outputs?.exitCode; "
+        "toJSON({'value': g?.status == 'Succeeded' ? "
+        "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, "
+        "'phase': g?.status ?? 'Failed', 'exit_code': c == nil ? nil : int(c)} ))"
+    )
+
+
+def value_expr(arg: Arg, scope: Scope) -> str:
+    """An expr-lang expression for the decoded value of ``arg`` (used in conditions)."""
+    if isinstance(arg, Lit):
+        return lit_expr(arg.value)
+    return f"fromJSON({raw_ref(arg, scope)}){_index(arg.path)}"
+
+
+def lit_expr(value: Any) -> str:
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return _q(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(lit_expr(v) for v in value) + "]"
+    raise TypeError(f"no expression literal for {value!r}")
+
+
+def param_value(arg: Arg, scope: Scope) -> str:
+    """The text of an ``arguments.parameters[].value``: JSON of the value, in every case."""
+    if isinstance(arg, Lit):
+        return json_text(arg.value)
+    if not arg.path:
+        if isinstance(arg, Input):
+            return "{{inputs.parameters.%s}}" % arg.name
+        if isinstance(arg, Item):
+            return "{{item}}"
+        if arg.mode == "plain":
+            return "{{%s.%s.outputs.parameters.return}}" % (scope, arg.task)
+        return "{{=%s}}" % raw_ref(arg, scope)
+    return "{{=toJSON(fromJSON(%s)%s)}}" % (raw_ref(arg, scope), _index(arg.path))
+
+
+def output_expression(arg: Arg, scope: Scope) -> tuple[str, str]:
+    """A DAG/steps template output: ('parameter', '{{...}}') or ('expression', '<expr>')."""
+    if isinstance(arg, (Input, TaskOut)) and not arg.path and (isinstance(arg, Input) or arg.mode == "plain"):
+        return ("parameter", param_value(arg, scope))
+    if isinstance(arg, Lit):
+        return ("expression", _q(json_text(arg.value)))
+    if isinstance(arg, Item):  # pragma: no cover - the lowering never returns an item
+        raise ValueError("a fan-out item cannot be a template output")
+    if arg.path:
+        return ("expression", f"toJSON(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})")
+    return ("expression", raw_ref(arg, scope))
+
+
+def with_param(arg: Arg, scope: Scope) -> str:
+    """``withParam`` whose items are the JSON text of each element (Argo renders string items raw)."""
+    if isinstance(arg, Lit):
+        return json_text([json_text(v) for v in arg.value])
+    return "{{=toJSON(map(fromJSON(%s)%s, { toJSON(#) }))}}" % (raw_ref(arg, scope), _index(arg.path))
+
+
+def cond_expr(c: Cond, scope: Scope) -> str:
+    """One expr-lang boolean; ``None`` is ``nil``."""
+    if isinstance(c, Compare):
+        return f"{value_expr(c.left, scope)} {c.op} {value_expr(c.right, scope)}"
+    if isinstance(c, IsNone):
+        return f"{value_expr(c.arg, scope)} {'!=' if c.negated else '=='} nil"
+    if isinstance(c, InLits):
+        inner = f"{value_expr(c.arg, scope)} in {lit_expr(list(c.values))}"
+        return f"!({inner})" if c.negated else inner
+    if isinstance(c, Truth):
+        return f"{value_expr(c.arg, scope)} == true"
+    if isinstance(c, Not):
+        return f"!({cond_expr(c.inner, scope)})"
+    if isinstance(c, BoolOp):
+        joiner = " && " if c.op == "and" else " || "
+        return joiner.join(f"({cond_expr(i, scope)})" for i in c.items)
+    raise TypeError(c)  # pragma: no cover
+
+
+def when(c: Cond, scope: Scope) -> str:
+    return "{{= %s }}" % cond_expr(c, scope)
+
+
+def hook_expression(raw: str, task: str, scope: Scope) -> str:
+    return raw.replace("{self}", f"{scope}[{_q(task)}]")
+
+
+def status_expression(task: str, status: str, scope: Scope) -> str:
+    return f'{scope}[{_q(task)}].status == "{status}"'

@@ -1,0 +1,296 @@
+"""The ``athena`` command: a thin shell over ``athena.api``. Data on stdout, messages on stderr."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from athena.errors import AthenaError, CompileError
+
+
+class _State:
+    def __init__(self, config_file: str | None) -> None:
+        self.config_file = config_file
+
+    def config(self) -> Any:
+        from athena.config import load_config
+
+        return load_config(self.config_file)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except CompileError as exc:
+        n = len(exc.diagnostics)
+        _fail(f"{exc.render()}\n\nathena: {n} error{'s' if n != 1 else ''}")
+    except AthenaError as exc:
+        _fail(f"athena: {exc}")
+    except Exception:  # an exception raised while importing the user's module
+        tb = traceback.format_exc()
+        _fail(f"athena: importing the app failed:\n{tb}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: $ATHENA_CONFIG, else the nearest athena.toml or "
+                   "pyproject.toml [tool.athena]).")
+@click.version_option(package_name="athena-workflows", prog_name="athena")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None) -> None:
+    """Write a normal Python program, get an Argo Workflow."""
+    ctx.obj = _State(config_file)
+
+
+def _app_and_program(state: _State, app: str | None) -> tuple[Any, Any, Any]:
+    from athena import api
+
+    config = state.config()
+    loaded = api.load_app(app, config)
+    program = api.compile_templates(loaded.roots, config)
+    return config, loaded, program
+
+
+@main.command()
+@click.argument("app", required=False)
+@click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
+@click.option("--with-workflow", is_flag=True, help="Append one Workflow per @workflow root.")
+@click.option("--namespace", "-n", default=None, help="Write metadata.namespace on every document.")
+@click.pass_obj
+def emit(state: _State, app: str | None, out: str | None, with_workflow: bool, namespace: str | None) -> None:
+    """Compile APP and print its WorkflowTemplates as one YAML stream.
+
+    APP is a module (my_flows.pipeline), a file (flows/pipeline.py), or either with :name to pick one
+    root; default: [project].app.
+    """
+
+    def go() -> str:
+        from athena import api
+        from athena.argo.yamlio import dump_yaml
+
+        config = state.config()
+        loaded = api.load_app(app, config)
+        return dump_yaml(api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace))
+
+    text = _run(go)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("app", required=False)
+@click.pass_obj
+def check(state: _State, app: str | None) -> None:
+    """Compile, type-check and validate APP against every supported Argo schema; print nothing on success."""
+
+    def go() -> int:
+        from athena import api
+        from athena.argo.lint import lint_documents
+
+        config = state.config()
+        loaded = api.load_app(app, config)
+        docs = api.emit_documents(loaded, config, with_workflow=True)
+        issues = lint_documents(docs)
+        for i in issues:
+            click.echo(f"argo {i.version}: {i.kind}/{i.name}: {i.path}: {i.message}", err=True)
+        if not issues:
+            click.echo(f"ok: {len(docs)} documents", err=True)
+        return 1 if issues else 0
+
+    sys.exit(_run(go))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--argo-version", "versions", multiple=True,
+              help="Check against this Argo line only (3.6, 3.7, 4.0, 4.1); repeatable. Default: all.")
+@click.pass_obj
+def lint(state: _State, files: tuple[str, ...], versions: tuple[str, ...]) -> None:
+    """Validate Argo YAML files against the bundled Argo schemas (unknown keys forbidden, v4 CRD rules on)."""
+
+    def go() -> int:
+        from athena.argo.lint import SUPPORTED, lint_text
+
+        bad = 0
+        for f in files:
+            issues = lint_text(Path(f).read_text(encoding="utf-8"), versions or SUPPORTED)
+            for i in issues:
+                click.echo(f"{f}: argo {i.version}: document {i.doc_index} {i.kind}/{i.name}: {i.path}: "
+                           f"{i.message}")
+            bad += len(issues)
+        click.echo(f"{len(files)} file(s), {bad} problem(s)", err=True)
+        return 1 if bad else 0
+
+    sys.exit(_run(go))
+
+
+# ------------------------------------------------------------------------------------------ container
+
+
+@main.group("container")
+def container_group() -> None:
+    """List and describe container templates."""
+
+
+def _find(program: Any, name: str, kind: str) -> Any:
+    from athena.errors import UsageError
+
+    matches = [t for t in program.templates.values() if t.kind == kind and (
+        t.name == name or t.function == name or (hasattr(t, "entry") and t.entry == name)
+        or (":" in name and getattr(t, "entry", "").endswith(name)))]
+    if not matches:
+        known = sorted(t.name for t in program.templates.values() if t.kind == kind)
+        import difflib
+
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known) or 'none'})"
+        raise UsageError(f"no {kind} named `{name}`{hint}")
+    if len(matches) > 1:
+        raise UsageError(f"`{name}` is ambiguous: {', '.join(t.name for t in matches)}; use the template name")
+    return matches[0]
+
+
+@container_group.command("ls")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("--all", "show_all", is_flag=True, help="Also list containers reached from other modules.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def container_ls(state: _State, app: str | None, show_all: bool, as_json: bool) -> None:
+    """List container templates: name, entry point, image."""
+    _, loaded, program = _run(lambda: _app_and_program(state, app))
+    config = state.config()
+    root_names = set(program.roots)
+    rows = []
+    for t in program.templates.values():
+        if t.kind != "container" or (not show_all and t.name not in root_names):
+            continue
+        rows.append({"name": t.name, "entry": t.entry, "image": t.options.image or config.bootstrap.default_image})
+    _table(rows, as_json)
+
+
+@container_group.command("describe")
+@click.argument("name")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.pass_obj
+def container_describe(state: _State, name: str, app: str | None) -> None:
+    """Show a container's parameters, return type and resources (NAME: template or function name)."""
+    _, _, program = _run(lambda: _app_and_program(state, app))
+    t = _run(lambda: _find(program, name, "container"))
+    info = {
+        "name": t.name, "entry": t.entry, "image": t.options.image,
+        "parameters": [{"name": p.name, "type": str(p.type), **({"default": p.default} if p.has_default else {})}
+                       for p in t.params],
+        "returns": str(t.returns),
+        "host_paths": list(t.resources.host_paths),
+        "artifacts_in": [k for k, _ in t.resources.artifacts_in],
+        "artifacts_out": list(t.resources.artifacts_out),
+    }
+    click.echo(json.dumps(info, indent=2))
+
+
+# ------------------------------------------------------------------------------------------- workflow
+
+
+@main.group("workflow")
+def workflow_group() -> None:
+    """List, describe and draw workflows."""
+
+
+@workflow_group.command("ls")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("--include-synthetic", is_flag=True, help="Also list the if/else wrappers athena generates.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def workflow_ls(state: _State, app: str | None, include_synthetic: bool, as_json: bool) -> None:
+    """List workflow templates: name, function, number of tasks."""
+    _, _, program = _run(lambda: _app_and_program(state, app))
+    rows = [{"name": t.name, "function": t.function, "tasks": str(len(t.tasks))}
+            for t in program.templates.values()
+            if t.kind == "workflow" and (include_synthetic or not t.synthetic)]
+    _table(rows, as_json)
+
+
+@workflow_group.command("describe")
+@click.argument("name")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.pass_obj
+def workflow_describe(state: _State, name: str, app: str | None) -> None:
+    """Show a workflow's inputs, tasks, edges and result."""
+    _, _, program = _run(lambda: _app_and_program(state, app))
+    t = _run(lambda: _find(program, name, "workflow"))
+    info = {
+        "name": t.name, "function": t.function, "mode": "steps" if t.steps else "dag",
+        "parameters": [{"name": p.name, "type": str(p.type)} for p in t.params],
+        "returns": str(t.returns),
+        "tasks": [{"name": k.name, "template": k.template, "depends": list(k.deps),
+                   **({"fan_out": True} if k.fan_over is not None else {}),
+                   **({"when": True} if k.when is not None else {}),
+                   **({"continue_on": list(k.continue_on)} if k.continue_on else {})} for k in t.tasks],
+    }
+    click.echo(json.dumps(info, indent=2))
+
+
+@workflow_group.command("graph")
+@click.argument("name")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "png"]), default="mermaid",
+              show_default=True, help="png needs graphviz's `dot` on PATH.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), help="Write to this file (required for png).")
+@click.pass_obj
+def workflow_graph(state: _State, name: str, app: str | None, fmt: str, out: str | None) -> None:
+    """Draw a workflow's DAG."""
+    from athena import graph
+
+    _, _, program = _run(lambda: _app_and_program(state, app))
+    t = _run(lambda: _find(program, name, "workflow"))
+    if fmt == "mermaid":
+        text = graph.mermaid(t)
+    else:
+        text = graph.dot(t)
+    if fmt == "png":
+        exe = shutil.which("dot")
+        if exe is None:
+            _fail("athena: --format png needs graphviz's `dot` on PATH (apt-get install graphviz); "
+                  "use --format dot or mermaid")
+        if not out:
+            _fail("athena: --format png needs --out FILE")
+        subprocess.run([exe, "-Tpng", "-o", out], input=text.encode(), check=True)
+        click.echo(f"wrote {out}", err=True)
+        return
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _table(rows: list[dict[str, str]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        return
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in cols).rstrip())
+    for r in rows:
+        click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in cols).rstrip())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

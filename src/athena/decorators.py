@@ -1,0 +1,225 @@
+"""``@workflow``, ``@container``, ``@fragment`` and the ``Template`` objects they make.
+
+In a pod (``ATHENA_RUNTIME=1``) the decorators only record the function and its options: no source is
+read, no AST is built, no annotation is evaluated. Outside pods, a workflow's body grammar is checked
+when the decorator runs, and its types when it is first compiled.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
+
+from athena.outcome import Outcome
+
+if TYPE_CHECKING:
+    from athena.options import Retry, TemplateOptions, TTL
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Hook = Callable[[], object]
+ContinueOn = Sequence[Literal["failed", "error"]]
+
+_RUNTIME = os.environ.get("ATHENA_RUNTIME") == "1"
+
+
+class Template(Generic[P, R]):
+    """A decorated ``@container`` or ``@workflow`` function.
+
+    Calling a container runs its body (plain unit testing). Calling a workflow runs it in-process.
+    """
+
+    kind: Literal["container", "workflow"]
+
+    def __init__(self, fn: Callable[P, R], kind: Literal["container", "workflow"], raw: Mapping[str, Any]) -> None:
+        self.fn = fn
+        self.kind = kind
+        self.raw_options = dict(raw)
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self._options: TemplateOptions | None = None
+        self.body: Any = None  # the checked AST of a workflow body (compiler side)
+        if not _RUNTIME:
+            self._check_at_decoration()
+
+    @property
+    def entry(self) -> str:
+        """``module:qualname``: how the pod imports this function."""
+        return f"{self.fn.__module__}:{self.fn.__qualname__}"
+
+    @property
+    def options_(self) -> TemplateOptions:
+        if self._options is None:
+            from athena.options import validate_options
+
+            self._options = validate_options(self.kind, self.raw_options, self.fn)
+        return self._options
+
+    def _check_at_decoration(self) -> None:
+        from athena.lower.grammar import check_decorated
+
+        self._options = None
+        check_decorated(self)
+        _ = self.options_
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.kind == "container":
+            return self.fn(*args, **kwargs)
+        from athena.errors import AthenaError
+
+        from athena.api import compile_templates
+
+        compile_templates([self])
+        raise AthenaError(
+            f"running workflow `{self.fn.__qualname__}` in-process is not available yet; "
+            "it type-checks, and `athena emit` writes its YAML"
+        )
+
+    @overload
+    def options(
+        self,
+        *,
+        continue_on: None = None,
+        on_exit: Hook | None = None,
+        on_success: Hook | Sequence[Hook] | None = None,
+        on_failure: Hook | Sequence[Hook] | None = None,
+        on_error: Hook | Sequence[Hook] | None = None,
+        hooks: Mapping[str, Hook] | None = None,
+    ) -> Callable[P, R]: ...
+
+    @overload
+    def options(
+        self,
+        *,
+        continue_on: ContinueOn,
+        on_exit: Hook | None = None,
+        on_success: Hook | Sequence[Hook] | None = None,
+        on_failure: Hook | Sequence[Hook] | None = None,
+        on_error: Hook | Sequence[Hook] | None = None,
+        hooks: Mapping[str, Hook] | None = None,
+    ) -> Callable[P, Outcome[R]]: ...
+
+    def options(
+        self,
+        *,
+        continue_on: ContinueOn | None = None,
+        on_exit: Hook | None = None,
+        on_success: Hook | Sequence[Hook] | None = None,
+        on_failure: Hook | Sequence[Hook] | None = None,
+        on_error: Hook | Sequence[Hook] | None = None,
+        hooks: Mapping[str, Hook] | None = None,
+    ) -> Callable[P, R] | Callable[P, Outcome[R]]:
+        """Per-task options. Read by the compiler from the workflow body; a direct call just runs the body."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"<athena {self.kind} {self.entry}>"
+
+
+class Fragment(Generic[P, R]):
+    """A ``@fragment``: a plain helper for containers that carries their pod-resource declarations."""
+
+    def __init__(self, fn: Callable[P, R]) -> None:
+        self.fn = fn
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<athena fragment {self.fn.__module__}:{self.fn.__qualname__}>"
+
+
+def _split(fn: Any, opts: dict[str, Any], kind: Literal["container", "workflow"]) -> Any:
+    if fn is not None:
+        return Template(fn, kind, opts)
+
+    def wrap(f: Any) -> Any:
+        return Template(f, kind, opts)
+
+    return wrap
+
+
+@overload
+def container(fn: Callable[P, R], /) -> Template[P, R]: ...
+
+
+@overload
+def container(
+    *,
+    name: str | None = None,
+    image: str | None = None,
+    service_account: str | None = None,
+    image_pull_secrets: Sequence[str] | None = None,
+    node_selector: Mapping[str, str] | None = None,
+    retry: Retry | None = None,
+    timeout: int | str | None = None,
+    pod_running_timeout: int | str | None = None,
+    annotations: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    on_exit_if_root: Template[[], Any] | None = None,
+    ttl_if_root: TTL | None = None,
+    pod_gc_if_root: str | None = None,
+    active_deadline_if_root: int | str | None = None,
+    tmp_volume: bool | None = None,
+) -> Callable[[Callable[P, R]], Template[P, R]]: ...
+
+
+def container(fn: Any = None, /, **opts: Any) -> Any:
+    """Mark a function as one Argo container template. Its body runs in a pod."""
+    return _split(fn, opts, "container")
+
+
+@overload
+def workflow(fn: Callable[P, R], /) -> Template[P, R]: ...
+
+
+@overload
+def workflow(
+    *,
+    name: str | None = None,
+    steps: bool | None = None,
+    parallelism: int | None = None,
+    parallelism_if_root: int | None = None,
+    node_selector: Mapping[str, str] | None = None,
+    retry: Retry | None = None,
+    annotations: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    on_exit_if_root: Template[[], Any] | None = None,
+    ttl_if_root: TTL | None = None,
+    pod_gc_if_root: str | None = None,
+    active_deadline_if_root: int | str | None = None,
+) -> Callable[[Callable[P, R]], Template[P, R]]: ...
+
+
+def workflow(fn: Any = None, /, **opts: Any) -> Any:
+    """Mark a function as an Argo DAG. Its body is read, never executed."""
+    return _split(fn, opts, "workflow")
+
+
+@overload
+def fragment(fn: Callable[P, R], /) -> Fragment[P, R]: ...
+
+
+@overload
+def fragment() -> Callable[[Callable[P, R]], Fragment[P, R]]: ...
+
+
+def fragment(fn: Any = None, /) -> Any:
+    """Mark a helper called from containers; its resource declarations reach every caller."""
+    if fn is None:
+        return Fragment
+    return Fragment(fn)
+
+
+def signature_of(t: Template[Any, Any]) -> inspect.Signature:
+    return inspect.signature(t.fn)

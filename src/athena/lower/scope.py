@@ -1,0 +1,62 @@
+"""Bindings visible in a workflow body, and the capture of outer values by if/else wrappers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from athena.errors import Span
+from athena.model import Arg, Input, Item, Path, TaskMode, TaskOut
+from athena.typecheck import TypeNode
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    kind: Literal["input", "task", "item"]
+    type: TypeNode
+    task: str = ""
+    mode: TaskMode = "plain"
+    span: Span | None = None
+
+    def ref(self, name: str, path: Path = ()) -> Arg:
+        if self.kind == "task":
+            return TaskOut(self.task, path, self.mode)
+        if self.kind == "item":
+            return Item(path)
+        return Input(name, path)
+
+
+@dataclass
+class Scope:
+    """One body's names. A capturing scope (a wrapper or an arm) turns each outer name it reads into a
+    parameter of its own template, remembering the outer binding so the caller can pass it."""
+
+    parent: Scope | None = None
+    capturing: bool = False
+    names: dict[str, Binding] = field(default_factory=dict)
+    captures: list[tuple[str, Binding]] = field(default_factory=list)
+    arm_only: dict[str, Span | None] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Binding | None:
+        if name in self.names:
+            return self.names[name]
+        if self.parent is None:
+            return None
+        outer = self.parent.lookup(name)
+        if outer is None or not self.capturing:
+            return outer
+        inner = Binding("input", outer.type, span=outer.span)
+        self.names[name] = inner
+        self.captures.append((name, outer))
+        return inner
+
+    def escaped(self, name: str) -> Span | None | Literal[False]:
+        """The span of the arm binding if ``name`` was bound only inside an earlier ``if`` arm."""
+        s: Scope | None = self
+        while s is not None:
+            if name in s.names:
+                return False
+            if name in s.arm_only:
+                return s.arm_only[name]
+            s = s.parent if not s.capturing else s.parent
+        return False

@@ -1,0 +1,92 @@
+"""Find the source of a decorated function: the whole file parsed once, so spans are real coordinates."""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+from collections.abc import Callable
+from typing import Any
+
+from athena.errors import Span
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+_cache: dict[str, tuple[float, ast.Module]] = {}
+
+
+def parse_file(path: str) -> ast.Module | None:
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = -1.0
+    hit = _cache.get(path)
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
+    lines = linecache.getlines(path)
+    if not lines:
+        return None
+    try:
+        tree = ast.parse("".join(lines), filename=path)
+    except SyntaxError:
+        return None
+    _cache[path] = (mtime, tree)
+    return tree
+
+
+def function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | None:
+    """The FunctionDef of ``fn`` in its defining file, or None when there is no source."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    path = code.co_filename
+    tree = parse_file(path)
+    if tree is None:
+        return None
+    first = code.co_firstlineno
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
+            start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            if start == first or node.lineno == first:
+                return path, node
+    return None
+
+
+def span_of(path: str, node: ast.AST) -> Span:
+    return Span(
+        path,
+        getattr(node, "lineno", 1),
+        getattr(node, "col_offset", 0),
+        getattr(node, "end_lineno", None),
+        getattr(node, "end_col_offset", None),
+    )
+
+
+def def_span(fn: Callable[..., Any]) -> Span | None:
+    """The span of the function's name in ``def name(``, else its first line."""
+    found = function_node(fn)
+    code = getattr(fn, "__code__", None)
+    if found is None:
+        if code is None:
+            return None
+        return Span(code.co_filename, code.co_firstlineno, 0)
+    path, node = found
+    line = linecache.getline(path, node.lineno)
+    col = line.find(node.name, node.col_offset)
+    if col < 0:
+        return span_of(path, node)
+    return Span(path, node.lineno, col, node.lineno, col + len(node.name))
+
+
+def decorator_keyword_span(fn: Callable[..., Any], keyword: str) -> Span | None:
+    """The span of ``keyword=...`` in the decorator call of ``fn`` (the argument's value)."""
+    found = function_node(fn)
+    if found is None:
+        return def_span(fn)
+    path, node = found
+    for dec in node.decorator_list:
+        if isinstance(dec, ast.Call):
+            for kw in dec.keywords:
+                if kw.arg == keyword:
+                    return span_of(path, kw.value)
+    return def_span(fn)

@@ -1,0 +1,68 @@
+"""Pod resources a container declares by calling these: host paths and S3 artifact ports.
+
+The compiler finds every call statically (``athena.resources``) and wires the template; in a pod these
+functions read and write the mounted paths. Outside a pod they raise a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+
+from athena.errors import AthenaError
+
+
+
+def _in_pod() -> bool:
+    return os.environ.get("ATHENA_RUNTIME") == "1"
+
+
+def _outside(fn: str) -> AthenaError:
+    return AthenaError(
+        f"athena.{fn}() works only inside a running container (athena container emulate, athena run, "
+        "or a pod); a direct call of the container function has no mounts"
+    )
+
+
+def host(path: str) -> str:
+    """Mount the node's ``path`` (hostPath) into this container and return where it is mounted."""
+    if not _in_pod():
+        raise _outside("host")
+    from athena.runtime.protocol import host_mount_path
+
+    return host_mount_path(path)
+
+
+def load_artifact(key: str, *, optional: bool = False) -> bytes | None:
+    """The bytes stored at S3 ``key`` (an input port), or None when optional and absent."""
+    if not _in_pod():
+        raise _outside("load_artifact")
+    from athena.runtime.protocol import artifact_path
+
+    p = artifact_path("in", key)
+    if not os.path.exists(p):
+        if optional:
+            return None
+        raise AthenaError(f"input artifact {key!r} is missing at {p}")
+    with open(p, "rb") as f:
+        return f.read()
+
+
+def load_artifact_str(key: str, *, optional: bool = False) -> str | None:
+    data = load_artifact(key, optional=optional)
+    return None if data is None else data.decode("utf-8")
+
+
+def save_artifact(key: str, data: bytes | str) -> None:
+    """Write ``data`` to the output port for S3 ``key``; Argo uploads it when the container ends."""
+    if not _in_pod():
+        raise _outside("save_artifact")
+    from athena.runtime.protocol import artifact_path
+
+    p = artifact_path("out", key)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def save_artifact_str(key: str, data: str) -> None:
+    save_artifact(key, data)

@@ -1,0 +1,99 @@
+"""Static collection of ``host()`` and artifact-port calls from container bodies, through fragments."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from athena import codes, ports
+from athena.decorators import Fragment, Template
+from athena.errors import CompileError, Diagnostic
+from athena.lower.source import function_node, span_of
+from athena.model import Resources
+
+_FUNCS = {
+    ports.host: "host",
+    ports.load_artifact: "in",
+    ports.load_artifact_str: "in",
+    ports.save_artifact: "out",
+    ports.save_artifact_str: "out",
+}
+
+
+def collect(t: Template[Any, Any]) -> Resources:
+    hosts: list[str] = []
+    ins: dict[str, bool] = {}
+    outs: list[str] = []
+    diags: list[Diagnostic] = []
+    seen: set[int] = set()
+
+    def visit(fn: Any) -> None:
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        found = function_node(fn)
+        if found is None:
+            return
+        path, node = found
+        g: dict[str, Any] = getattr(fn, "__globals__", {})
+        for call in ast.walk(node):
+            if not isinstance(call, ast.Call) or call is node:
+                continue
+            target = _resolve(call.func, g)
+            if isinstance(target, Fragment):
+                visit(target.fn)
+                continue
+            kind = _FUNCS.get(target) if _hashable(target) else None
+            if kind is None:
+                continue
+            key = _key(call, g)
+            if key is None:
+                diags.append(codes.diag(codes.RESOURCE_KEY, f"`{ast.unparse(call.func)}` needs a string literal "
+                                        "or a module-level string constant as its first argument",
+                                        span_of(path, call.args[0] if call.args else call)))
+                continue
+            if kind == "host":
+                if key not in hosts:
+                    hosts.append(key)
+            elif kind == "in":
+                optional = any(kw.arg == "optional" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+                               for kw in call.keywords)
+                ins[key] = ins.get(key, True) and optional
+            elif key not in outs:
+                outs.append(key)
+
+    visit(t.fn)
+    if diags:
+        raise CompileError(diags)
+    return Resources(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _resolve(expr: ast.expr, g: dict[str, Any]) -> Any:
+    if isinstance(expr, ast.Name):
+        return g.get(expr.id)
+    if isinstance(expr, ast.Attribute):
+        base = _resolve(expr.value, g)
+        return getattr(base, expr.attr, None) if base is not None else None
+    return None
+
+
+def _key(call: ast.Call, g: dict[str, Any]) -> str | None:
+    arg: ast.expr | None = call.args[0] if call.args else None
+    if arg is None:
+        for kw in call.keywords:
+            if kw.arg in ("key", "path"):
+                arg = kw.value
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.Name) and isinstance(g.get(arg.id), str):
+        value: str = g[arg.id]
+        return value
+    return None
