@@ -19,10 +19,16 @@ class _State:
     def __init__(self, config_file: str | None) -> None:
         self.config_file = config_file
 
-    def config(self) -> Any:
+    def config(self, app: str | None = None) -> Any:
+        """The configuration; without -c, discovery starts beside an APP given as a file."""
         from athena.config import load_config
 
-        return load_config(self.config_file)
+        start = None
+        if app is not None:
+            base = Path(app.split(":", 1)[0])
+            if base.suffix == ".py" or base.is_file():
+                start = base.resolve().parent
+        return load_config(self.config_file, start=start)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -57,7 +63,7 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 def _app_and_program(state: _State, app: str | None) -> tuple[Any, Any, Any]:
     from athena import api
 
-    config = state.config()
+    config = state.config(app)
     loaded = api.load_app(app, config)
     program = api.compile_templates(loaded.roots, config)
     return config, loaded, program
@@ -80,7 +86,7 @@ def emit(state: _State, app: str | None, out: str | None, with_workflow: bool, n
         from athena import api
         from athena.argo.yamlio import dump_yaml
 
-        config = state.config()
+        config = state.config(app)
         loaded = api.load_app(app, config)
         return dump_yaml(api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace))
 
@@ -102,7 +108,7 @@ def check(state: _State, app: str | None) -> None:
         from athena import api
         from athena.argo.lint import lint_documents
 
-        config = state.config()
+        config = state.config(app)
         loaded = api.load_app(app, config)
         docs = api.emit_documents(loaded, config, with_workflow=True)
         issues = lint_documents(docs)
@@ -173,7 +179,7 @@ def _find(program: Any, name: str, kind: str) -> Any:
 def container_ls(state: _State, app: str | None, show_all: bool, as_json: bool) -> None:
     """List container templates: name, entry point, image."""
     _, loaded, program = _run(lambda: _app_and_program(state, app))
-    config = state.config()
+    config = state.config(app)
     root_names = set(program.roots)
     rows = []
     for t in program.templates.values():

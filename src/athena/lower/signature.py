@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from athena import codes
+from athena.argo import names
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
 from athena.lower.source import def_span, function_node, span_of
@@ -76,6 +77,10 @@ def _build(t: Template[Any, Any]) -> Signature:
     params: list[Param] = []
     for p in sig.parameters.values():
         span = spans.get(p.name, where)
+        if names.is_yaml11_special(p.name):
+            diags.append(codes.diag(codes.YAML_SPECIAL,
+                                    f"`{name}` parameter name `{p.name}` reads as a bool or null in YAML 1.1", span))
+            continue
         if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             diags.append(codes.diag(codes.SETTINGS_EXPLICIT,
                                     f"`{name}` parameter `{p.name}` is {p.kind.description}; "
