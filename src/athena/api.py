@@ -178,6 +178,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                                returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
                                resources=resources.collect(t), span=def_span(t.fn))
                 _check_params(ir, diags)
+                _check_container_options(t, ir, config, diags)
                 templates[name] = ir
             else:
                 found = function_node(t.fn)
@@ -185,6 +186,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                     raise CompileError([codes.diag(codes.NO_SOURCE, f"no source for `{t.entry}`", None)])
                 lowered = Lowerer(t, found[0], found[1], resolve=True, name_of=namer.name).lower()
                 assert lowered.workflow is not None
+                _check_target(t, config, diags)
                 for wf in [lowered.workflow, *lowered.synthetic]:
                     if wf.name in templates:
                         diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{wf.name}` is generated twice "
@@ -205,6 +207,34 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     program = Program(templates, tuple(namer.name(r) for r in roots))
     _check_cycles(program, namer, owners)
     return program
+
+
+def _check_container_options(t: Template[Any, Any], ir: Container, config: Config,
+                             diags: list[Diagnostic]) -> None:
+    from athena.argo.inject import InjectionError, render
+    from athena.lower.source import decorator_keyword_span
+
+    o = ir.options
+    fields = [("image", o.image), ("service_account", o.service_account)]
+    fields += [("node_selector", v) for _, v in o.node_selector]
+    for key, value in fields:
+        if value is None:
+            continue
+        try:
+            render(value, ir.params)
+        except InjectionError as exc:
+            diags.append(codes.diag(codes.BAD_INJECTION, str(exc), decorator_keyword_span(t.fn, key)))
+    _check_target(t, config, diags)
+
+
+def _check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic]) -> None:
+    from athena.lower.source import decorator_keyword_span
+
+    r = t.options_.retry
+    if r is not None and r.cap_seconds is not None and config.defaults.argo_line == "3.6":
+        diags.append(codes.diag(codes.TARGET_LACKS_OPTION, "Retry(cap=...) needs Argo 3.7 or later; "
+                                f"[defaults].argo_version is {config.defaults.argo_version}",
+                                decorator_keyword_span(t.fn, "retry")))
 
 
 def _check_params(ir: TemplateIR, diags: list[Diagnostic]) -> None:

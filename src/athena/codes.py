@@ -92,7 +92,6 @@ ARTIFACT_IN_WORKFLOW = _c("ATH132", "artifact or host call in a workflow body",
 RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, directly or through others")
 LITERAL_TEMPLATE_BRACES = _c("ATH134", "string literal containing `{{`",
                              "Argo would substitute it; pass the text as a workflow input instead")
-POSITIONAL_AFTER_KW = _c("ATH135", "bad argument list", "pass positional arguments first, then keywords")
 EMPTY_BODY = _c("ATH136", "workflow body with no tasks", "call at least one template in the workflow body")
 FANOUT_CONTINUE_ON = _c("ATH137", "fan-out under continue_on", "fan-out under continue_on is not supported yet")
 

@@ -22,7 +22,7 @@ from athena.decorators import Fragment, Template
 from athena.errors import CompileError, Diagnostic, Span
 from athena.lower.scope import Binding, Scope
 from athena.lower.signature import signature
-from athena.lower.source import span_of
+from athena.lower.source import def_span, span_of
 from athena.model import (
     Arg,
     ArmMerge,
@@ -152,7 +152,8 @@ class Lowerer:
             stmts = stmts[1:]
         result = self.statements(body, stmts, top=True, returns=returns)
         if self.resolve and not body.tasks and not self.diags:
-            self.error(codes.EMPTY_BODY, f"workflow `{self.t.fn.__qualname__}` calls no template", self.node)
+            self.diags.append(codes.diag(codes.EMPTY_BODY, f"workflow `{self.t.fn.__qualname__}` calls no "
+                                         "template", def_span(self.t.fn)))
         if self.diags:
             raise CompileError(self.diags)
         if not self.resolve:
@@ -160,7 +161,7 @@ class Lowerer:
         wf = Workflow(
             name=self.root_name, function=self.t.fn.__qualname__, params=params, returns=returns,
             tasks=tuple(body.tasks), options=self.t.options_, result=result,
-            steps=self.t.options_.steps, doc=self.t.fn.__doc__, span=self.span(self.node),
+            steps=self.t.options_.steps, doc=self.t.fn.__doc__, span=def_span(self.t.fn),
         )
         return Lowered(wf, self.synthetic, self.callees)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import linecache
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -72,9 +73,10 @@ def def_span(fn: Callable[..., Any]) -> Span | None:
         return Span(code.co_filename, code.co_firstlineno, 0)
     path, node = found
     line = linecache.getline(path, node.lineno)
-    col = line.find(node.name, node.col_offset)
-    if col < 0:
+    m = re.compile(rf"\bdef\s+({re.escape(node.name)})\b").search(line, node.col_offset)
+    if m is None:
         return span_of(path, node)
+    col = m.start(1)
     return Span(path, node.lineno, col, node.lineno, col + len(node.name))
 
 

@@ -1,0 +1,597 @@
+"""One case per compile error: the code, the message, and the exact location (line and column).
+
+Each case is a module body appended to PRELUDE; `at` is the source text the error must point at
+(its first occurrence after the prelude, or the `nth` one).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from athena import api, codes
+from athena.config import Config
+from athena.errors import CompileError
+
+PRELUDE = '''\
+from __future__ import annotations
+import enum
+from dataclasses import dataclass
+from typing import TypedDict
+import athena
+from athena import Outcome, Retry, TTL, container, fragment, workflow
+
+@dataclass
+class Point:
+    x: int
+    label: str
+
+class Row(TypedDict):
+    name: str
+
+class Color(enum.Enum):
+    RED = "red"
+
+@container
+def num(x: int) -> int:
+    return x
+
+@container
+def text(s: str) -> str:
+    return s
+
+@container
+def pt() -> Point:
+    return Point(1, "a")
+
+@container
+def nothing() -> None:
+    pass
+
+@container
+def flag() -> bool:
+    return True
+
+@container
+def two(a: int, b: str = "x") -> str:
+    return b
+
+@container
+def nums() -> list[int]:
+    return [1]
+
+@container
+def takes_outcome(o: Outcome[int]) -> None:
+    pass
+
+@fragment
+def helper() -> None:
+    pass
+'''
+
+
+@dataclass(frozen=True)
+class Case:
+    code: str
+    body: str
+    at: str
+    message: str
+    nth: int = 1
+
+
+CASES: dict[str, Case] = {
+    "for-loop": Case(codes.FOR_LOOP, """
+@workflow
+def w(xs: list[int]) -> None:
+    for x in xs:
+        num(x)
+""", "for x in xs", "`for` loops"),
+    "while-loop": Case(codes.WHILE_LOOP, """
+@workflow
+def w() -> None:
+    while True:
+        num(1)
+""", "while True", "`while` loops"),
+    "match": Case(codes.MATCH, """
+@workflow
+def w(s: str) -> None:
+    match s:
+        case _:
+            text(s)
+""", "match s", "`match`"),
+    "try": Case(codes.TRY, """
+@workflow
+def w() -> None:
+    try:
+        num(1)
+    except Exception:
+        pass
+""", "try:", "`try`"),
+    "with": Case(codes.WITH, """
+@workflow
+def w() -> None:
+    with open("x"):
+        num(1)
+""", "with open", "`with`"),
+    "del": Case(codes.DEL, """
+@workflow
+def w() -> None:
+    a = num(1)
+    del a
+""", "del a", "`del`"),
+    "global": Case(codes.GLOBAL, """
+@workflow
+def w() -> None:
+    global G
+    num(1)
+""", "global G", "`global`"),
+    "aug-assign": Case(codes.AUG_ASSIGN, """
+@workflow
+def w() -> None:
+    a = num(1)
+    a += 1
+""", "a += 1", "augmented assignment"),
+    "walrus": Case(codes.WALRUS, """
+@workflow
+def w() -> None:
+    num(b := 1)
+""", "b := 1", "`:=`"),
+    "star-args": Case(codes.STAR_ARGS, """
+@workflow
+def w(xs: list[int]) -> None:
+    num(*xs)
+""", "*xs", "`*args`"),
+    "double-star": Case(codes.STAR_ARGS, """
+@workflow
+def w() -> None:
+    num(**{"x": 1})
+""", '{"x": 1}', "`**kwargs`"),
+    "not-a-template": Case(codes.NOT_A_TEMPLATE, """
+def plain(x: int) -> int:
+    return x
+
+@workflow
+def w() -> None:
+    plain(1)
+""", "plain(1)", "is not a @container or @workflow"),
+    "fragment-call": Case(codes.FRAGMENT_CALL, """
+@workflow
+def w() -> None:
+    helper()
+""", "helper()", "is a @fragment"),
+    "method-call": Case(codes.METHOD_CALL, """
+@workflow
+def w() -> None:
+    a = text("x")
+    text(a.upper())
+""", "a.upper", "calls a method"),
+    "arithmetic": Case(codes.ARITHMETIC, """
+@workflow
+def w() -> None:
+    a = num(1)
+    num(a + 1)
+""", "a + 1", "computes a value"),
+    "fstring": Case(codes.ARITHMETIC, """
+@workflow
+def w() -> None:
+    a = text("x")
+    text(f"{a}!")
+""", 'f"{a}!"', "computes a value"),
+    "conversion": Case(codes.CONVERSION, """
+@workflow
+def w() -> None:
+    a = num(1)
+    text(str(a))
+""", "str(a)", "converts a value"),
+    "return-not-last": Case(codes.RETURN_NOT_LAST, """
+@workflow
+def w() -> int:
+    return num(1)
+    num(2)
+""", "return num(1)", "last statement"),
+    "arm-binding-escapes": Case(codes.ARM_BINDING_ESCAPES, """
+@workflow
+def w(v: int) -> None:
+    if v > 1:
+        a = num(v)
+    num(a)
+""", "a)", "bound inside an `if` arm"),
+    "comprehension-two-for": Case(codes.COMPREHENSION_SHAPE, """
+@workflow
+def w(xs: list[int]) -> None:
+    ys = [num(x) for x in xs for z in xs]
+""", "[num(x)", "exactly one `for`"),
+    "comprehension-if": Case(codes.COMPREHENSION_SHAPE, """
+@workflow
+def w(xs: list[int]) -> None:
+    ys = [num(x) for x in xs if x > 1]
+""", "x > 1", "cannot filter"),
+    "comprehension-not-call": Case(codes.COMPREHENSION_SHAPE, """
+@workflow
+def w(xs: list[int]) -> None:
+    ys = [x for x in xs]
+""", "x for", "one template call"),
+    "hook-on-value-if": Case(codes.HOOK_ON_VALUE_IF, """
+@workflow
+def w(v: int) -> None:
+    a = num.options(on_exit=nothing)(v) if v > 1 else num(2)
+""", "num.options(on_exit=nothing)", "value-if arm"),
+    "return-outcome": Case(codes.OUTCOME_MISUSE, """
+@workflow
+def w() -> Outcome[int]:
+    a = num.options(continue_on=["failed"])(1)
+    return a
+""", "a\n", "cannot be returned"),
+    "fan-over-outcome": Case(codes.OUTCOME_MISUSE, """
+@workflow
+def w() -> None:
+    a = nums.options(continue_on=["failed"])()
+    ys = [num(x) for x in a]
+""", "a]", "fan out over a `continue_on`"),
+    "unsupported-statement": Case(codes.UNSUPPORTED_STATEMENT, """
+@workflow
+def w() -> None:
+    import os
+    num(1)
+""", "import os", "not allowed in a workflow body"),
+    "binding-from-name": Case(codes.UNSUPPORTED_STATEMENT, """
+@workflow
+def w(v: int) -> None:
+    a = v
+""", "v\n", "must take the result of a template call"),
+    "unsupported-expression": Case(codes.UNSUPPORTED_EXPRESSION, """
+@workflow
+def w(v: int) -> None:
+    num(v if v else 1)
+""", "v if v", "must be bound first"),
+    "bad-condition": Case(codes.BAD_CONDITION, """
+@workflow
+def w(v: int) -> None:
+    if v is True:
+        num(v)
+""", "v is True", "compares with None only"),
+    "truthiness": Case(codes.TRUTHINESS, """
+@workflow
+def w(v: int) -> None:
+    if v:
+        num(v)
+""", "v:\n", "is int, not bool"),
+    "chained-compare": Case(codes.CHAINED_COMPARE, """
+@workflow
+def w(v: int) -> None:
+    if 1 < v < 3:
+        num(v)
+""", "1 < v < 3", "chained"),
+    "unknown-name": Case(codes.UNKNOWN_NAME, """
+@workflow
+def w() -> None:
+    num(missing_thing)
+""", "missing_thing", "is not a parameter"),
+    "async-workflow": Case(codes.ASYNC_WORKFLOW, """
+@workflow
+async def w() -> None:
+    num(1)
+""", "w()", "`async def`"),
+    "async-container": Case(codes.ASYNC_CONTAINER, """
+@container
+async def c() -> None:
+    pass
+""", "c()", "`async def`"),
+    "not-module-level": Case(codes.NOT_MODULE_LEVEL, """
+def outer() -> None:
+    @container
+    def inner() -> None:
+        pass
+
+outer()
+""", "inner()", "not defined at module level"),
+    "bad-options-call": Case(codes.BAD_OPTIONS_CALL, """
+@workflow
+def w() -> None:
+    num.options(retries=3)(1)
+""", "retries=3", "has no argument `retries`"),
+    "hook-target": Case(codes.BAD_HOOK_TARGET, """
+@workflow
+def w() -> None:
+    num.options(on_exit=lambda: 3)(1)
+""", "lambda: 3", "must be one template call"),
+    "artifact-in-workflow": Case(codes.ARTIFACT_IN_WORKFLOW, """
+@workflow
+def w() -> None:
+    athena.host("/x")
+""", "athena.host", "cannot be used in a workflow body"),
+    "recursion": Case(codes.RECURSION, """
+@workflow
+def w(v: int) -> None:
+    w(v)
+""", "w(v)", "calls itself"),
+    "braces": Case(codes.LITERAL_TEMPLATE_BRACES, """
+@workflow
+def w() -> None:
+    text("{{workflow.name}}")
+""", '"{{workflow.name}}"', "contains `{{`"),
+    "empty-body": Case(codes.EMPTY_BODY, """
+@workflow
+def w() -> None:
+    pass
+""", "w()", "calls no template"),
+    "fanout-continue-on": Case(codes.FANOUT_CONTINUE_ON, """
+@workflow
+def w(xs: list[int]) -> None:
+    ys = [num.options(continue_on=["failed"])(x) for x in xs]
+""", "num.options(continue_on", "not supported yet"),
+    "missing-annotation": Case(codes.MISSING_ANNOTATION, """
+@container
+def c(x) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c(1)
+""", "x)", "has no type annotation"),
+    "not-boundary-type": Case(codes.NOT_BOUNDARY_TYPE, """
+@container
+def c(x: object | complex) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c(1)
+""", "x: object", "is not a JSON boundary type"),
+    "arg-type-literal": Case(codes.ARG_TYPE, """
+@workflow
+def w() -> None:
+    num("3")
+""", '"3"', "parameter `x` expects int, got \"3\""),
+    "arg-type-binding": Case(codes.ARG_TYPE, """
+@workflow
+def w() -> None:
+    a = text("x")
+    num(a)
+""", "a)", "expects int, got str"),
+    "arity": Case(codes.ARITY, """
+@workflow
+def w() -> None:
+    num(1, 2)
+""", "2)", "takes 1 positional argument"),
+    "unknown-kwarg": Case(codes.UNKNOWN_KWARG, """
+@workflow
+def w() -> None:
+    two(1, bb="x")
+""", 'bb="x"', "has no parameter `bb`"),
+    "missing-arg": Case(codes.MISSING_ARG, """
+@workflow
+def w() -> None:
+    two(b="x")
+""", 'two(b="x")', "missing argument(s): `a`"),
+    "no-field": Case(codes.NO_FIELD, """
+@workflow
+def w() -> None:
+    p = pt()
+    num(p.y)
+""", "p.y", "has no field `y`"),
+    "none-consumed": Case(codes.NONE_CONSUMED, """
+@workflow
+def w() -> None:
+    n = nothing()
+    text(n)
+""", "n)", "returns None"),
+    "value-if-arms": Case(codes.VALUE_IF_ARMS, """
+@workflow
+def w(v: int) -> None:
+    a = num(v) if v > 1 else text("x")
+""", 'text("x")', "different types"),
+    "fanout-source": Case(codes.FANOUT_SOURCE, """
+@workflow
+def w(v: int) -> None:
+    ys = [num(x) for x in v]
+""", "v]", "cannot fan out over"),
+    "return-type": Case(codes.RETURN_TYPE, """
+@workflow
+def w() -> int:
+    return text("x")
+""", 'text("x")', "declares `-> int` but returns `str`"),
+    "outcome-type": Case(codes.OUTCOME_TYPE, """
+@workflow
+def w() -> None:
+    a = num.options(continue_on=["error"])(1)
+    num(a)
+""", "a)", "a `continue_on` binding"),
+    "condition-type": Case(codes.CONDITION_TYPE, """
+@workflow
+def w(v: int) -> None:
+    if v == "3":
+        num(v)
+""", 'v == "3"', "compares int with str"),
+    "unresolved-annotation": Case(codes.UNRESOLVED_ANNOTATION, """
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from decimal import Decimal as Hidden
+
+@container
+def c(x: Hidden) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c("1")
+""", "c(x: Hidden)", "cannot be resolved"),
+    "hook-args": Case(codes.HOOK_ARGS, """
+@workflow
+def w() -> None:
+    nothing.options(on_exit=num)()
+""", "num)", "needs argument(s) x"),
+    "int-range": Case(codes.INT_RANGE, """
+@workflow
+def w() -> None:
+    num(9007199254740993)
+""", "9007199254740993", "outside ±(2**53-1)"),
+    "bad-literal": Case(codes.BAD_LITERAL, """
+@workflow
+def w() -> None:
+    text(b"x")
+""", 'b"x"', "is not a JSON value"),
+    "duplicate-arg": Case(codes.DUPLICATE_ARG, """
+@workflow
+def w() -> None:
+    num(1, x=2)
+""", "x=2", "given twice"),
+    "param-kind": Case(codes.SETTINGS_EXPLICIT, """
+@container
+def c(*xs: int) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c()
+""", "xs: int", "templates take plain named parameters"),
+    "bad-option": Case(codes.BAD_OPTION, """
+@container(image="")
+def c() -> None:
+    pass
+""", '""', "must be a non-empty string"),
+    "bad-duration": Case(codes.BAD_DURATION, """
+@container(timeout="2x")
+def c() -> None:
+    pass
+""", '"2x"', "not a duration"),
+    "bad-enum": Case(codes.BAD_ENUM, """
+@container(retry=Retry(policy="Sometimes"))
+def c() -> None:
+    pass
+""", 'Retry(policy="Sometimes")', "must be one of Always"),
+    "bad-injection": Case(codes.BAD_INJECTION, """
+@container(image="app:{missing}")
+def c(tag: str) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c("v1")
+""", '"app:{missing}"', "names no parameter"),
+    "wrong-kind": Case(codes.OPTION_WRONG_KIND, """
+@workflow(timeout=30)
+def w() -> None:
+    num(1)
+""", "30", "applies to @container only"),
+    "continue-on": Case(codes.CONTINUE_ON, """
+@workflow
+def w() -> None:
+    num.options(continue_on=["failled"])(1)
+""", '["failled"]', "literal list of"),
+    "target-lacks-option": Case(codes.TARGET_LACKS_OPTION, """
+@container(retry=Retry(backoff="10s", cap="1m"))
+def c() -> None:
+    pass
+""", 'Retry(backoff="10s", cap="1m")', "needs Argo 3.7"),
+    "bad-name": Case(codes.BAD_NAME, """
+@container(name="My_Container")
+def c() -> None:
+    pass
+""", '"My_Container"', "Kubernetes rejects it"),
+    "yaml-special-param": Case(codes.YAML_SPECIAL, """
+@workflow
+def w(on: int) -> None:
+    num(on)
+""", "on: int", "reads as a bool or null"),
+    "duplicate-template": Case(codes.DUPLICATE_TEMPLATE, """
+@container(name="same")
+def c1() -> None:
+    pass
+
+@container(name="same")
+def c2() -> None:
+    pass
+""", "c2()", "are both named `same`"),
+    "too-many-tasks": Case(codes.TOO_MANY_TASKS, "\n@workflow\ndef w() -> None:\n" + "".join(
+        "    num(1)\n" for _ in range(201)), "w()", "201 tasks in one DAG"),
+    "resource-key": Case(codes.RESOURCE_KEY, """
+@container
+def c(k: str) -> None:
+    athena.load_artifact(k)
+""", "k)", "needs a string literal"),
+}
+
+_counter = itertools.count()
+
+
+def compile_source(tmp_path: Path, body: str, argo_version: str = "4.1") -> tuple[str, Path]:
+    source = PRELUDE + body
+    path = tmp_path / f"case_{next(_counter)}.py"
+    path.write_text(source, encoding="utf-8")
+    import msgspec
+
+    config = msgspec.structs.replace(Config(), defaults=msgspec.structs.replace(
+        Config().defaults, argo_version=argo_version))
+    try:
+        app = api.load_app(str(path), config)
+        api.compile_templates(app.roots, config)
+    finally:
+        sys.modules.pop(path.stem, None)
+    return source, path
+
+
+def location(source: str, at: str, nth: int) -> tuple[int, int]:
+    start = len(PRELUDE)
+    idx = start - 1
+    for _ in range(nth):
+        idx = source.index(at, idx + 1)
+    line = source.count("\n", 0, idx) + 1
+    col = idx - (source.rfind("\n", 0, idx) + 1)
+    return line, col
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compile_error(name: str, tmp_path: Path) -> None:
+    case = CASES[name]
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, case.body, "3.6" if name == "target-lacks-option" else "4.1")
+    source = PRELUDE + case.body
+    diag = info.value.diagnostics[0]
+    assert diag.code == case.code, info.value.render()
+    assert case.message in diag.message, info.value.render()
+    assert diag.span is not None
+    assert (diag.span.line, diag.span.col) == location(source, case.at, case.nth), info.value.render()
+    assert diag.hint, "every diagnostic carries a hint"
+
+
+def test_every_code_has_a_case() -> None:
+    covered = {c.code for c in CASES.values()}
+    # Codes that need an environment no module can build (no source file, >100 nested templates, >500 params)
+    # are covered by dedicated tests below or in test_api.py.
+    exempt = {codes.NO_SOURCE, codes.TOO_DEEP, codes.TOO_MANY_PARAMS}
+    missing = set(codes.CATALOGUE) - covered - exempt
+    assert not missing, f"codes without a compile-fail case: {sorted(missing)}"
+
+
+def test_rendered_error_has_location_caret_and_hint(tmp_path: Path) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, CASES["arg-type-literal"].body)
+    text = info.value.render()
+    lines = text.splitlines()
+    assert lines[0].endswith('error[ATH203]: `num` parameter `x` expects int, got "3"')
+    assert ':' in lines[0] and lines[0].split(":")[1].isdigit()
+    assert lines[1].strip().endswith('num("3")')
+    assert lines[2].strip().endswith("^^^")
+    assert lines[-1].startswith("hint: ")
+
+
+def test_no_source_is_a_clear_error() -> None:
+    with pytest.raises(CompileError) as info:
+        exec(compile("from athena import workflow\n@workflow\ndef w() -> None:\n    pass\n", "<string>", "exec"), {})
+    assert info.value.codes == [codes.NO_SOURCE]
+
+
+def test_errors_are_collected_per_body(tmp_path: Path) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, """
+@workflow
+def w() -> None:
+    num("a")
+    text(1)
+""")
+    assert info.value.codes == [codes.ARG_TYPE, codes.ARG_TYPE]
