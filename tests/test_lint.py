@@ -145,7 +145,10 @@ def test_dag_with_201_tasks_fails_the_crd_rule() -> None:
 def test_task_name_with_underscore_fails() -> None:
     issues = lint_documents([dag([task("fetch_data")])], ["4.1"])
     assert [(i.path, i.message) for i in issues] == [
-        ("spec.templates[0].dag.tasks[0].name", "[crd-rule] 'fetch_data' !~ ^[a-zA-Z0-9][-a-zA-Z0-9]*$ (max 128 characters)")
+        (
+            "spec.templates[0].dag.tasks[0].name",
+            "[crd-rule] 'fetch_data' !~ ^[a-zA-Z0-9][-a-zA-Z0-9]*$ (max 128 characters)",
+        )
     ]
 
 
@@ -163,7 +166,10 @@ def test_one_depends_switches_the_whole_dag() -> None:
     # validate.go decides `usingDepends` for the DAG, so continueOn on a task without depends fails too.
     doc = dag([task("a", continueOn={"failed": True}), task("b", depends="a"), task("c", dependencies=["a"])])
     paths = [i.path for i in lint_documents([doc], ["4.1"])]
-    assert paths == ["spec.templates[0].dag.tasks[0].continueOn", "spec.templates[0].dag.tasks[2].dependencies"]
+    assert paths == [
+        "spec.templates[0].dag.tasks[0].continueOn",
+        "spec.templates[0].dag.tasks[2].dependencies",
+    ]
     digit = dag([task("a"), task("1b", depends="a")])
     assert [i.path for i in lint_documents([digit], ["4.1"])] == ["spec.templates[0].dag.tasks[1].name"]
 
@@ -173,7 +179,10 @@ def test_one_depends_switches_the_whole_dag() -> None:
     [
         ({"dag": {"tasks": [task("x")]}}, "spec.templates[1]"),  # container + dag
         ({"inputs": {"parameters": [{"name": "bad name"}]}}, "spec.templates[1].inputs.parameters[0].name"),
-        ({"inputs": {"parameters": [{"name": f"p{i}"} for i in range(501)]}}, "spec.templates[1].inputs.parameters"),
+        (
+            {"inputs": {"parameters": [{"name": f"p{i}"} for i in range(501)]}},
+            "spec.templates[1].inputs.parameters",
+        ),
         ({"name": "x" * 129}, "spec.templates[1].name"),
     ],
 )
@@ -213,7 +222,9 @@ def test_label_keys_are_bracketed_in_paths() -> None:
     assert [i.path for i in issues] == ['metadata.labels["app.kubernetes.io/name"]']
 
 
-@pytest.mark.parametrize(("given", "line"), [("4.1", "4.1"), ("v4.1.2", "4.1"), ("4.1.2", "4.1"), ("3.6.19", "3.6")])
+@pytest.mark.parametrize(
+    ("given", "line"), [("4.1", "4.1"), ("v4.1.2", "4.1"), ("4.1.2", "4.1"), ("3.6.19", "3.6")]
+)
 def test_versions_normalize_to_their_line(given: str, line: str) -> None:
     assert normalize_version(given) == line
     assert lint_documents([template(retryStrategy={"limt": 1})], [given])[0].version == line

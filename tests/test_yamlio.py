@@ -16,11 +16,12 @@ from athena.argo.yamlio import dump_yaml, load_yaml_documents
 # Both emitters must agree: CSafeDumper in production, SafeDumper where libyaml is missing.
 DUMPERS = [pytest.param(yamlio._Dumper, id="fast"), pytest.param(yamlio._PyDumper, id="python")]
 
-AMBIGUOUS = (
-    "1e3 1E+3 0o17 0x1F 1_000 .5 yes ~ 2001-12-14 1:20 = null True on off n y NO 12 -3 +4 0.5 .inf .NaN "
+AMBIGUOUS = [
+    *"1e3 1E+3 0o17 0x1F 1_000 .5 yes ~ 2001-12-14 1:20 = null True on off n y NO 12 -3 +4 0.5 .inf .NaN "
     "1e-3 +1e3 1. 0b101 017 08 1_0.5 190:20:30 2001-12-14t21:59:43.10-05:00 2001-1-2 -.INF +.inf .nan "
-    "Y N Yes ON Off FALSE NULL Null << ._5 -_1 0 -0 1.0e+3"
-).split() + [""]
+    "Y N Yes ON Off FALSE NULL Null << ._5 -_1 0 -0 1.0e+3".split(),
+    "",
+]
 PLAIN = ["hello", "my-flows-fetch", "/athena/bin", "argoproj.io/v1alpha1", "sh", "-c", "echo", "a_b", "v1"]
 
 # go-yaml v2 (resolve.go): a plain scalar whose first character is a sign or digit, with every `_`
@@ -89,7 +90,7 @@ def test_json_inside_a_yaml_string_stays_a_string(value: str) -> None:
 
 @pytest.mark.parametrize("dumper", DUMPERS)
 def test_shell_script_is_a_literal_block(dumper: Any) -> None:
-    script = "#!/bin/sh\nset -eu\nexec python -m athena.runtime \"$@\"\n"
+    script = '#!/bin/sh\nset -eu\nexec python -m athena.runtime "$@"\n'
     text = dump_one(script, dumper)
     assert text == 'k: |\n  #!/bin/sh\n  set -eu\n  exec python -m athena.runtime "$@"\n'
     assert load_yaml_documents(text) == [{"k": script}]

@@ -178,7 +178,7 @@ def _find(program: Any, name: str, kind: str) -> Any:
 @click.pass_obj
 def container_ls(state: _State, app: str | None, show_all: bool, as_json: bool) -> None:
     """List container templates: name, entry point, image."""
-    _, loaded, program = _run(lambda: _app_and_program(state, app))
+    _, _loaded, program = _run(lambda: _app_and_program(state, app))
     config = state.config(app)
     root_names = set(program.roots)
     rows = []
@@ -264,10 +264,7 @@ def workflow_graph(state: _State, name: str, app: str | None, fmt: str, out: str
 
     _, _, program = _run(lambda: _app_and_program(state, app))
     t = _run(lambda: _find(program, name, "workflow"))
-    if fmt == "mermaid":
-        text = graph.mermaid(t)
-    else:
-        text = graph.dot(t)
+    text = graph.mermaid(t) if fmt == "mermaid" else graph.dot(t)
     if fmt == "png":
         exe = shutil.which("dot")
         if exe is None:

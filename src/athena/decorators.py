@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, ove
 from athena.outcome import Outcome
 
 if TYPE_CHECKING:
-    from athena.options import Retry, TemplateOptions, TTL
+    from athena.options import TTL, Retry, TemplateOptions
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,9 +70,8 @@ class Template(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.kind == "container":
             return self.fn(*args, **kwargs)
-        from athena.errors import AthenaError
-
         from athena.api import compile_templates
+        from athena.errors import AthenaError
 
         compile_templates([self])
         raise AthenaError(

@@ -11,7 +11,6 @@ import os
 from athena.errors import AthenaError
 
 
-
 def _in_pod() -> bool:
     return os.environ.get("ATHENA_RUNTIME") == "1"
 

@@ -37,7 +37,7 @@ def collect(t: Template[Any, Any]) -> Resources:
         path, node = found
         g: dict[str, Any] = getattr(fn, "__globals__", {})
         for call in ast.walk(node):
-            if not isinstance(call, ast.Call) or call is node:
+            if not isinstance(call, ast.Call):
                 continue
             target = _resolve(call.func, g)
             if isinstance(target, Fragment):

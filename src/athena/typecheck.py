@@ -243,7 +243,7 @@ def _translate_uncached(tp: Any) -> TypeNode:
             return StructT(flavour, tp.__name__, tp)
     if isinstance(tp, typing.TypeVar):
         raise TypeProblem(f"generic type variable {tp.__name__} cannot cross a step boundary")
-    if isinstance(tp, str) or isinstance(tp, typing.ForwardRef):
+    if isinstance(tp, (str, typing.ForwardRef)):
         raise TypeProblem(f"annotation {tp!r} could not be resolved")
     raise TypeProblem(f"{_type_repr(tp)} is not a JSON boundary type")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +38,8 @@ class EmitSettings:
         if config.dist_name:
             import importlib.metadata
 
-            try:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
                 version = importlib.metadata.version(config.dist_name)
-            except importlib.metadata.PackageNotFoundError:
-                pass
         key = config.artifact.key.format(project=names.normalize(project) or "app", version=version, digest=digest)
         tag = config.project.name_tag.format(version=version) if config.project.name_tag else ""
         return cls(

@@ -13,9 +13,10 @@ import difflib
 import enum
 import json
 import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from athena import codes
 from athena.decorators import Fragment, Template
@@ -30,14 +31,15 @@ from athena.model import (
     Compare,
     Cond,
     Hook,
+    HookKind,
     InLits,
     Input,
     IsNone,
-    Item,
     Lit,
     Not,
     Param,
     Task,
+    TaskMode,
     TaskOut,
     Truth,
     Workflow,
@@ -79,7 +81,7 @@ _CONVERSIONS = {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "
                 "sorted", "sum", "min", "max", "abs", "round", "bytes"}
 _PORT_FUNCS = {"host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str"}
 _OPTION_KEYS = ("continue_on", "on_exit", "on_success", "on_failure", "on_error", "hooks")
-_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_CMP: dict[type[ast.cmpop], Any] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
 class _Bail(Exception):
@@ -263,7 +265,7 @@ class Lowerer:
         from athena.typecheck import TypeProblem, type_node
 
         try:
-            value = eval(compile(ast.Expression(node), self.path, "eval"), self.globals)  # noqa: S307
+            value = eval(compile(ast.Expression(node), self.path, "eval"), self.globals)
             return type_node(value)
         except TypeProblem as exc:
             self.error(codes.NOT_BOUNDARY_TYPE, str(exc), node)
@@ -379,7 +381,7 @@ class Lowerer:
             ret = signature(tmpl).returns
             if tmpl not in self.callees:
                 self.callees.append(tmpl)
-        mode = "outcome" if continue_on else "plain"
+        mode: TaskMode = "outcome" if continue_on else "plain"
         if continue_on:
             ret = OutcomeT(ret)
         if self.resolve and tmpl is not None:
@@ -414,12 +416,13 @@ class Lowerer:
             self.check_arg(fname, p, v)
             out[p.name] = v.arg
         for key, v, kw in keywords:
-            p = sig.param(key)
-            if p is None:
+            found = sig.param(key)
+            if found is None:
                 close = difflib.get_close_matches(key, [q.name for q in params], n=1)
                 hint = f"did you mean `{close[0]}`?" if close else \
                     f"`{fname}` takes: {', '.join(q.name for q in params) or 'no parameters'}"
                 raise self.bail(codes.UNKNOWN_KWARG, f"`{fname}` has no parameter `{key}`", kw, hint=hint)
+            p = found
             if key in out:
                 raise self.bail(codes.DUPLICATE_ARG, f"`{fname}` parameter `{key}` is given twice", kw)
             self.check_arg(fname, p, v)
@@ -474,7 +477,7 @@ class Lowerer:
                         or len(set(vals)) != len(vals):
                     raise self.bail(codes.CONTINUE_ON, "`continue_on` must be a literal list of \"failed\" "
                                     "and/or \"error\"", v)
-                continue_on = tuple(sorted(vals))
+                continue_on = tuple(sorted(str(x) for x in vals))
             elif key == "on_exit":
                 hooks.append(self.hook_target(body, v, "exit", None, task, ancestors))
             elif key == "hooks":
@@ -487,7 +490,7 @@ class Lowerer:
                                         "literal holding an Argo expression", k or v)
                     hooks.append(self.hook_target(body, target, "expr", k.value, task, ancestors))
             else:
-                kind = key.removeprefix("on_")
+                kind = typing.cast(HookKind, key.removeprefix("on_"))
                 targets = v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v]
                 for target in targets:
                     hooks.append(self.hook_target(body, target, kind, None, task, ancestors))
@@ -507,7 +510,7 @@ class Lowerer:
                 stack.extend(t.deps)
         return out
 
-    def hook_target(self, body: _Body, node: ast.expr, kind: str, expression: str | None, task: str,
+    def hook_target(self, body: _Body, node: ast.expr, kind: HookKind, expression: str | None, task: str,
                     ancestors: set[str]) -> Hook:
         if isinstance(node, ast.Lambda):
             if node.args.args or node.args.vararg or node.args.kwonlyargs or node.args.kwarg:
@@ -520,16 +523,16 @@ class Lowerer:
                 if isinstance(a, ast.Call):
                     raise self.bail(codes.UNSUPPORTED_EXPRESSION, "hook arguments cannot be template calls", a)
             args = self.call_args(body, call, tmpl)
-            for _, a in args:
-                if isinstance(a, TaskOut) and a.task not in ancestors and not (kind == "exit" and a.task == task):
-                    raise self.bail(codes.BAD_HOOK_TARGET, f"hook argument uses `{a.task}`, which is not an "
+            for _, used in args:
+                if isinstance(used, TaskOut) and used.task not in ancestors and not (kind == "exit" and used.task == task):
+                    raise self.bail(codes.BAD_HOOK_TARGET, f"hook argument uses `{used.task}`, which is not an "
                                     f"ancestor of the hooked task `{task}`", call,
                                     hint="hook arguments may use literals, inputs, and bindings the hooked "
                                     "task depends on")
             name = self.name_of(tmpl) if (tmpl is not None and self.resolve) else ast.unparse(call.func)
             if tmpl is not None and self.resolve and tmpl not in self.callees:
                 self.callees.append(tmpl)
-            return Hook(kind, name, tuple(args), expression)  # type: ignore[arg-type]
+            return Hook(kind, name, tuple(args), expression)
         if isinstance(node, (ast.Name, ast.Attribute)):
             tmpl = self.resolve_callee(body, node)
             if tmpl is not None and self.resolve:
@@ -540,8 +543,8 @@ class Lowerer:
                                     hint=f"use `lambda: {tmpl.fn.__name__}(...)` to pass them")
                 if tmpl not in self.callees:
                     self.callees.append(tmpl)
-                return Hook(kind, self.name_of(tmpl), (), expression)  # type: ignore[arg-type]
-            return Hook(kind, ast.unparse(node), (), expression)  # type: ignore[arg-type]
+                return Hook(kind, self.name_of(tmpl), (), expression)
+            return Hook(kind, ast.unparse(node), (), expression)
         raise self.bail(codes.BAD_HOOK_TARGET, "a hook target is a template or a lambda calling one", node)
 
     # ----------------------------------------------------------------------------------- values
@@ -578,7 +581,7 @@ class Lowerer:
 
     def use(self, b: Binding, name: str, path: tuple[str | int, ...], node: ast.AST) -> _Val:
         if self.resolve and b.type == NONE:
-            raise self.bail(codes.NONE_CONSUMED, f"`{ast.unparse(node)}` is the result of a template that "  # type: ignore[arg-type]
+            raise self.bail(codes.NONE_CONSUMED, f"`{ast.unparse(node)}` is the result of a template that "
                             "returns None", node)
         return _Val(b.ref(name, path), b.type, self.span(node))
 
@@ -665,8 +668,8 @@ class Lowerer:
             raise self.bail(codes.BAD_LITERAL, f"{ast.unparse(node)} is not a JSON value", node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
                 and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
-            v = node.operand.value
-            return self.literal(ast.copy_location(ast.Constant(-v if isinstance(node.op, ast.USub) else v), node))
+            num = typing.cast(int | float, node.operand.value)
+            return self.literal(ast.copy_location(ast.Constant(-num if isinstance(node.op, ast.USub) else num), node))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.literal(e) for e in node.elts]
             if any(i is _MISSING for i in items):
@@ -676,11 +679,11 @@ class Lowerer:
             return items
         if isinstance(node, ast.Dict):
             out: dict[str, Any] = {}
-            for k, v in zip(node.keys, node.values, strict=True):
+            for k, val in zip(node.keys, node.values, strict=True):
                 if k is None:
                     return _MISSING
                 kv = self.literal(k)
-                vv = self.literal(v)
+                vv = self.literal(val)
                 if kv is _MISSING or vv is _MISSING:
                     return _MISSING
                 if not isinstance(kv, str):
@@ -835,32 +838,32 @@ class Lowerer:
 
     def condition(self, body: _Body, wscope: Scope, node: ast.expr) -> Cond:
         if isinstance(node, ast.BoolOp):
-            op = "and" if isinstance(node.op, ast.And) else "or"
-            return BoolOp(op, tuple(self.condition(body, wscope, v) for v in node.values))
+            bop: Literal["and", "or"] = "and" if isinstance(node.op, ast.And) else "or"
+            return BoolOp(bop, tuple(self.condition(body, wscope, v) for v in node.values))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return Not(self.condition(body, wscope, node.operand))
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1:
                 raise self.bail(codes.CHAINED_COMPARE, "chained comparisons are not allowed in a condition", node)
-            op, right = node.ops[0], node.comparators[0]
+            cop, right = node.ops[0], node.comparators[0]
             left = self.operand(body, wscope, node.left)
-            if isinstance(op, (ast.Is, ast.IsNot)):
+            if isinstance(cop, (ast.Is, ast.IsNot)):
                 if not (isinstance(right, ast.Constant) and right.value is None):
                     raise self.bail(codes.BAD_CONDITION, "`is` compares with None only", node)
-                return IsNone(left.arg, negated=isinstance(op, ast.IsNot))
-            if isinstance(op, (ast.In, ast.NotIn)):
+                return IsNone(left.arg, negated=isinstance(cop, ast.IsNot))
+            if isinstance(cop, (ast.In, ast.NotIn)):
                 values = self.literal(right)
                 if not isinstance(right, (ast.Tuple, ast.List, ast.Set)) or values is _MISSING:
                     raise self.bail(codes.BAD_CONDITION, "`in` takes a literal tuple: `x in (\"a\", \"b\")`", right)
                 self.check_cond_literals(left, values, node)
-                return InLits(left.arg, tuple(values), negated=isinstance(op, ast.NotIn))
-            sym = _CMP.get(type(op))
+                return InLits(left.arg, tuple(values), negated=isinstance(cop, ast.NotIn))
+            sym = _CMP.get(type(cop))
             if sym is None:  # pragma: no cover - every ast.cmpop is listed above
                 raise self.bail(codes.BAD_CONDITION, "unsupported comparison", node)
             rv = self.operand(body, wscope, right)
             self.check_compare(left, rv, node)
             self._check_braces(left, rv, node)
-            return Compare(sym, left.arg, rv.arg)  # type: ignore[arg-type]
+            return Compare(sym, left.arg, rv.arg)
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return Truth(Lit(node.value))
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
@@ -906,14 +909,14 @@ class Lowerer:
             else:
                 k = scalar_kind(v.type)
                 if k is None:
-                    raise self.bail(codes.CONDITION_TYPE, f"`{ast.unparse(node)}` compares {v.type}, which is "  # type: ignore[arg-type]
+                    raise self.bail(codes.CONDITION_TYPE, f"`{ast.unparse(node)}` compares {v.type}, which is "
                                     "not a scalar", node)
                 kinds.append(k)
         numeric = {"int", "float"}
         a, b = kinds
         if "any" in kinds or a == b or (a in numeric and b in numeric):
             return
-        raise self.bail(codes.CONDITION_TYPE, f"`{ast.unparse(node)}` compares {a} with {b}", node)  # type: ignore[arg-type]
+        raise self.bail(codes.CONDITION_TYPE, f"`{ast.unparse(node)}` compares {a} with {b}", node)
 
     def check_cond_literals(self, left: _Val, values: list[Any], node: ast.AST) -> None:
         if not self.resolve or left.type is None:

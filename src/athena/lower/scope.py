@@ -50,7 +50,7 @@ class Scope:
         self.captures.append((name, outer))
         return inner
 
-    def escaped(self, name: str) -> Span | None | Literal[False]:
+    def escaped(self, name: str) -> Span | Literal[False] | None:
         """The span of the arm binding if ``name`` was bound only inside an earlier ``if`` arm."""
         s: Scope | None = self
         while s is not None:
@@ -58,5 +58,5 @@ class Scope:
                 return False
             if name in s.arm_only:
                 return s.arm_only[name]
-            s = s.parent if not s.capturing else s.parent
+            s = s.parent
         return False

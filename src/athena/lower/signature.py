@@ -51,9 +51,9 @@ def _param_spans(t: Template[Any, Any]) -> tuple[dict[str, Span], Span | None]:
         a = node.args
         for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]:
             spans[arg.arg] = span_of(path, arg)
-        for arg in (a.vararg, a.kwarg):
-            if arg is not None:
-                spans[arg.arg] = span_of(path, arg)
+        for extra in (a.vararg, a.kwarg):
+            if extra is not None:
+                spans[extra.arg] = span_of(path, extra)
         if node.returns is not None:
             ret = span_of(path, node.returns)
     return spans, ret
