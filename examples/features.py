@@ -146,9 +146,9 @@ def orders(tag: str, profile: Profile, mode: Mode = Mode.FAST) -> Totals:
     parallelism_if_root=10,
     labels={"app": "acme"},
 )
-def everything(tag: str, threshold: int = 10, names: list[str] = ["x", "y"]) -> str:
-    totals = orders(tag, {"disk": "ssd", "cores": 4})
-    pairs = [split(o) for o in load(tag, {"disk": "hdd", "cores": 2})]
+def everything(tag: str, profile: Profile, threshold: int = 10, names: list[str] = ["x", "y"]) -> str:
+    totals = orders(tag, profile)
+    pairs = [split(o) for o in load("v2", profile)]
     first = report(totals["label"], totals["count"])
     result = flaky.options(continue_on=["failed", "error"])(threshold)
     recover(result)

@@ -17,9 +17,9 @@ class Profile:
     node_selector={"disktype": "{profile.disk}"},  # ... or a str/int/float field of one
     service_account="trainer",
     image_pull_secrets=["ghcr-pull"],
-    retry=Retry(limit=3, policy="OnError", backoff="30s", factor=2, max_duration="10m", on_exit_codes=[75]),
-    timeout="2h",  # the whole step, retries' pods included
-    pod_running_timeout="1h30m",  # each pod, from its start
+    retry=Retry(limit=3, backoff="30s", factor=2, max_duration="10m", on_exit_codes=[75]),
+    timeout="2h",  # Argo `timeout`: from the node's start, Pending time included
+    pod_running_timeout="1h30m",  # the pod's activeDeadlineSeconds, from the pod's start
     labels={"team": "ml"},
     annotations={"acme.io/owner": "ml-platform"},
 )
@@ -51,7 +51,7 @@ def evaluate_and_tell(model: str) -> None:
 @workflow(
     parallelism=2,  # at most 2 of this DAG's tasks at once
     node_selector={"pool": "batch"},
-    retry=Retry(limit=1),  # on a workflow: re-run the whole sub-graph
+    retry=Retry(limit=1, policy="Always"),  # on a workflow: re-runs the whole sub-graph
     labels={"app": "trainer"},
     # effective only when this template is the submitted root:
     parallelism_if_root=10,

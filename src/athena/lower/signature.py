@@ -30,16 +30,13 @@ class Signature:
         return None
 
 
-_cache: dict[int, Signature] = {}
-
-
 def signature(t: Template[Any, Any]) -> Signature:
-    hit = _cache.get(id(t))
-    if hit is not None:
-        return hit
-    sig = _build(t)
-    _cache[id(t)] = sig
-    return sig
+    # Cached on the template itself: an id()-keyed cache would hand a dead template's signature to a new one.
+    hit: Signature | None = t.__dict__.get("_athena_signature")
+    if hit is None:
+        hit = _build(t)
+        t.__dict__["_athena_signature"] = hit
+    return hit
 
 
 def _param_spans(t: Template[Any, Any]) -> tuple[dict[str, Span], Span | None]:

@@ -1,0 +1,115 @@
+"""The CLI as a user runs it: data on stdout, messages on stderr, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EX = ROOT / "examples"
+
+
+def athena(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "athena.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_emit_matches_golden_stream() -> None:
+    r = athena("emit", str(EX / "getting_started.py"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("kind: WorkflowTemplate") == 4
+    # callees first: the pipeline refers to the three containers, so it comes last
+    assert r.stdout.rstrip().split("---")[-1].count("name: examples-pipeline") >= 1
+
+
+def test_emit_to_file_and_lint_it(tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    r = athena("emit", str(EX / "features.py"), "--with-workflow", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    lint = athena("lint", str(out))
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "0 problem(s)" in lint.stderr
+
+
+def test_lint_reports_problems_with_paths(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: x}\n"
+                   "spec:\n  entrypoint: a\n  templates:\n  - name: a\n    retryStrategy: {limt: 3}\n"
+                   "    container: {image: busybox}\n")
+    r = athena("lint", str(bad), "--argo-version", "4.1")
+    assert r.returncode == 1
+    assert "spec.templates[0].retryStrategy" in r.stdout and "limt" in r.stdout
+
+
+def test_check_passes_on_examples() -> None:
+    r = athena("check", str(EX / "features.py"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+
+
+def test_compile_error_is_rendered_without_traceback(tmp_path: Path) -> None:
+    src = tmp_path / "flow.py"
+    src.write_text("from athena import container, workflow\n\n@container\ndef c(x: int) -> int:\n    return x\n\n"
+                   "@workflow\ndef w() -> None:\n    c(\"3\")\n")
+    r = athena("emit", str(src))
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert f"{src}:9:7: error[ATH203]" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.rstrip().endswith("athena: 1 error")
+
+
+def test_grammar_error_at_import_is_rendered(tmp_path: Path) -> None:
+    src = tmp_path / "flow.py"
+    src.write_text("from athena import container, workflow\n\n@container\ndef c(x: int) -> int:\n    return x\n\n"
+                   "@workflow\ndef w(xs: list[int]) -> None:\n    for x in xs:\n        c(x)\n")
+    r = athena("emit", str(src))
+    assert r.returncode == 1
+    assert "error[ATH101]" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_container_ls_and_describe() -> None:
+    r = athena("container", "ls", "--app", str(EX / "getting_started.py"), "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert {row["name"] for row in rows} == {"examples-fetch", "examples-summarize", "examples-publish"}
+    d = athena("container", "describe", "summarize", "--app", str(EX / "getting_started.py"))
+    info = json.loads(d.stdout)
+    assert info["parameters"] == [{"name": "data", "type": "str"}, {"name": "top_n", "type": "int", "default": 5}]
+    assert info["returns"] == "str"
+
+
+def test_unknown_name_suggests() -> None:
+    r = athena("container", "describe", "summarise", "--app", str(EX / "getting_started.py"))
+    assert r.returncode == 1
+    assert "no container named `summarise`" in r.stderr
+
+
+def test_workflow_ls_describe_graph() -> None:
+    app = str(EX / "features.py")
+    ls = athena("workflow", "ls", "--app", app, "--json")
+    names = {row["name"] for row in json.loads(ls.stdout)}
+    assert "examples-everything" in names and "examples-everything-if1" not in names
+    ls2 = athena("workflow", "ls", "--app", app, "--include-synthetic", "--json")
+    assert "examples-everything-if1" in {row["name"] for row in json.loads(ls2.stdout)}
+    desc = json.loads(athena("workflow", "describe", "orders", "--app", app).stdout)
+    assert [t["name"] for t in desc["tasks"]] == ["batch", "prices", "total"]
+    assert desc["tasks"][1]["depends"] == ["batch"] and desc["tasks"][1]["fan_out"] is True
+    mer = athena("workflow", "graph", "orders", "--app", app)
+    assert mer.stdout.startswith("flowchart TD") and "n0 --> n1" in mer.stdout
+    dot = athena("workflow", "graph", "orders", "--app", app, "--format", "dot")
+    assert '"batch" -> "prices";' in dot.stdout
+
+
+def test_missing_app_is_a_usage_message(tmp_path: Path) -> None:
+    r = athena("emit", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "no APP given" in r.stderr
+
+
+def test_help_lists_every_command() -> None:
+    r = athena("--help")
+    for cmd in ("emit", "check", "lint", "container", "workflow"):
+        assert cmd in r.stdout
