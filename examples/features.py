@@ -190,3 +190,15 @@ def in_steps(count: int) -> str:
     a = left_path(count)
     b = report(a, count)
     return b
+
+
+@container
+def survivors(results: list[Outcome[int]]) -> int:
+    return sum(1 for r in results if r.ok)
+
+
+@workflow
+def tolerant(values: list[int]) -> int:
+    """A fan-out that goes on when some elements fail: one Outcome per element, in order."""
+    attempts = [flaky.options(continue_on=["failed"])(v) for v in values]
+    return survivors(attempts)

@@ -322,8 +322,8 @@ def w() -> None:
     "fanout-continue-on": Case(codes.FANOUT_CONTINUE_ON, """
 @workflow
 def w(xs: list[int]) -> None:
-    ys = [num.options(continue_on=["failed"])(x) for x in xs]
-""", "num.options(continue_on", "not supported yet"),
+    ys = [num.options(continue_on=["failed"], on_exit=nothing)(x) for x in xs]
+""", "num.options(continue_on", "are not supported"),
     "missing-annotation": Case(codes.MISSING_ANNOTATION, """
 @container
 def c(x) -> None:

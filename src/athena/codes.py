@@ -93,7 +93,8 @@ RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, d
 LITERAL_TEMPLATE_BRACES = _c("ATH134", "string literal containing `{{`",
                              "Argo would substitute it; pass the text as a workflow input instead")
 EMPTY_BODY = _c("ATH136", "workflow body with no tasks", "call at least one template in the workflow body")
-FANOUT_CONTINUE_ON = _c("ATH137", "fan-out under continue_on", "fan-out under continue_on is not supported yet")
+FANOUT_CONTINUE_ON = _c("ATH137", "hooks with continue_on on a fan-out",
+                        "hook the tasks that consume the fan-out instead")
 
 # --- ATH2xx: types
 MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type")

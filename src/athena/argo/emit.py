@@ -9,10 +9,10 @@ from typing import Any
 
 from athena.argo import expr, inject, names
 from athena.config import Config
-from athena.model import ArmMerge, Container, Hook, Param, Program, Task, TaskOut, TemplateIR, Workflow
+from athena.model import ArmMerge, Container, Hook, Input, Param, Program, Task, TaskOut, TemplateIR, Workflow
 from athena.runtime import protocol as proto
 from athena.typecheck import NONE as _NONE
-from athena.typecheck import ListT, enum_values
+from athena.typecheck import ArtifactT, ListT, enum_values
 
 API_VERSION = "argoproj.io/v1alpha1"
 
@@ -145,7 +145,7 @@ def _document(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, Any
     synthetic = isinstance(t, Workflow) and t.synthetic
     if not synthetic:
         spec.update(_root_fields(program, t, s))
-    tmpl = _container(t, s) if isinstance(t, Container) else _dag(t, s)
+    tmpl = _container(t, s) if isinstance(t, Container) else _dag(t, s, program)
     spec["templates"] = [tmpl]
     return {"apiVersion": API_VERSION, "kind": "WorkflowTemplate", "metadata": _metadata(t.name, s, t), "spec": spec}
 
@@ -153,8 +153,9 @@ def _document(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, Any
 def _root_fields(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, Any]:
     """WorkflowSpec fields Argo reads only when this template is the submitted root."""
     out: dict[str, Any] = {}
-    if t.params:
-        out["arguments"] = {"parameters": [_param(p, arguments=True) for p in t.params]}
+    values = _value_params(t.params)
+    if values:
+        out["arguments"] = {"parameters": [_param(p, arguments=True) for p in values]}
     if s.service_account:
         out["serviceAccountName"] = s.service_account
     secrets = list(s.image_pull_secrets)
@@ -193,6 +194,26 @@ def _root_fields(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, 
     if o.active_deadline_if_root_seconds is not None:
         out["activeDeadlineSeconds"] = o.active_deadline_if_root_seconds
     return out
+
+
+def _value_params(params: tuple[Param, ...]) -> list[Param]:
+    """Parameters that travel as Argo parameters (an ``Artifact[T]`` travels as an artifact instead)."""
+    return [p for p in params if not isinstance(p.type, ArtifactT)]
+
+
+def _dag_artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
+    if not isinstance(t.returns, ArtifactT):
+        return None
+    r = t.result
+    if isinstance(r, ArmMerge):
+        arms = list(r.arms)
+        text = f"tasks['{arms[-1]}'].outputs.artifacts['return']"
+        for a in reversed(arms[:-1]):
+            text = f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.artifacts['return'] : ({text})"
+        return {"name": "return", "fromExpression": text}
+    if isinstance(r, (TaskOut, Input)):
+        return {"name": "return", "from": expr.artifact_ref(r, scope)}
+    return None
 
 
 def _param(p: Param, *, arguments: bool = False) -> dict[str, Any]:
@@ -240,12 +261,15 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
     bundle: dict[str, Any] = {"name": proto.BUNDLE_ARTIFACT, "path": proto.BUNDLE_DIR,
                               "s3": {**s.s3, "key": s.bundle_key}}
     inputs: dict[str, Any] = {}
-    if t.params:
-        inputs["parameters"] = [_param(p) for p in t.params]
+    values = _value_params(t.params)
+    if values:
+        inputs["parameters"] = [_param(p) for p in values]
+    typed_in = [{"name": p.name, "path": f"{proto.ARTIFACT_INPUT_DIR}/{p.name}"} for p in t.params
+                if isinstance(p.type, ArtifactT)]
     in_ports = [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("in", k),
                  **({"optional": True} if optional else {}), "s3": {**s.s3, "key": _artifact_key(k)}}
                 for k, optional in res.artifacts_in]
-    inputs["artifacts"] = [bundle, *in_ports]
+    inputs["artifacts"] = [bundle, *typed_in, *in_ports]
     tmpl: dict[str, Any] = {"name": t.name}
     md: dict[str, Any] = {}
     if o.annotations:
@@ -258,10 +282,16 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     if t.returns != _NONE:
         outputs["parameters"] = [{"name": "return", "valueFrom": {"path": proto.RESULT_PATH}}]
+    out_artifacts: list[dict[str, Any]] = []
+    if isinstance(t.returns, ArtifactT):
+        out_artifacts.append({"name": "return", "path": proto.ARTIFACT_RETURN_PATH, "archive": {"none": {}},
+                              "s3": {**s.s3, "key": "athena-runs/{{workflow.uid}}/{{pod.name}}/return"}})
     if res.artifacts_out:
-        outputs["artifacts"] = [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("out", k),
+        out_artifacts += [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("out", k),
                                  "optional": True, "archive": {"none": {}}, "s3": {**s.s3, "key": _artifact_key(k)}}
                                 for k in res.artifacts_out]
+    if out_artifacts:
+        outputs["artifacts"] = out_artifacts
     if outputs:
         tmpl["outputs"] = outputs
     image = inject.render(o.image or s.default_image, t.params)
@@ -283,7 +313,7 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
         "image": image,
         "command": ["/bin/sh", "-c"],
         "args": [proto.bootstrap_script(s.targets), "--",
-                 *("{{inputs.parameters.%s}}" % p.name for p in t.params)],
+                 *("{{inputs.parameters.%s}}" % p.name for p in values)],
         "env": env,
         "volumeMounts": mounts,
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
@@ -315,14 +345,24 @@ def _artifact_key(key: str) -> str:
 # -------------------------------------------------------------------------------------------- dag
 
 
-def _dag(t: Workflow, s: EmitSettings) -> dict[str, Any]:
+def _dag(t: Workflow, s: EmitSettings, program: Program) -> dict[str, Any]:
     scope: expr.Scope = "steps" if t.steps else "tasks"
     tmpl: dict[str, Any] = {"name": t.name}
-    if t.params:
-        tmpl["inputs"] = {"parameters": [_param(p) for p in t.params]}
+    inputs: dict[str, Any] = {}
+    values = _value_params(t.params)
+    if values:
+        inputs["parameters"] = [_param(p) for p in values]
+    arts = [{"name": p.name} for p in t.params if isinstance(p.type, ArtifactT)]
+    if arts:
+        inputs["artifacts"] = arts
+    if inputs:
+        tmpl["inputs"] = inputs
     out = _dag_output(t, scope)
     if out:
         tmpl["outputs"] = {"parameters": [out]}
+        art = _dag_artifact_output(t, scope)
+        if art:
+            tmpl["outputs"]["artifacts"] = [art]
     if t.options.node_selector:
         tmpl["nodeSelector"] = dict(t.options.node_selector)
     if t.options.parallelism is not None and not t.synthetic:
@@ -330,7 +370,7 @@ def _dag(t: Workflow, s: EmitSettings) -> dict[str, Any]:
     retry = _retry(t, s) if not t.synthetic else None
     if retry:
         tmpl["retryStrategy"] = retry
-    tasks = [_task(task, scope, s) for task in t.tasks]
+    tasks = [_task(task, scope, s, program) for task in t.tasks]
     if t.steps:
         tmpl["steps"] = [[task] for task in tasks]
     else:
@@ -362,11 +402,18 @@ def _dag_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
     return {"name": "return", "valueFrom": vf}
 
 
-def _task(task: Task, scope: expr.Scope, s: EmitSettings) -> dict[str, Any]:
+def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program) -> dict[str, Any]:
     d: dict[str, Any] = {"name": task.name, "templateRef": _ref(task.template, s)}
-    params = [{"name": n, "value": expr.param_value(a, scope)} for n, a in task.args]
-    if params:
-        d["arguments"] = {"parameters": params}
+    callee = program.templates.get(task.template)
+    artifact_params = {p.name for p in callee.params if isinstance(p.type, ArtifactT)} if callee else set()
+    params = [{"name": n, "value": expr.param_value(a, scope)} for n, a in task.args if n not in artifact_params]
+    arts = [{"name": n, "from": expr.artifact_ref(a, scope)} for n, a in task.args if n in artifact_params]
+    if params or arts:
+        d["arguments"] = {}
+        if params:
+            d["arguments"]["parameters"] = params
+        if arts:
+            d["arguments"]["artifacts"] = arts
     if task.deps and scope == "tasks":
         d["dependencies"] = sorted(set(task.deps))
     if task.when is not None:

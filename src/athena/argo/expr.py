@@ -113,6 +113,15 @@ def param_value(arg: Arg, scope: Scope) -> str:
     return "{{=toJSON(fromJSON(%s)%s)}}" % (raw_ref(arg, scope), _index(arg.path))
 
 
+def artifact_ref(arg: Arg, scope: Scope) -> str:
+    """``from:`` of an ``Artifact[T]`` argument: the producer's ``return`` artifact, or an input artifact."""
+    if isinstance(arg, Input) and not arg.path:
+        return "{{inputs.artifacts.%s}}" % arg.name
+    if isinstance(arg, TaskOut) and not arg.path and arg.mode == "plain":
+        return "{{%s.%s.outputs.artifacts.return}}" % (scope, arg.task)
+    raise ValueError(f"an Artifact argument must be a binding or an input, not {arg!r}")
+
+
 def output_expression(arg: Arg, scope: Scope) -> tuple[str, str]:
     """A DAG/steps template output: ('parameter', '{{...}}') or ('expression', '<expr>')."""
     if isinstance(arg, (Input, TaskOut)) and not arg.path and (isinstance(arg, Input) or arg.mode == "plain"):

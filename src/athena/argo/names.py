@@ -158,6 +158,11 @@ def wrapper_name(parent: str, k: int) -> str:
     return shorten(f"{parent}-if{k}", WORKFLOW_TEMPLATE_MAX)
 
 
+def each_name(parent: str, k: int) -> str:
+    """The per-element wrapper of the ``k``-th fan-out under continue_on in ``parent``: ``<parent>-each<k>``."""
+    return shorten(f"{parent}-each{k}", WORKFLOW_TEMPLATE_MAX)
+
+
 def arm_name(wrapper: str, j: int) -> str:
     """The ``j``-th arm template of a wrapper: ``<wrapper>-arm<j>``, shortened to 63."""
     return shorten(f"{wrapper}-arm{j}", WORKFLOW_TEMPLATE_MAX)

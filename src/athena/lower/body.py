@@ -49,6 +49,7 @@ from athena.typecheck import (
     BOOL,
     NONE,
     AnyT,
+    ArtifactT,
     ListT,
     OutcomeT,
     TypeNode,
@@ -371,9 +372,9 @@ class Lowerer:
         hooks: tuple[Hook, ...] = ()
         if opts_call is not None:
             continue_on, hooks = self.options(body, opts_call, task_name, deps)
-            if continue_on and fan_over is not None:
-                raise self.bail(codes.FANOUT_CONTINUE_ON, "`continue_on` on a fan-out is not supported yet",
-                                opts_call, hint="fan out over a workflow whose task uses continue_on")
+            if continue_on and fan_over is not None and hooks:
+                raise self.bail(codes.FANOUT_CONTINUE_ON, "hooks together with `continue_on` on a fan-out are "
+                                "not supported", opts_call, hint="hook the tasks that consume the fan-out instead")
         ret: TypeNode = ANY
         if tmpl is not None and self.resolve:
             if tmpl is self.t:
@@ -384,7 +385,12 @@ class Lowerer:
         mode: TaskMode = "outcome" if continue_on else "plain"
         if continue_on:
             ret = OutcomeT(ret)
-        if self.resolve and tmpl is not None:
+        if self.resolve and tmpl is not None and continue_on and fan_over is not None:
+            body.tasks.append(Task(
+                name=task_name, template=self.each_wrapper(tmpl, args, continue_on, ret),
+                args=tuple(args), deps=tuple(sorted(deps)), fan_over=fan_over, span=self.span(node),
+            ))
+        elif self.resolve and tmpl is not None:
             body.tasks.append(Task(
                 name=task_name, template=self.name_of(tmpl), args=tuple(args), deps=tuple(sorted(deps)),
                 fan_over=fan_over, continue_on=continue_on, hooks=hooks, span=self.span(node),
@@ -392,6 +398,27 @@ class Lowerer:
         else:
             body.tasks.append(Task(name=task_name, template=callee, args=tuple(args), span=self.span(node)))
         return Binding("task", ret, task_name, mode, self.span(node))
+
+    def each_wrapper(self, tmpl: Template[Any, Any], args: list[tuple[str, Arg]], continue_on: tuple[str, ...],
+                     ret: TypeNode) -> str:
+        """A fan-out under continue_on runs each element through a one-task DAG that always succeeds and
+        returns the element's Outcome, so Argo's aggregate keeps every element, in order."""
+        from athena.argo import names
+
+        self.if_count += 1
+        wname = names.each_name(self.root_name, self.if_count)
+        sig = signature(tmpl)
+        passed = [n for n, _ in args]
+        params = tuple(Param(n, p.type) for n in passed for p in sig.params if p.name == n)
+        inner = names.task_name(tmpl.fn.__name__, set())
+        self.synthetic.append(Workflow(
+            name=wname, function=f"{self.t.fn.__qualname__} (fan-out #{self.if_count})", params=params,
+            returns=ret, options=self.t.options_, synthetic=True,
+            tasks=(Task(name=inner, template=self.name_of(tmpl), args=tuple((n, Input(n)) for n in passed),
+                        continue_on=continue_on),),
+            result=TaskOut(inner, (), "outcome"),
+        ))
+        return wname
 
     def call_args(self, body: _Body, node: ast.Call, tmpl: Template[Any, Any] | None) -> list[tuple[str, Arg]]:
         for a in node.args:
@@ -435,6 +462,14 @@ class Lowerer:
         return sorted(out.items(), key=lambda kv: order.index(kv[0]))
 
     def check_arg(self, fname: str, p: Param, v: _Val) -> None:
+        if isinstance(p.type, ArtifactT):
+            plain = (isinstance(v.arg, TaskOut) and v.arg.mode == "plain") or isinstance(v.arg, Input)
+            if not plain or v.arg.path or not isinstance(v.type, ArtifactT):  # type: ignore[union-attr]
+                self.diags.append(codes.diag(
+                    codes.ARG_TYPE, f"`{fname}` parameter `{p.name}` is {p.type}: pass the binding of a template "
+                    f"that returns an Artifact, or a workflow input of that type (got {v.type or 'a literal'})",
+                    v.span))
+                return
         if v.type is None:
             assert isinstance(v.arg, Lit)
             if not literal_fits(v.arg.value, p.type):
