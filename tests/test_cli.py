@@ -113,3 +113,13 @@ def test_help_lists_every_command() -> None:
     r = athena("--help")
     for cmd in ("emit", "check", "lint", "container", "workflow"):
         assert cmd in r.stdout
+
+
+def test_graph_png_with_graphviz(tmp_path: Path) -> None:
+    import shutil
+
+    assert shutil.which("dot"), "graphviz's dot is required (scripts/test installs it)"
+    out = tmp_path / "g.png"
+    r = athena("workflow", "graph", "orders", "--app", str(EX / "features.py"), "--format", "png", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

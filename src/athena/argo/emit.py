@@ -306,7 +306,7 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
         mounts.append({"name": proto.TMP_VOLUME, "mountPath": "/tmp"})
         volumes.append({"name": proto.TMP_VOLUME, "emptyDir": {}})
     for path in res.host_paths:
-        vname = f"host-{proto.host_key(path)}"
+        vname = proto.host_volume_name(path)
         mounts.append({"name": vname, "mountPath": proto.host_mount_path(path)})
         volumes.append({"name": vname, "hostPath": {"path": path}})
     tmpl["container"] = {

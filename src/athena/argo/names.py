@@ -31,6 +31,8 @@ import hashlib
 import re
 import unicodedata
 
+from athena.runtime import protocol
+
 __all__ = [
     "CRON_WORKFLOW_MAX",
     "TEMPLATE_MAX",
@@ -220,28 +222,10 @@ def env_name(*parts: str) -> str:
     return _ENV_INVALID.sub("_", "_".join(parts)).upper()
 
 
-def artifact_port_name(key: str) -> str:
-    """A parameter/artifact-name-safe, deterministic, collision-free name for an artifact key.
-
-    Runs of characters outside ``[a-zA-Z0-9-]`` become ``-``, the result is lowercased and stripped of
-    ``-`` (``"a"`` if nothing is left). If that changed the key, ``-`` + 8 hex of sha256(raw key) is
-    appended, so distinct keys never share a name (``"model"`` → ``"model"``, ``"Model"`` →
-    ``"model-<hex>"``, ``"train/x"`` → ``"train-x-<hex>"``, ``""`` → ``"a-<hex>"``). Shortened to 128.
-    """
-    base = _ARTIFACT_SEPARATORS.sub("-", key).lower().strip("-") or "a"
-    if base != key:
-        base = f"{base}-{_digest(key, _DIGEST_HEX)}"
-    return shorten(base, TEMPLATE_MAX)
-
-
-def host_volume_name(path: str) -> str:
-    """The pod volume name for a host path: ``host-<16 hex of sha256(path)>``."""
-    return f"host-{_digest(path, _HOST_HEX)}"
-
-
-def host_mount_path(path: str) -> str:
-    """Where a host path is mounted in the container: ``/athena/mounts/<16 hex of sha256(path)>``."""
-    return f"/athena/mounts/{_digest(path, _HOST_HEX)}"
+# Names the pod must agree on live in the runtime protocol; re-exported so this stays the one place to look.
+artifact_port_name = protocol.artifact_port_name
+host_volume_name = protocol.host_volume_name
+host_mount_path = protocol.host_mount_path
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -64,6 +64,10 @@ def bootstrap_script(targets: tuple[str, ...]) -> str:
     )
 
 
+def host_volume_name(path: str) -> str:
+    return f"host-{host_key(path)}"
+
+
 def host_key(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8")).hexdigest()[:16]
 
@@ -77,10 +81,16 @@ _UNSAFE = re.compile(r"[^a-zA-Z0-9-]+")
 
 
 def artifact_port_name(key: str) -> str:
-    """A deterministic Argo artifact name for an S3 key (parameter-name-safe, collision-free)."""
-    base = _UNSAFE.sub("-", key).strip("-").lower()[:40] or "a"
+    """A deterministic, collision-free Argo artifact name for an S3 key.
+
+    Unsafe runs become ``-``, lowercased, stripped (``a`` if empty); when that changed the key, ``-`` and 8 hex
+    of its sha256 are appended so distinct keys never share a name. At most 128 characters.
+    """
+    base = _UNSAFE.sub("-", key).lower().strip("-") or "a"
     if base != key:
         base = f"{base}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
+    if len(base) > 128:
+        base = f"{base[:119]}-{hashlib.sha256(base.encode('utf-8')).hexdigest()[:8]}"
     return base
 
 
