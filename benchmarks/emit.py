@@ -366,10 +366,10 @@ def main_rows(results: Sequence[dict[Tool, Result]]) -> tuple[list[str], list[li
     header = ["case", "tasks", "docs athena/hera", "athena s", "hera s", "hera/athena",
               "athena CPU s", "hera CPU s", "YAML KiB athena/hera"]
     rows = []
-    for res in results:
+    for label, res in zip("abcdefghij", results, strict=False):
         a, h = res["athena"], res["hera"]
         c = a.case
-        rows.append([c.describe(), str(c.tasks),
+        rows.append([f"({label}) {c.describe()}", str(c.tasks),
                      f"{expected_shape(c, 'athena').documents}/{expected_shape(c, 'hera').documents}",
                      f"{a.wall:.3f}", f"{h.wall:.3f}", f"{h.wall / a.wall:.2f}×",
                      f"{a.cpu:.3f}", f"{h.cpu:.3f}", f"{a.size / 1024:.0f}/{h.size / 1024:.0f}"])
@@ -434,9 +434,8 @@ def render_doc(m: Machine, warmup: int, runs: int, main_results: Sequence[dict[T
     header, rows = main_rows(main_results)
     ratios = [r["hera"].wall / r["athena"].wall for r in main_results]
     met = sum(x >= TARGET for x in ratios)
-    a_cmd = "python -m athena.cli emit athena_chain_200.py > /dev/null"
-    h_cmd = "../benchmarks/.venv-hera/bin/python hera_chain_200.py > /dev/null"  # relative to a workdir in ROOT
     invoked = shlex.join(["python", "benchmarks/emit.py", *argv])
+    this_run = [f"{invoked}    # the run above"] if argv else []
     ea, eh = series.exponents["athena"], series.exponents["hera"]
     (a1, a2), (h1, h2) = series.marginal["athena"], series.marginal["hera"]
     lines = [
@@ -483,20 +482,25 @@ def render_doc(m: Machine, warmup: int, runs: int, main_results: Sequence[dict[T
         "",
         "### Reproduce",
         "",
+        "From the repository root, with athena installed in the current Python:",
+        "",
         "```sh",
-        f"{invoked}    # this run",
-        "python benchmarks/emit.py            # full: 1 warm-up + 5 timed runs",
+        *this_run,
+        "python benchmarks/emit.py            # full: 1 warm-up + 5 timed runs; rewrites this section",
         "python benchmarks/emit.py --quick    # 1 warm-up + 2 timed runs",
-        "# one case by hand (generated sources kept in the workdir):",
-        "python benchmarks/emit.py --quick --no-doc --workdir bench-work",
-        "cd bench-work && export PYTHONPYCACHEPREFIX=$PWD/pycache && unset PYTHONDONTWRITEBYTECODE",
-        f"time {a_cmd}",
-        f"time {h_cmd}",
+        "# one case by hand, keeping the generated sources:",
+        "python benchmarks/emit.py --quick --no-doc --workdir /tmp/emit-bench",
+        "HERA_PY=$PWD/benchmarks/.venv-hera/bin/python; cd /tmp/emit-bench",
+        "export PYTHONPYCACHEPREFIX=$PWD/pycache; unset PYTHONDONTWRITEBYTECODE",
+        "time python -m athena.cli emit athena_chain_200.py > /dev/null",
+        'time "$HERA_PY" hera_chain_200.py > /dev/null',
         "```",
         "",
         "The script creates `benchmarks/.venv-hera` if missing and installs "
         f"`{HERA_REQUIREMENT}` there (`to_yaml()` needs the `yaml` extra). Both tools run with bytecode "
-        "caching on into one private `PYTHONPYCACHEPREFIX`, so after the warm-up neither recompiles source.",
+        "caching on into one private `PYTHONPYCACHEPREFIX`, so after the warm-up neither recompiles source. "
+        "The workdir holds an `athena.toml` (`[project] name = \"bench\"`) so that athena's configuration "
+        "discovery stops there.",
         END,
     ]
     return "\n".join(lines) + "\n"

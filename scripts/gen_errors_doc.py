@@ -115,11 +115,9 @@ MEANINGS: dict[str, str] = {
     "ATH133": "A workflow calls itself, directly or through other workflows.",
     "ATH134": "A string literal in the workflow body contains `{{` (or a condition literal contains `}}`). "
               "Argo would treat it as its own template syntax, and Argo has no escape for it.",
-    "ATH135": "Reserved for argument lists athena cannot map to parameters. Python itself rejects "
-              "positional arguments after keyword arguments with a `SyntaxError`, so athena does not "
-              "currently raise this code.",
     "ATH136": "The workflow body calls no template (it holds only a docstring, `pass` or nothing).",
-    "ATH137": "A fan-out element uses `.options(continue_on=...)`. Not supported yet.",
+    "ATH137": "A fan-out element uses `continue_on` together with hooks (`on_exit=`, `on_failure=`, "
+              "`hooks=`, ...). `continue_on` alone on a fan-out is supported.",
     # --- ATH2xx
     "ATH201": "A template parameter or its return value has no annotation.",
     "ATH202": "An annotation is not a type that can travel between steps as JSON: for example `object`, "
@@ -241,6 +239,8 @@ Problems in `athena.toml` or `pyproject.toml` `[tool.athena]` raise `athena.Conf
 
 
 def render() -> str:
+    for code in sorted(set(MEANINGS) - set(CATALOGUE)):
+        print(f"gen_errors_doc: warning: {code} is in MEANINGS but not in the catalogue", file=sys.stderr)
     out = [HEADER]
     seen: set[str] = set()
     for prefix, heading, intro in FAMILIES:

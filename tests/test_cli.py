@@ -123,3 +123,17 @@ def test_graph_png_with_graphviz(tmp_path: Path) -> None:
     r = athena("workflow", "graph", "orders", "--app", str(EX / "features.py"), "--format", "png", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_python_mismatch_warns(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(EX / "getting_started.py", tmp_path / "flow.py")
+    other = "3.99" if sys.version_info[:2] != (3, 99) else "3.11"
+    (tmp_path / "athena.toml").write_text(f'[bootstrap]\npython = "{other}"\n')
+    r = athena("emit", str(tmp_path / "flow.py"))
+    assert r.returncode == 0, r.stderr
+    assert f"[bootstrap].python is {other}" in r.stderr
+    same = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (tmp_path / "athena.toml").write_text(f'[bootstrap]\npython = "{same}"\n')
+    assert "warning" not in athena("emit", str(tmp_path / "flow.py")).stderr

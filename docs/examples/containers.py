@@ -45,7 +45,7 @@ def paint(
     finish: Literal["matte", "gloss"] = "matte",
     labels: Labels | None = None,
     origin: Point = Point(0.0, 0.0),
-    tags: set[str] = frozenset(),  # a set travels as a sorted JSON list
+    tags: frozenset[str] = frozenset(),  # a set travels as a sorted JSON list
 ) -> list[Event]:
     """Paint a box; the docstring is just a docstring."""
     return [Event(kind=f"{color.value}-{finish}", at=datetime.datetime(2024, 1, 1))]
@@ -64,6 +64,6 @@ def download(url: str) -> int:
 
 
 @workflow
-def workshop(url: str) -> list[Event]:
+def workshop(url: str, box: Box) -> list[Event]:
     download(url)
-    return paint({"width": 3, "height": 2}, color=Color.BLUE, finish="gloss")
+    return paint(box, color=Color.BLUE, finish="gloss", labels={"owner": "ann", "team": "paint"})

@@ -22,6 +22,11 @@ def summarize(result: Outcome[str]) -> str:
 
 
 @container
+def tally(results: list[Outcome[str]]) -> int:
+    return sum(1 for r in results if r.ok)
+
+
+@container
 def alarm() -> None:
     print("something failed")
 
@@ -47,10 +52,13 @@ def heartbeat() -> None:
 
 
 @workflow
-def guarded(url: str) -> str:
+def guarded(url: str, mirrors: list[str]) -> str:
     # continue_on: dependents run even when this task fails; the binding is an Outcome[str]
     maybe = fetch.options(continue_on=["failed", "error"])(url)
     summary = summarize(maybe)
+    # on a fan-out: every element runs, and the binding is a list[Outcome[str]] aligned with `mirrors`
+    tries = [fetch.options(continue_on=["failed"])(m) for m in mirrors]
+    tally(tries)
     data = fetch(url)
     # on_failure takes one template or a list; on_exit runs however the task ends
     transform.options(on_failure=[alarm, page_oncall], on_exit=cleanup)(data, 1)

@@ -278,6 +278,15 @@ def _check_cycles(program: Program, namer: Namer, owners: dict[str, Template[Any
                                            "levels deep", None)])
 
 
+def python_mismatch(config: Config) -> str | None:
+    """A warning when this interpreter is not the pod's: code may use syntax or wheels the pod lacks."""
+    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if host != config.bootstrap.python:
+        return (f"this Python is {host} but [bootstrap].python is {config.bootstrap.python}: the pods run "
+                f"{config.bootstrap.python}, so check with that version (`athena build` will refuse the mismatch)")
+    return None
+
+
 def bundle_digest(app: App, config: Config) -> str:
     """A digest of the bundle's source inputs, computable without building (DESIGN §5.2)."""
     h = hashlib.sha256()

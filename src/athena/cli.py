@@ -60,6 +60,14 @@ def main(ctx: click.Context, config_file: str | None) -> None:
     ctx.obj = _State(config_file)
 
 
+def _warn_python(config: Any) -> None:
+    from athena.api import python_mismatch
+
+    message = python_mismatch(config)
+    if message:
+        click.echo(f"athena: warning: {message}", err=True)
+
+
 def _app_and_program(state: _State, app: str | None) -> tuple[Any, Any, Any]:
     from athena import api
 
@@ -87,6 +95,7 @@ def emit(state: _State, app: str | None, out: str | None, with_workflow: bool, n
         from athena.argo.yamlio import dump_yaml
 
         config = state.config(app)
+        _warn_python(config)
         loaded = api.load_app(app, config)
         return dump_yaml(api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace))
 
@@ -109,6 +118,7 @@ def check(state: _State, app: str | None) -> None:
         from athena.argo.lint import lint_documents
 
         config = state.config(app)
+        _warn_python(config)
         loaded = api.load_app(app, config)
         docs = api.emit_documents(loaded, config, with_workflow=True)
         issues = lint_documents(docs)

@@ -71,12 +71,10 @@ YAML11_SPECIAL_WORDS: frozenset[str] = frozenset(
 
 _DIGEST_HEX = 8
 _SUFFIX_LEN = _DIGEST_HEX + 1  # "-" + 8 hex
-_HOST_HEX = 16
 
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 _DNS_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 _PARAMETER_NAME = re.compile(r"[-a-zA-Z0-9_]+", re.ASCII)
-_ARTIFACT_SEPARATORS = re.compile(r"[^a-zA-Z0-9-]+")
 _ENV_INVALID = re.compile(r"[^A-Za-z0-9]")
 
 
