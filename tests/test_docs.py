@@ -2,7 +2,8 @@
 
 * docs/errors.md is what scripts/gen_errors_doc.py generates from the catalogue;
 * every Python block of docs/guide.md and docs/reference.md is a verbatim copy of a docs/examples module,
-  and every such module compiles, emits and validates against the schemas of every supported Argo line;
+  and every such module compiles, emits and validates against the schemas of every supported Argo line,
+  and type-checks under mypy --strict;
 * every error code the docs mention exists;
 * every command and option of the CLI is in docs/reference.md.
 """
@@ -96,6 +97,13 @@ def test_example_emits_and_validates(example: Path) -> None:
     assert docs
     issues = lint_documents(docs, SUPPORTED)
     assert not issues, "\n".join(map(str, issues))
+
+
+def test_examples_type_check_under_mypy_strict() -> None:
+    """The guide says a workflow body type-checks as written; hold its examples to that."""
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
+                           *map(str, EXAMPLE_FILES)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # ---------------------------------------------------------------------------------------------- codes

@@ -196,6 +196,14 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                 queue.extend(lowered.callees)
             hook = t.options_.on_exit_if_root
             if isinstance(hook, Template):
+                required = [p.name for p in signature(hook).params if not p.has_default]
+                if required:
+                    from athena.lower.source import decorator_keyword_span
+
+                    diags.append(codes.diag(codes.HOOK_ARGS, f"`on_exit_if_root` target `{hook.fn.__qualname__}` "
+                                            f"needs argument(s) {', '.join(required)}",
+                                            decorator_keyword_span(t.fn, "on_exit_if_root"),
+                                            hint="an exit handler gets no arguments; give its parameters defaults"))
                 queue.append(hook)
                 ir_t = templates[name]
                 templates[name] = dataclasses.replace(

@@ -84,6 +84,9 @@ class TemplateOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+_ALL_KEYS = ("name", "image", "service_account", "image_pull_secrets", "node_selector", "retry", "timeout",
+             "pod_running_timeout", "steps", "parallelism", "parallelism_if_root", "annotations", "labels",
+             "on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root", "tmp_volume")
 CONTAINER_ONLY = ("image", "service_account", "image_pull_secrets", "timeout", "pod_running_timeout", "tmp_volume")
 WORKFLOW_ONLY = ("steps", "parallelism", "parallelism_if_root")
 
@@ -182,8 +185,14 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
                 bad(key, f"`on_exit_if_root` must be a @container or @workflow, got {value!r}",
                     codes.BAD_HOOK_TARGET)
             out[key] = value
-        else:  # pragma: no cover - the decorator signatures list every key
-            bad(key, f"unknown decorator argument `{key}`")
+        else:
+            import difflib
+
+            known = sorted(k for k in _ALL_KEYS if not (kind == "workflow" and k in CONTAINER_ONLY)
+                           and not (kind == "container" and k in WORKFLOW_ONLY))
+            close = difflib.get_close_matches(key, known, n=1)
+            bad(key, f"@{kind} has no argument `{key}`",
+                hint=f"did you mean `{close[0]}`?" if close else f"arguments: {', '.join(known)}")
     if diags:
         raise CompileError(diags) from None
     return TemplateOptions(**out)
