@@ -144,7 +144,8 @@ MEANINGS: dict[str, str] = {
               "non-scalar, or an `in (...)` lists a literal the value can never equal.",
     "ATH214": "An annotation cannot be evaluated at compile time, typically a name imported only under "
               "`if TYPE_CHECKING:` or a typo. The pod would fail the same way.",
-    "ATH215": "A hook target is given bare (`on_exit=cleanup`) but has parameters without defaults.",
+    "ATH215": "A hook target given bare (`on_exit=cleanup`), or an `on_exit_if_root=` target, has "
+              "parameters without defaults. An exit handler gets no arguments.",
     "ATH216": "An integer literal lies outside ±(2**53-1). Argo's expressions decode numbers as float64, "
               "so larger integers would silently lose precision.",
     "ATH217": "A literal or default value is not JSON: bytes, complex numbers, a dict with non-string "
@@ -152,9 +153,9 @@ MEANINGS: dict[str, str] = {
     "ATH218": "The same parameter is given twice, positionally and by keyword.",
     "ATH219": "A template has `*args`, `**kwargs` or positional-only parameters.",
     # --- ATH3xx
-    "ATH301": "A decorator argument has the wrong type or an invalid value (for example an empty `image`, "
-              "`parallelism=0`, a label value Kubernetes rejects, `Retry(factor=...)` without "
-              "`backoff=`).",
+    "ATH301": "A decorator argument does not exist (`@container has no argument ...`, with a suggestion), "
+              "or has the wrong type or an invalid value (for example an empty `image`, `parallelism=0`, a "
+              "label value Kubernetes rejects, `Retry(factor=...)` without `backoff=`).",
     "ATH302": "A duration is not a positive whole number of seconds in an accepted form.",
     "ATH303": "A value that must be one of a fixed set is not (`Retry(policy=...)`, `pod_gc_if_root=`).",
     "ATH304": "A `{...}` in `image=`, `service_account=` or `node_selector=` does not name a `str`, `int` "

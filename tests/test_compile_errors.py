@@ -595,3 +595,26 @@ def w() -> None:
     text(1)
 """)
     assert info.value.codes == [codes.ARG_TYPE, codes.ARG_TYPE]
+
+
+def test_every_statement_kind_is_lowered_or_rejected() -> None:
+    """New Python syntax must break this test rather than slip through (pyflakes' ERROR_UNKNOWN, made permanent)."""
+    import ast
+
+    from athena.lower.base import _REJECTED_STMTS
+
+    handled = {ast.Expr, ast.Assign, ast.AnnAssign, ast.If, ast.Return, ast.Pass}
+    default_denied = {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Raise,
+                      ast.Assert, ast.Break, ast.Continue}
+    if hasattr(ast, "TypeAlias"):
+        default_denied.add(ast.TypeAlias)
+    every = {c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.stmt) and c is not ast.stmt}
+    assert every == handled | set(_REJECTED_STMTS) | default_denied
+
+
+@pytest.mark.parametrize("stmt", ["def f(): pass", "class C: pass", "import os", "raise ValueError()",
+                                  "assert True", "from os import path"])
+def test_default_denied_statements(tmp_path: Path, stmt: str) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, f"\n@workflow\ndef w() -> None:\n    {stmt}\n    num(1)\n")
+    assert info.value.codes == [codes.UNSUPPORTED_STATEMENT]
