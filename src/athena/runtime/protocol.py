@@ -19,6 +19,18 @@ ARTIFACTS_DIR = "/athena/artifacts"
 ARTIFACT_RETURN_PATH = "/athena/out/return"
 ARTIFACT_INPUT_DIR = "/athena/in"
 
+# Bundle layout, relative to BUNDLE_DIR (the unpacked tarball's single top-level `bin/`):
+#   manifest.json                      MANIFEST: {"protocol", "digest", "project", "version", "python",
+#                                                 "interpreter", "targets": [...]}
+#   app-<arch>/run                     RUN_SCRIPT: sh launcher the bootstrap execs
+#   app-<arch>/app/__athena_main__.py  MAIN_SCRIPT: puts app/ and site-packages/ on sys.path, runs the runtime
+#   app-<arch>/site-packages/          the project, its dependencies and athena-workflows, for that platform
+#   app-<arch>/python/, app-<arch>/libc/   the interpreter and its loader + libraries (absent for `image`)
+MANIFEST = "manifest.json"
+RUN_SCRIPT = "run"
+MAIN_SCRIPT = "app/__athena_main__.py"
+TMP_FALLBACK = "/athena/tmp"
+
 BUNDLE_ARTIFACT = "athena-bundle"
 WORK_VOLUME = "athena-work"
 TMP_VOLUME = "athena-tmp"
