@@ -22,6 +22,7 @@ status, YAML documents, task and dependency counts), so a broken run cannot look
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib.metadata
@@ -317,6 +318,11 @@ class Machine:
     platform: str
     load: str
     date: str
+    load_end: str = "?"
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def machine_info(hera_python: Path) -> Machine:
@@ -337,7 +343,7 @@ def machine_info(hera_python: Path) -> Machine:
         athena += f" (git {git.stdout.strip()}{', src modified' if dirty else ''})"
     hera_py = subprocess.run([str(hera_python), "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = load_average()
     return Machine(
         cpus=os.cpu_count() or 0, cpu_model=model,
         python=f"{platform.python_implementation()} {platform.python_version()} (Hera venv: {hera_py})",
@@ -478,7 +484,7 @@ def render_doc(m: Machine, warmup: int, runs: int, main_results: Sequence[dict[T
         f"- {m.cpus} CPUs (`nproc`), {m.cpu_model}; {m.platform}",
         f"- {m.python}",
         f"- athena {m.athena}; hera {m.hera} (`{HERA_REQUIREMENT}` in `benchmarks/.venv-hera`)",
-        f"- load average at start: {m.load}; measured {m.date}",
+        f"- load average (1, 5, 15 min) at start: {m.load}; at end: {m.load_end}; measured {m.date}",
         "",
         "### Reproduce",
         "",
@@ -566,6 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"  {case.describe():<22} athena {a.wall:7.3f} s   hera {h.wall:7.3f} s   "
                 f"hera/athena {h.wall / a.wall:5.2f}×")
 
+    machine = dataclasses.replace(machine, load_end=load_average())
     main_results = [results[c] for c in main_cases]
     series = series_rows(results[base], [results[c] for c in series_cases])
     header, rows = main_rows(main_results)
@@ -576,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{verdict(series.exponents['hera'])})\n")
     print(table(series.header, series.rows, markdown=False))
     print(f"\n{machine.cpus} CPUs, {machine.cpu_model}; {machine.python}; athena {machine.athena}; "
-          f"hera {machine.hera}; load at start {machine.load}")
+          f"hera {machine.hera}; load at start {machine.load}, at end {machine.load_end}")
     if not args.no_doc:
         write_doc(render_doc(machine, warmup, runs, main_results, series, argv))
         print(f"wrote {DOC.relative_to(ROOT)}")

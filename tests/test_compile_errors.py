@@ -618,3 +618,59 @@ def test_default_denied_statements(tmp_path: Path, stmt: str) -> None:
     with pytest.raises(CompileError) as info:
         compile_source(tmp_path, f"\n@workflow\ndef w() -> None:\n    {stmt}\n    num(1)\n")
     assert info.value.codes == [codes.UNSUPPORTED_STATEMENT]
+
+
+@pytest.mark.parametrize(("body", "code", "message"), [
+    ("""
+@container
+def blob() -> athena.Artifact[bytes]:
+    raise NotImplementedError
+
+@container
+def use(b: athena.Artifact[bytes]) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    use("not an artifact")
+""", codes.ARG_TYPE, "pass the binding of a template that returns an Artifact"),
+    ("""
+@workflow(node_selector={"pool": "{x}"})
+def w(x: str) -> None:
+    text(x)
+""", codes.BAD_INJECTION, "a @workflow cannot inject"),
+    ("""
+@workflow
+def w() -> None:
+    num(1e999)
+""", codes.BAD_LITERAL, "not a finite number"),
+    ("""
+@container
+def c(größe: int) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c(1)
+""", codes.BAD_NAME, "parameter `größe`"),
+])
+def test_more_errors(tmp_path: Path, body: str, code: str, message: str) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, body)
+    assert info.value.codes[0] == code, info.value.render()
+    assert message in info.value.diagnostics[0].message
+
+
+def test_signature_errors_are_reported_once(tmp_path: Path) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, """
+@container
+def c(on: int) -> None:
+    pass
+
+@workflow
+def w() -> None:
+    c(1)
+    c(2)
+""")
+    assert info.value.codes == [codes.YAML_SPECIAL]

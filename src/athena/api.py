@@ -187,6 +187,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                 lowered = Lowerer(t, found[0], found[1], resolve=True, name_of=namer.name).lower()
                 assert lowered.workflow is not None
                 _check_target(t, config, diags)
+                _check_workflow_selector(t, diags)
                 for wf in [lowered.workflow, *lowered.synthetic]:
                     if wf.name in templates:
                         diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{wf.name}` is generated twice "
@@ -233,6 +234,18 @@ def _check_container_options(t: Template[Any, Any], ir: Container, config: Confi
         except InjectionError as exc:
             diags.append(codes.diag(codes.BAD_INJECTION, str(exc), decorator_keyword_span(t.fn, key)))
     _check_target(t, config, diags)
+
+
+def _check_workflow_selector(t: Template[Any, Any], diags: list[Diagnostic]) -> None:
+    import re
+
+    from athena.lower.source import decorator_keyword_span
+
+    for _, value in t.options_.node_selector:
+        if re.search(r"(?<!\{)\{[^{}]*\}(?!\})", value):
+            diags.append(codes.diag(codes.BAD_INJECTION, f"node_selector value {value!r}: a @workflow cannot inject "
+                                    "its parameters; only containers can", decorator_keyword_span(t.fn, "node_selector"),
+                                    hint="move the selector to the containers, or use Argo's own `{{...}}`"))
 
 
 def _check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic]) -> None:

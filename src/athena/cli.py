@@ -111,7 +111,10 @@ def emit(state: _State, app: str | None, out: str | None, with_workflow: bool, n
 @click.argument("app", required=False)
 @click.pass_obj
 def check(state: _State, app: str | None) -> None:
-    """Compile, type-check and validate APP against every supported Argo schema; print nothing on success."""
+    """Compile, type-check and validate APP against the Argo schemas of the target line and newer.
+
+    Problems go to stderr (exit 1); on success stderr says how many documents were checked, stdout stays empty.
+    """
 
     def go() -> int:
         from athena import api
@@ -121,7 +124,10 @@ def check(state: _State, app: str | None) -> None:
         _warn_python(config)
         loaded = api.load_app(app, config)
         docs = api.emit_documents(loaded, config, with_workflow=True)
-        issues = lint_documents(docs)
+        from athena.argo.lint import SUPPORTED
+
+        line = config.defaults.argo_line
+        issues = lint_documents(docs, [v for v in SUPPORTED if v >= line])
         for i in issues:
             click.echo(f"argo {i.version}: {i.kind}/{i.name}: {i.path}: {i.message}", err=True)
         if not issues:

@@ -58,9 +58,9 @@ Interpreter = Literal["pbs", "apt", "local", "image"]
 ARGO_LINES: Mapping[str, int] = {"3.6": 19, "3.7": 16, "4.0": 7, "4.1": 0}
 _HANG_REASON = (
     "3.7.11–3.7.15 and 4.0.2–4.0.6 hang forever on a reference to a Skipped task's output, "
-    "which every if/else and empty fan-out produces (DESIGN §0)"
+    "which every if/else and empty fan-out produces"
 )
-_SUPPORTED = "athena supports Argo 3.6.19+, 3.7.16+, 4.0.7+, 4.1.x (DESIGN §0)"
+_SUPPORTED = "athena supports Argo 3.6.19+, 3.7.16+, 4.0.7+, 4.1.x"
 _KEY_FIELDS = ("project", "version", "digest")
 
 

@@ -85,8 +85,11 @@ class CompileError(AthenaError):
     """One or more located diagnostics. ``str()`` is the full rendered report."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        unique: dict[tuple[str, str, Span | None], Diagnostic] = {}
+        for d in diagnostics:  # a template reached twice reports its problems once
+            unique.setdefault((d.code, d.message, d.span), d)
         diags = sorted(
-            diagnostics,
+            unique.values(),
             key=lambda d: (d.span.path, d.span.line, d.span.col) if d.span else ("", 0, 0),
         )
         if not diags:

@@ -20,7 +20,7 @@ class Retry:
     """``retryStrategy``. ``limit`` counts retries (so at most limit+1 attempts)."""
 
     limit: int | Literal["unlimited"] = 3
-    policy: str = "OnFailure"
+    policy: str | None = None  # Argo's default: OnFailure, or Always with on_exit_codes
     backoff: int | str | None = None
     factor: int | None = None
     cap: int | str | None = None
@@ -44,7 +44,7 @@ POD_GC_STRATEGIES = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", 
 @dataclass(frozen=True, slots=True)
 class RetrySpec:
     limit: int | None  # None = unlimited
-    policy: str
+    policy: str | None
     backoff_seconds: int | None
     factor: int | None
     cap_seconds: int | None
@@ -224,7 +224,7 @@ def _retry(value: Any, bad: Callable[..., None], duration: Callable[..., int | N
     else:
         bad("retry", f"Retry(limit=...) must be an int ≥ 0 or \"unlimited\", got {value.limit!r}")
         limit = 0
-    if value.policy not in RETRY_POLICIES:
+    if value.policy is not None and value.policy not in RETRY_POLICIES:
         bad("retry", f"Retry(policy=...) must be one of {', '.join(RETRY_POLICIES)}, got {value.policy!r}",
             codes.BAD_ENUM)
     if value.factor is not None and (not isinstance(value.factor, int) or value.factor < 1):

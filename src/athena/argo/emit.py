@@ -41,7 +41,13 @@ class EmitSettings:
             with contextlib.suppress(importlib.metadata.PackageNotFoundError):
                 version = importlib.metadata.version(config.dist_name)
         key = config.artifact.key.format(project=names.normalize(project) or "app", version=version, digest=digest)
-        tag = config.project.name_tag.format(version=version) if config.project.name_tag else ""
+        try:
+            tag = config.project.name_tag.format(version=version) if config.project.name_tag else ""
+        except (KeyError, IndexError, ValueError):
+            from athena.errors import ConfigError
+
+            raise ConfigError(f"[project].name_tag = {config.project.name_tag!r}: the only placeholder is "
+                              "{version}") from None
         return cls(
             targets=tuple(config.bootstrap.targets),
             default_image=config.bootstrap.default_image,
@@ -237,7 +243,8 @@ def _retry(t: TemplateIR, s: EmitSettings) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     if r.limit is not None:
         out["limit"] = r.limit
-    out["retryPolicy"] = r.policy
+    if r.policy is not None:
+        out["retryPolicy"] = r.policy
     if r.backoff_seconds is not None:
         b: dict[str, Any] = {"duration": f"{r.backoff_seconds}s"}
         if r.factor is not None:

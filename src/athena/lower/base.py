@@ -102,6 +102,7 @@ class LowererBase:
         self.synthetic: list[Workflow] = []
         self.callees: list[Template[Any, Any]] = []
         self.if_count = 0
+        self.each_count = 0
         self.root_name = self.name_of(template) if resolve else template.fn.__name__
 
     # ---------------------------------------------------------------------------------- helpers

@@ -75,14 +75,14 @@ class BranchesMixin(LowererBase):
         returns the element's Outcome, so Argo's aggregate keeps every element, in order."""
         from athena.argo import names
 
-        self.if_count += 1
-        wname = names.each_name(self.root_name, self.if_count)
+        self.each_count += 1
+        wname = names.each_name(self.root_name, self.each_count)
         sig = signature(tmpl)
         passed = [n for n, _ in args]
         params = tuple(Param(n, p.type) for n in passed for p in sig.params if p.name == n)
         inner = names.task_name(tmpl.fn.__name__, set())
         self.synthetic.append(Workflow(
-            name=wname, function=f"{self.t.fn.__qualname__} (fan-out #{self.if_count})", params=params,
+            name=wname, function=f"{self.t.fn.__qualname__} (fan-out #{self.each_count})", params=params,
             returns=ret, options=self.t.options_, synthetic=True,
             tasks=(Task(name=inner, template=self.name_of(tmpl), args=tuple((n, Input(n)) for n in passed),
                         continue_on=continue_on),),
@@ -189,7 +189,7 @@ class BranchesMixin(LowererBase):
         params = tuple(Param(n, b.type) for n, b in wscope.captures)
         if self.resolve:
             self.synthetic.append(Workflow(
-                name=wname, function=f"{self.t.fn.__qualname__} (if #{self.if_count})", params=params,
+                name=wname, function=f"{self.t.fn.__qualname__} ({wname.rsplit('-', 1)[-1]})", params=params,
                 returns=rtype, tasks=tuple(arm_tasks), options=self.t.options_, result=result, synthetic=True,
             ))
         args = tuple((n, b.ref(n)) for n, b in wscope.captures)

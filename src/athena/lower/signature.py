@@ -74,6 +74,10 @@ def _build(t: Template[Any, Any]) -> Signature:
     params: list[Param] = []
     for p in sig.parameters.values():
         span = spans.get(p.name, where)
+        bad_name = names.check_parameter_name(p.name)
+        if bad_name:
+            diags.append(codes.diag(codes.BAD_NAME, f"`{name}` parameter `{p.name}`: {bad_name}", span))
+            continue
         if names.is_yaml11_special(p.name):
             diags.append(codes.diag(codes.YAML_SPECIAL,
                                     f"`{name}` parameter name `{p.name}` reads as a bool or null in YAML 1.1", span))

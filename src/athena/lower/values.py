@@ -192,6 +192,9 @@ class ValuesMixin(LowererBase):
                     raise self.bail(codes.INT_RANGE, f"{v} is outside ±(2**53-1)", node)
                 return v
             if isinstance(v, float):
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise self.bail(codes.BAD_LITERAL, f"{ast.unparse(node)} is not a finite number; JSON has no "
+                                    "NaN or Infinity", node)
                 return v
             if isinstance(v, str):
                 if "{{" in v:
