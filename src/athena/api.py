@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import importlib
@@ -156,10 +157,10 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     templates: dict[str, TemplateIR] = {}
     owners: dict[str, Template[Any, Any]] = {}
     diags: list[Diagnostic] = []
-    queue = list(roots)
+    queue = collections.deque(roots)
     seen: set[int] = set()
     while queue:
-        t = queue.pop(0)
+        t = queue.popleft()
         if id(t) in seen:
             continue
         seen.add(id(t))

@@ -102,6 +102,7 @@ class LowererBase:
         self.synthetic: list[Workflow] = []
         self.callees: list[Template[Any, Any]] = []
         self.if_count = 0
+        self._callee_ids: set[int] = set()
         self.each_count = 0
         self.root_name = self.name_of(template) if resolve else template.fn.__name__
 
@@ -116,6 +117,11 @@ class LowererBase:
     def bail(self, code: str, message: str, node: ast.AST, hint: str | None = None) -> _Bail:
         return _Bail(codes.diag(code, message, self.span(node), hint=hint))
 
+
+    def add_callee(self, tmpl: Template[Any, Any]) -> None:
+        if id(tmpl) not in self._callee_ids:
+            self._callee_ids.add(id(tmpl))
+            self.callees.append(tmpl)
 
     # Implemented by the mixins; declared here so each pass can call the others.
     def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,

@@ -252,8 +252,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             if tmpl is self.t:
                 raise self.bail(codes.RECURSION, f"`{self.t.fn.__qualname__}` calls itself", func)
             ret = signature(tmpl).returns
-            if tmpl not in self.callees:
-                self.callees.append(tmpl)
+            self.add_callee(tmpl)
         mode: TaskMode = "outcome" if continue_on else "plain"
         if continue_on:
             ret = OutcomeT(ret)
@@ -416,8 +415,8 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
                                     hint="hook arguments may use literals, inputs, and bindings the hooked "
                                     "task depends on")
             name = self.name_of(tmpl) if (tmpl is not None and self.resolve) else ast.unparse(call.func)
-            if tmpl is not None and self.resolve and tmpl not in self.callees:
-                self.callees.append(tmpl)
+            if tmpl is not None and self.resolve:
+                self.add_callee(tmpl)
             return Hook(kind, name, tuple(args), expression)
         if isinstance(node, (ast.Name, ast.Attribute)):
             tmpl = self.resolve_callee(body, node)
@@ -427,8 +426,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
                     raise self.bail(codes.HOOK_ARGS, f"hook target `{tmpl.fn.__qualname__}` needs argument(s) "
                                     f"{', '.join(required)}", node,
                                     hint=f"use `lambda: {tmpl.fn.__name__}(...)` to pass them")
-                if tmpl not in self.callees:
-                    self.callees.append(tmpl)
+                self.add_callee(tmpl)
                 return Hook(kind, self.name_of(tmpl), (), expression)
             return Hook(kind, ast.unparse(node), (), expression)
         raise self.bail(codes.BAD_HOOK_TARGET, "a hook target is a template or a lambda calling one", node)

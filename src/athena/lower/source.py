@@ -13,17 +13,17 @@ from athena.errors import Span
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-_cache: dict[str, tuple[float, ast.Module]] = {}
+_cache: dict[str, tuple[float, ast.Module, dict[str, list[FunctionNode]]]] = {}
 
 
-def parse_file(path: str) -> ast.Module | None:
+def _parsed(path: str) -> tuple[float, ast.Module, dict[str, list[FunctionNode]]] | None:
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
         mtime = -1.0
     hit = _cache.get(path)
     if hit is not None and hit[0] == mtime:
-        return hit[1]
+        return hit
     lines = linecache.getlines(path)
     if not lines:
         return None
@@ -31,8 +31,19 @@ def parse_file(path: str) -> ast.Module | None:
         tree = ast.parse("".join(lines), filename=path)
     except SyntaxError:
         return None
-    _cache[path] = (mtime, tree)
-    return tree
+    # Index every function by name once, so finding one is not a walk of the whole module (emit stays linear).
+    index: dict[str, list[FunctionNode]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            index.setdefault(node.name, []).append(node)
+    entry = (mtime, tree, index)
+    _cache[path] = entry
+    return entry
+
+
+def parse_file(path: str) -> ast.Module | None:
+    parsed = _parsed(path)
+    return parsed[1] if parsed else None
 
 
 def function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | None:
@@ -41,15 +52,14 @@ def function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | None:
     if code is None:
         return None
     path = code.co_filename
-    tree = parse_file(path)
-    if tree is None:
+    parsed = _parsed(path)
+    if parsed is None:
         return None
     first = code.co_firstlineno
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
-            start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-            if start == first or node.lineno == first:
-                return path, node
+    for node in parsed[2].get(fn.__name__, ()):
+        start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        if start == first or node.lineno == first:
+            return path, node
     return None
 
 
