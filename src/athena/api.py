@@ -124,6 +124,12 @@ class Namer:
 
     def prefix(self, t: Template[Any, Any]) -> str:
         top = t.fn.__module__.split(".")[0]
+        if not _installed(t):
+            # A module of the project being worked on: scanning every installed distribution (slow) cannot
+            # name it; an editable install is found through [project].name / pyproject's PEP 621 name instead.
+            if self.config is not None and self.config.project.name:
+                return self.config.project.name
+            return top
         if self._dists is None:
             import importlib.metadata
 
@@ -145,6 +151,12 @@ class Namer:
         n = override if override else names.template_name(self.prefix(t), t.fn.__name__)
         self._cache[id(t)] = n
         return n
+
+
+def _installed(t: Template[Any, Any]) -> bool:
+    module = sys.modules.get(t.fn.__module__)
+    f = getattr(module, "__file__", None) or ""
+    return "site-packages" in f or "dist-packages" in f
 
 
 def compile_templates(roots: list[Template[Any, Any]], config: Config | None = None) -> Program:

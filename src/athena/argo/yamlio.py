@@ -9,6 +9,7 @@ quoted. The rule is deliberately broad: a string that starts like a number is al
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -112,6 +113,7 @@ def _dump(docs: Sequence[Mapping[str, Any]], dumper: type[SafeRepresenter]) -> s
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def _needs_quotes(value: str) -> bool:
     return (
         value.lower() in _KEYWORDS
@@ -121,7 +123,18 @@ def _needs_quotes(value: str) -> bool:
     )
 
 
+_ROUND_TRIPS: dict[tuple[str, type[SafeRepresenter]], bool] = {}
+
+
 def _literal_round_trips(value: str, dumper: type[SafeRepresenter]) -> bool:
+    # Cached: the same bootstrap script appears in every container template.
+    hit = _ROUND_TRIPS.get((value, dumper))
+    if hit is None:
+        hit = _ROUND_TRIPS[(value, dumper)] = _try_literal(value, dumper)
+    return hit
+
+
+def _try_literal(value: str, dumper: type[SafeRepresenter]) -> bool:
     # The emitters' block-scalar rules (indentation indicators, chomping, trailing spaces) have
     # enough corner cases that trying it is more reliable than predicting it.
     if _ODD_BREAKS.search(value):
