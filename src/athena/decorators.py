@@ -7,7 +7,6 @@ when the decorator runs, and its types when it is first compiled.
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
@@ -220,5 +219,7 @@ def fragment(fn: Any = None, /) -> Any:
     return Fragment(fn)
 
 
-def signature_of(t: Template[Any, Any]) -> inspect.Signature:
+def signature_of(t: Template[Any, Any]) -> Any:
+    import inspect
+
     return inspect.signature(t.fn)

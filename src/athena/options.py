@@ -6,13 +6,12 @@ reports each problem at the keyword in the decorator call.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from athena import codes
-from athena.errors import CompileError, Diagnostic
+if TYPE_CHECKING:
+    import re
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,18 @@ _ALL_KEYS = ("name", "image", "service_account", "image_pull_secrets", "node_sel
 CONTAINER_ONLY = ("image", "service_account", "image_pull_secrets", "timeout", "pod_running_timeout", "tmp_volume")
 WORKFLOW_ONLY = ("steps", "parallelism", "parallelism_if_root")
 
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+_LABEL_KEY = (r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+              r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_VALUE = r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
 
 
 def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) -> TemplateOptions:
+    # Imported here: pods import this module (decorators are inert there) and never validate.
+    import re
+
+    from athena import codes
     from athena.durations import parse_duration
+    from athena.errors import CompileError, Diagnostic
     from athena.lower.source import decorator_keyword_span
 
     diags: list[Diagnostic] = []
@@ -151,9 +155,9 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
         elif key == "node_selector":
             out[key] = mapping(key, value)
         elif key in ("annotations",):
-            out[key] = mapping(key, value, _LABEL_KEY)
+            out[key] = mapping(key, value, re.compile(_LABEL_KEY))
         elif key == "labels":
-            out[key] = mapping(key, value, _LABEL_KEY, _LABEL_VALUE)
+            out[key] = mapping(key, value, re.compile(_LABEL_KEY), re.compile(_LABEL_VALUE))
         elif key == "retry":
             out[key] = _retry(value, bad, duration)
         elif key == "timeout":
@@ -199,6 +203,7 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
 
 
 def _check_name(value: Any, bad: Callable[..., None]) -> None:
+    from athena import codes
     from athena.argo import names
 
     if not isinstance(value, str):
@@ -213,6 +218,8 @@ def _check_name(value: Any, bad: Callable[..., None]) -> None:
 
 
 def _retry(value: Any, bad: Callable[..., None], duration: Callable[..., int | None]) -> RetrySpec | None:
+    from athena import codes
+
     if not isinstance(value, Retry):
         bad("retry", f"`retry` must be athena.Retry(...), got {value!r}")
         return None

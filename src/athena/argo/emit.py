@@ -15,6 +15,7 @@ from athena.typecheck import NONE as _NONE
 from athena.typecheck import ArtifactT, ListT, enum_values
 
 API_VERSION = "argoproj.io/v1alpha1"
+_RETURN_KEY = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
     out_artifacts: list[dict[str, Any]] = []
     if isinstance(t.returns, ArtifactT):
         out_artifacts.append({"name": "return", "path": proto.ARTIFACT_RETURN_PATH, "archive": {"none": {}},
-                              "s3": {**s.s3, "key": "athena-runs/{{workflow.uid}}/{{pod.name}}/return"}})
+                              "s3": {**s.s3, "key": _RETURN_KEY}})
     if res.artifacts_out:
         out_artifacts += [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("out", k),
                                  "optional": True, "archive": {"none": {}}, "s3": {**s.s3, "key": _artifact_key(k)}}
@@ -307,6 +308,8 @@ def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
         {"name": proto.ENV_ENTRY, "value": t.entry},
         {"name": proto.ENV_BUNDLE, "value": s.digest},
     ]
+    if isinstance(t.returns, ArtifactT):
+        env.append({"name": "ATHENA_RETURN_KEY", "value": _RETURN_KEY})
     mounts = [{"name": proto.WORK_VOLUME, "mountPath": proto.WORK_DIR}]
     volumes: list[dict[str, Any]] = [{"name": proto.WORK_VOLUME, "emptyDir": {}}]
     if o.tmp_volume:

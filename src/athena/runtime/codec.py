@@ -1,0 +1,149 @@
+"""The one JSON codec: what the emitter writes as literals, what Argo passes, what pods decode and encode.
+
+Shared by the pod runtime, the in-process runner and ``-a`` argument parsing. msgspec does the work;
+it is imported on first use (the pod imports this module before it knows it needs msgspec), pydantic only
+when a type uses it. Decoders are built once per annotation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+MAX_SAFE_INT = 2**53 - 1
+
+Decoder = Callable[[str], Any]
+
+
+class CodecError(ValueError):
+    """A value that cannot cross a step boundary; the message names where (``$.field[0]``) and why."""
+
+
+def _uses_pydantic(tp: Any) -> bool:
+    import typing
+
+    if isinstance(tp, type):
+        return any(b.__name__ == "BaseModel" and (b.__module__ or "").startswith("pydantic") for b in tp.__mro__)
+    return any(_uses_pydantic(a) for a in typing.get_args(tp))
+
+
+_decoders: dict[Any, Decoder] = {}
+
+
+def decoder(annotation: Any) -> Decoder:
+    """A function decoding JSON text into ``annotation`` (strict: ``"12"`` is not an int)."""
+    try:
+        hit = _decoders.get(annotation)
+    except TypeError:  # unhashable annotation
+        hit = None
+    if hit is not None:
+        return hit
+    if _uses_pydantic(annotation):
+        from pydantic import TypeAdapter
+
+        adapter = TypeAdapter(annotation)
+
+        def via_pydantic(text: str) -> Any:
+            from pydantic import ValidationError
+
+            try:
+                return adapter.validate_json(text)
+            except ValidationError as exc:
+                raise CodecError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from None
+
+        fn: Decoder = via_pydantic
+    else:
+        import msgspec
+
+        dec = msgspec.json.Decoder(annotation)
+
+        def via_msgspec(text: str) -> Any:
+            try:
+                return dec.decode(text)
+            except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+                raise CodecError(str(exc)) from None
+
+        fn = via_msgspec
+    if _hashable(annotation):
+        _decoders[annotation] = fn
+    return fn
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def decode(text: str, annotation: Any) -> Any:
+    """Typed decode; only when that fails and the type is exactly ``str`` is the raw text the value
+    (values typed by hand, e.g. ``argo submit -p name=hello``)."""
+    try:
+        return decoder(annotation)(text)
+    except CodecError:
+        if annotation is str:
+            return text
+        raise
+
+
+def _enc_hook(obj: Any) -> Any:
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:  # pydantic
+        return dump(mode="json", by_alias=True)
+    raise NotImplementedError(f"{type(obj).__qualname__} is not a JSON boundary type")
+
+
+def to_builtins(value: Any) -> Any:
+    """``value`` as plain JSON data, checked: ints within ±(2**53-1), no NaN or Infinity."""
+    import msgspec
+
+    try:
+        data = msgspec.to_builtins(value, enc_hook=_enc_hook, order="deterministic")
+    except (msgspec.EncodeError, NotImplementedError, TypeError) as exc:
+        raise CodecError(str(exc)) from None
+    _check(data, "$")
+    return data
+
+
+def _check(data: Any, path: str) -> None:
+    if isinstance(data, bool) or data is None or isinstance(data, str):
+        return
+    if isinstance(data, int):
+        if abs(data) > MAX_SAFE_INT:
+            raise CodecError(f"{data} at `{path}` is outside ±(2**53-1): Argo's expressions read numbers as "
+                             "float64 and would change it; use str for big integers")
+        return
+    if isinstance(data, float):
+        if not math.isfinite(data):
+            raise CodecError(f"{data} at `{path}` is not a finite number; JSON has no NaN or Infinity")
+        return
+    if isinstance(data, list):
+        for i, v in enumerate(data):
+            _check(v, f"{path}[{i}]")
+        return
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _check(v, f"{path}.{k}")
+
+
+def encode(value: Any) -> str:
+    """The JSON text of ``value`` (compact, keys in a stable order for sets; UTF-8 kept)."""
+    import msgspec
+
+    return msgspec.json.encode(to_builtins(value)).decode("utf-8")
+
+
+def parse_cli_value(text: str, annotation: Any) -> Any:
+    """``-a name=value``: for a ``str`` parameter the raw text unless it is a JSON string literal;
+    otherwise JSON decoded against the parameter's type."""
+    if annotation is str:
+        if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+            try:
+                return decoder(str)(text)
+            except CodecError:
+                return text
+        return text
+    return decoder(annotation)(text)

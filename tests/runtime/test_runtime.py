@@ -1,0 +1,183 @@
+"""The pod runtime as a pod runs it: a fresh interpreter, env and argv slots in, /athena/result out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STEPS = '''
+from __future__ import annotations
+import enum, sys
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, TypedDict
+from athena import Artifact, Outcome, container
+
+class Color(enum.Enum):
+    RED = "red"
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+class Row(TypedDict):
+    name: str
+
+class Pair(NamedTuple):
+    a: str
+    b: int
+
+@container
+def add(p: Point, scale: int = 1) -> dict[str, int]:
+    return {"sum": (p.x + p.y) * scale}
+
+@container
+def echo(s: str) -> str:
+    return s
+
+@container
+def kinds(c: Color, r: Row, pair: Pair, lit: Literal["a", "b"], tags: set[str], o: Outcome[int]) -> list[object]:
+    return [c.value, r["name"], pair.b, lit, sorted(tags), o.phase, o.value]
+
+@container
+def boom(x: int) -> int:
+    raise ValueError("nope")
+
+@container
+def leave(code: int) -> int:
+    sys.exit(code)
+
+@container
+def huge(n: int) -> str:
+    return "x" * n
+
+@container
+def big_int() -> int:
+    return 2**60
+
+@container
+def nothing() -> None:
+    print("side effect")
+
+@container
+def blob(text: str) -> Artifact[bytes]:
+    return Artifact.of(text.encode())
+
+@container
+def size(doc: Artifact[bytes]) -> int:
+    return len(doc.load())
+'''
+
+
+@pytest.fixture
+def pod(tmp_path: Path):
+    (tmp_path / "steps.py").write_text(STEPS)
+
+    def run(fn: str, *slots: str, env: dict[str, str] | None = None) -> tuple[int, str | None, str]:
+        result = tmp_path / "athena" / "result"
+        if result.exists():
+            result.unlink()
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("ATHENA_", "ARGO_"))}
+        e.update({"ATHENA_RUNTIME": "1", "ATHENA_ENTRY": f"steps:{fn}", "ATHENA_TEMPLATE": f"t-{fn}",
+                  "ATHENA_RESULT": str(result), "PYTHONPATH": f"{tmp_path}{os.pathsep}{Path(__file__).parents[2] / 'src'}",
+                  "ATHENA_ARTIFACT_RETURN": str(tmp_path / "athena" / "out" / "return")})
+        e.update(env or {})
+        p = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path[:0] = sys.argv[1].split(':'); "
+                            "from athena.runtime.main import main; raise SystemExit(main(sys.argv[2:]))",
+                            e["PYTHONPATH"], "--", *slots], capture_output=True, text=True, env=e, cwd=tmp_path)
+        return p.returncode, result.read_text() if result.exists() else None, p.stderr
+
+    run.dir = tmp_path  # type: ignore[attr-defined]
+    return run
+
+
+def test_typed_decode_and_result(pod) -> None:
+    rc, out, err = pod("add", '{"x": 2, "y": 3}', "10")
+    assert (rc, out) == (0, '{"sum":50}'), err
+    assert oct(os.stat(pod.dir / "athena" / "result").st_mode & 0o777) == "0o644"
+
+
+def test_every_boundary_kind(pod) -> None:
+    rc, out, err = pod("kinds", '"red"', '{"name": "n"}', '["a", 2]', '"b"', '["z", "a"]',
+                       '{"value": 3, "phase": "Succeeded", "exit_code": null}')
+    assert rc == 0, err
+    assert json.loads(out) == ["red", "n", 2, "b", ["a", "z"], "Succeeded", 3]
+
+
+def test_str_falls_back_to_raw_text_only_for_str(pod) -> None:
+    assert pod("echo", "hello")[:2] == (0, '"hello"')
+    assert pod("echo", '"12"')[:2] == (0, '"12"')
+    assert pod("echo", "12")[:2] == (0, '"12"')  # typed decode of 12 as str fails: raw text
+    rc, _, err = pod("add", '{"x": "2", "y": 3}', "1")
+    assert rc == 2 and "template t-add: parameter `p` cannot be decoded" in err
+
+
+def test_offloaded_argument_rule(pod) -> None:
+    big = pod.dir / "arg.txt"
+    big.write_text('"from-file"')
+    # A slot that looks like a file is a value unless Argo's exact offload form and env are both present.
+    assert pod("echo", "@/etc/passwd")[:2] == (0, '"@/etc/passwd"')
+    rc, _out, err = pod("echo", "@/tmp/argo_arg_2.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
+    # /tmp/argo_arg_2.txt does not exist here: a protocol error naming the parameter, never a silent value.
+    assert rc == 2 and "parameter `s`" in err
+    offloaded = Path("/tmp/argo_arg_2.txt")
+    offloaded.write_text('"from-file"')
+    try:
+        env = {"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"}
+        assert pod("echo", "@/tmp/argo_arg_2.txt", env=env)[:2] == (0, '"from-file"')
+        assert pod("echo", "@/tmp/argo_arg_3.txt", env=env)[:2] == (0, '"@/tmp/argo_arg_3.txt"')  # not slot 0's
+    finally:
+        offloaded.unlink()
+
+
+def test_exit_codes(pod) -> None:
+    rc, out, err = pod("boom", "1")
+    assert rc == 1 and out is None and "ValueError: nope" in err and "Traceback" in err
+    assert pod("leave", "7")[:2] == (7, None)
+    rc, out, err = pod("add", "{}")
+    assert rc == 2 and "argv has 1 slot(s)" in err
+    rc, out, err = pod("huge", str(200 * 1024))
+    assert rc == 2 and "above the 131072-byte limit" in err and "Artifact" in err
+    rc, out, err = pod("big_int")
+    assert rc == 2 and "outside ±(2**53-1)" in err
+    assert pod("nothing")[:2] == (0, "null")
+
+
+def test_bundle_mismatch(pod) -> None:
+    bundle = pod.dir / "bundle"
+    bundle.mkdir()
+    (bundle / "manifest.json").write_text(json.dumps({"digest": "aaaa", "python": "3.11"}))
+    rc, _, err = pod("echo", "x", env={"ATHENA_BUNDLE": "bbbb", "ATHENA_BUNDLE_DIR": str(bundle)})
+    assert rc == 2 and "expects bundle bbbb" in err
+
+
+def test_artifacts(pod) -> None:
+    rc, out, err = pod("blob", '"hello"', env={"ATHENA_RETURN_KEY": "athena-runs/u/p/return"})
+    assert (rc, out) == (0, '{"key":"athena-runs/u/p/return"}'), err
+    assert (pod.dir / "athena" / "out" / "return").read_bytes() == b"hello"
+
+
+def test_pod_imports_only_what_it_needs(pod) -> None:
+    probe = ("import sys, atexit; atexit.register(lambda: open(sys.argv[1], 'w').write('\\n'.join(sorted("
+             "{m.split('.')[0] if not m.startswith('athena') else m for m in sys.modules}))))")
+    listing = pod.dir / "modules.txt"
+    (pod.dir / "sitecustomize.py").write_text("")
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("ATHENA_", "ARGO_"))}
+    e.update({"ATHENA_RUNTIME": "1", "ATHENA_ENTRY": "steps:add", "ATHENA_RESULT": str(pod.dir / "r")})
+    src = str(Path(__file__).parents[2] / "src")
+    subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(pod.dir)!r}, {src!r}]; {probe}; "
+                    "from athena.runtime.main import main; main(['--', '{\"x\": 1, \"y\": 2}', '3'])", str(listing)],
+                   check=True, env=e, cwd=pod.dir)
+    mods = set(listing.read_text().split())
+    athena_mods = {m for m in mods if m.startswith("athena")}
+    assert athena_mods <= {"athena", "athena.decorators", "athena.outcome", "athena.options", "athena.ports",
+                           "athena.errors", "athena.runtime", "athena.runtime.main", "athena.runtime.codec",
+                           "athena.runtime.protocol"}, athena_mods
+    # (`ast`/`inspect` arrive with the stdlib's dataclasses, which user types need anyway.)
+    for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
+        assert heavy not in mods, heavy
