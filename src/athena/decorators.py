@@ -69,14 +69,10 @@ class Template(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.kind == "container":
             return self.fn(*args, **kwargs)
-        from athena.api import compile_templates
-        from athena.errors import AthenaError
+        from athena.local.inprocess import run
 
-        compile_templates([self])
-        raise AthenaError(
-            f"running workflow `{self.fn.__qualname__}` in-process is not available yet; "
-            "it type-checks, and `athena emit` writes its YAML"
-        )
+        result: R = run(self, args, kwargs)
+        return result
 
     @overload
     def options(

@@ -7,8 +7,12 @@ functions read and write the mounted paths. Outside a pod they raise a clear err
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
 from athena.errors import AthenaError
+
+#: Set by the in-process runner: artifact ports read and write files under this directory.
+LOCAL_STORE: ContextVar[str | None] = ContextVar("athena_local_store", default=None)
 
 
 def _in_pod() -> bool:
@@ -24,6 +28,8 @@ def _outside(fn: str) -> AthenaError:
 
 def host(path: str) -> str:
     """Mount the node's ``path`` (hostPath) into this container and return where it is mounted."""
+    if LOCAL_STORE.get() is not None:
+        return path  # in-process: this machine is the node
     if not _in_pod():
         raise _outside("host")
     from athena.runtime.protocol import host_mount_path
@@ -33,11 +39,12 @@ def host(path: str) -> str:
 
 def load_artifact(key: str, *, optional: bool = False) -> bytes | None:
     """The bytes stored at S3 ``key`` (an input port), or None when optional and absent."""
-    if not _in_pod():
+    store = LOCAL_STORE.get()
+    if store is None and not _in_pod():
         raise _outside("load_artifact")
     from athena.runtime.protocol import artifact_path
 
-    p = artifact_path("in", key)
+    p = os.path.join(store, key) if store is not None else artifact_path("in", key)
     if not os.path.exists(p):
         if optional:
             return None
@@ -53,11 +60,12 @@ def load_artifact_str(key: str, *, optional: bool = False) -> str | None:
 
 def save_artifact(key: str, data: bytes | str) -> None:
     """Write ``data`` to the output port for S3 ``key``; Argo uploads it when the container ends."""
-    if not _in_pod():
+    store = LOCAL_STORE.get()
+    if store is None and not _in_pod():
         raise _outside("save_artifact")
     from athena.runtime.protocol import artifact_path
 
-    p = artifact_path("out", key)
+    p = os.path.join(store, key) if store is not None else artifact_path("out", key)
     os.makedirs(os.path.dirname(p), exist_ok=True)
     with open(p, "wb") as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
