@@ -163,7 +163,7 @@ def test_continue_on_gives_an_outcome(flow: Any) -> None:
 
 
 def test_hooks_run_and_failure_raises(flow: Any) -> None:
-    with pytest.raises(WorkflowFailed, match="task `return-value`|task `fail`") as info:
+    with pytest.raises(WorkflowFailed, match="task `fail` ") as info:
         flow.hooked(1)
     assert isinstance(info.value.cause, RuntimeError)
     assert "note exit" in flow.CALLS and "note failed" in flow.CALLS
