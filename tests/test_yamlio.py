@@ -185,3 +185,32 @@ def test_go_yaml_model_matches_the_brief() -> None:
         assert go_yaml_v2_reads_as_non_string(word), word
     for word in PLAIN:
         assert not go_yaml_v2_reads_as_non_string(word), word
+
+
+# ----------------------------------------------------------------------------- the fast writer
+
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+_SCALARS = (_st.none() | _st.booleans() | _st.integers() | _st.floats()
+            | _st.text() | _st.sampled_from([*AMBIGUOUS, *PLAIN, "a: b", "- x", "#c", "x #c", "it's", "\t",
+                                             "multi\nline\n", "no end\nnewline", " lead\n", "\n\nx\n", "tail\n\n",
+                                             "é\u2028x", "{{inputs.parameters.x}}", "'quoted'", '"dq"', "|", ">"]))
+_DOCS = _st.recursive(_SCALARS, lambda c: _st.lists(c, max_size=4)
+                      | _st.dictionaries(_st.text(max_size=6) | _st.sampled_from(["y", "1", "a b", ""]), c,
+                                         max_size=4), max_leaves=25)
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_st.lists(_st.dictionaries(_st.text(max_size=5), _DOCS, max_size=5), min_size=1, max_size=3))
+def test_fast_writer_is_byte_identical_to_pyyaml(docs: list[dict[str, Any]]) -> None:
+    assert yamlio.dump_yaml(docs) == yamlio.dump_yaml_reference(docs)
+
+
+def test_goldens_are_written_by_both_writers_alike() -> None:
+    from pathlib import Path
+
+    for golden in (Path(__file__).parent / "golden").glob("*.yaml"):
+        docs = yamlio.load_yaml_documents(golden.read_text())
+        assert yamlio.dump_yaml(docs) == yamlio.dump_yaml_reference(docs)

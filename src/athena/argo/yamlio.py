@@ -81,6 +81,16 @@ def dump_yaml(docs: Sequence[Mapping[str, Any]]) -> str:
     Keys keep insertion order, strings are never folded, tuples are written as lists, and shared
     sub-objects are written out in full (no anchors).
     """
+    from athena.argo import yamlfast
+
+    try:
+        return "---\n".join(yamlfast.dump_document(doc) for doc in docs)
+    except yamlfast.Unsupported:
+        return _dump(docs, _Dumper)
+
+
+def dump_yaml_reference(docs: Sequence[Mapping[str, Any]]) -> str:
+    """The same stream written by PyYAML's representer (slower); tests hold the fast writer to it."""
     return _dump(docs, _Dumper)
 
 
