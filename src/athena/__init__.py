@@ -6,13 +6,24 @@ side (``athena.api``) is loaded on first use.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from athena.decorators import Fragment, Template, container, fragment, workflow
-from athena.errors import AthenaError, CompileError, ConfigError
-from athena.options import TTL, Retry
-from athena.outcome import Artifact, Outcome
-from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
+
+if TYPE_CHECKING:
+    from athena.errors import AthenaError, CompileError, ConfigError
+    from athena.options import TTL, Retry
+    from athena.outcome import Artifact, Outcome
+    from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
+
+# Loaded on first use: a pod imports this package on every start, and most steps need none of these.
+_LAZY = {
+    "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
+    "TTL": "athena.options", "Retry": "athena.options",
+    "Artifact": "athena.outcome", "Outcome": "athena.outcome",
+    "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
+    "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
+}
 
 __all__ = [
     "TTL",
@@ -42,8 +53,12 @@ def __dir__() -> list[str]:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "api":
-        import importlib
+    import importlib
 
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name == "api":
         return importlib.import_module("athena.api")
     raise AttributeError(f"module 'athena' has no attribute {name!r}")

@@ -11,10 +11,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
-from athena.outcome import Outcome
-
 if TYPE_CHECKING:
     from athena.options import TTL, Retry, TemplateOptions
+    from athena.outcome import Outcome
 
 P = ParamSpec("P")
 R = TypeVar("R")

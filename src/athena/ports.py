@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 
-from athena.errors import AthenaError
-
 #: Set by the in-process runner: artifact ports read and write files under this directory.
 LOCAL_STORE: ContextVar[str | None] = ContextVar("athena_local_store", default=None)
 
@@ -19,7 +17,9 @@ def _in_pod() -> bool:
     return os.environ.get("ATHENA_RUNTIME") == "1"
 
 
-def _outside(fn: str) -> AthenaError:
+def _outside(fn: str) -> Exception:
+    from athena.errors import AthenaError
+
     return AthenaError(
         f"athena.{fn}() works only inside a running container (athena container emulate, athena run, "
         "or a pod); a direct call of the container function has no mounts"
@@ -48,6 +48,8 @@ def load_artifact(key: str, *, optional: bool = False) -> bytes | None:
     if not os.path.exists(p):
         if optional:
             return None
+        from athena.errors import AthenaError
+
         raise AthenaError(f"input artifact {key!r} is missing at {p}")
     with open(p, "rb") as f:
         return f.read()

@@ -39,6 +39,10 @@ def decoder(annotation: Any) -> Decoder:
         hit = None
     if hit is not None:
         return hit
+    if annotation in _SCALARS:
+        fn0 = _scalar_decoder(annotation)
+        _decoders[annotation] = fn0
+        return fn0
     if _uses_pydantic(annotation):
         from pydantic import TypeAdapter
 
@@ -76,6 +80,30 @@ def _hashable(x: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _scalar_decoder(tp: Any) -> Decoder:
+    """JSON scalars through the stdlib: a pod whose signature is all scalars never imports msgspec."""
+    import json
+
+    name = "null" if tp is type(None) else tp.__name__
+
+    def decode_scalar(text: str) -> Any:
+        try:
+            v = json.loads(text)
+        except ValueError:
+            raise CodecError(f"Expected `{name}`, got invalid JSON") from None
+        if tp is float and type(v) in (int, float):
+            return float(v)
+        if type(v) is not tp:
+            got = "null" if v is None else type(v).__name__
+            raise CodecError(f"Expected `{name}`, got `{got}`")
+        return v
+
+    return decode_scalar
 
 
 def decode(text: str, annotation: Any) -> Any:
@@ -130,7 +158,12 @@ def _check(data: Any, path: str) -> None:
 
 
 def encode(value: Any) -> str:
-    """The JSON text of ``value`` (compact, keys in a stable order for sets; UTF-8 kept)."""
+    """The JSON text of ``value`` (compact, dict keys and sets in a stable order; UTF-8 kept)."""
+    if type(value) in _SCALARS:
+        import json
+
+        _check(value, "$")
+        return json.dumps(value, ensure_ascii=False)
     import msgspec
 
     return msgspec.json.encode(to_builtins(value)).decode("utf-8")

@@ -78,8 +78,10 @@ def _artifact_type(annotation: Any) -> Any:
     """The ``T`` of ``Artifact[T]``, or None when ``annotation`` is not an Artifact."""
     import typing
 
-    from athena.outcome import Artifact
-
+    loaded = sys.modules.get("athena.outcome")
+    if loaded is None:  # nothing imported Artifact, so no annotation can be one
+        return None
+    Artifact = loaded.Artifact
     if annotation is Artifact:
         return bytes
     if typing.get_origin(annotation) is Artifact:

@@ -5,9 +5,6 @@ Imported by both sides, so it imports only the standard library.
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 PROTOCOL_VERSION = 1
 
 WORK_DIR = "/athena"
@@ -81,6 +78,8 @@ def host_volume_name(path: str) -> str:
 
 
 def host_key(path: str) -> str:
+    import hashlib
+
     return hashlib.sha256(path.encode("utf-8")).hexdigest()[:16]
 
 
@@ -89,7 +88,6 @@ def host_mount_path(path: str) -> str:
     return f"{MOUNTS_DIR}/{host_key(path)}"
 
 
-_UNSAFE = re.compile(r"[^a-zA-Z0-9-]+")
 
 
 def artifact_port_name(key: str) -> str:
@@ -98,7 +96,10 @@ def artifact_port_name(key: str) -> str:
     Unsafe runs become ``-``, lowercased, stripped (``a`` if empty); when that changed the key, ``-`` and 8 hex
     of its sha256 are appended so distinct keys never share a name. At most 128 characters.
     """
-    base = _UNSAFE.sub("-", key).lower().strip("-") or "a"
+    import hashlib
+    import re
+
+    base = re.sub(r"[^a-zA-Z0-9-]+", "-", key).lower().strip("-") or "a"
     if base != key:
         base = f"{base}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:8]}"
     if len(base) > 128:
