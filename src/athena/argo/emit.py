@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,14 +33,10 @@ class EmitSettings:
 
     @classmethod
     def from_config(cls, config: Config, *, digest: str, namespace: str | None = None) -> EmitSettings:
-        project = config.project.name or config.dist_name or "app"
-        version = "0.0.0"
-        if config.dist_name:
-            import importlib.metadata
+        from athena.identity import bundle_key, project_identity
 
-            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                version = importlib.metadata.version(config.dist_name)
-        key = config.artifact.key.format(project=names.normalize(project) or "app", version=version, digest=digest)
+        project, version = project_identity(config)
+        key = bundle_key(config, digest=digest, project=project, version=version)
         try:
             tag = config.project.name_tag.format(version=version) if config.project.name_tag else ""
         except (KeyError, IndexError, ValueError):
