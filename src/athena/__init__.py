@@ -6,11 +6,17 @@ side (``athena.api``) is loaded on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
 
-from athena.decorators import Fragment, Template, container, fragment, workflow
+TYPE_CHECKING = False
+if TYPE_CHECKING or os.environ.get("ATHENA_RUNTIME") != "1":
+    from athena.decorators import Fragment, Template, container, fragment, workflow
+else:  # in a pod: the same names, recording only, without importing `typing`
+    from athena._inert import Fragment, Template, container, fragment, workflow  # type: ignore[assignment]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from athena.errors import AthenaError, CompileError, ConfigError
     from athena.options import TTL, Retry
     from athena.outcome import Artifact, Outcome

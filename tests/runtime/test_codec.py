@@ -129,6 +129,27 @@ def test_strict_typed_decode() -> None:
         codec.decode('{"x": "1", "label": "a"}', Point)
 
 
+@pytest.mark.parametrize(("text", "tp", "value"), [
+    ("0", int, 0), ("-0", int, 0), ("12", int, 12), ("-7", int, -7), ("1.5", float, 1.5), ("3", float, 3.0),
+    ("true", bool, True), ("null", type(None), None), ('"plain"', str, "plain"), ('"a\\nb"', str, "a\nb"),
+    ('"\\u00e9"', str, "é"),
+])
+def test_scalar_fast_path_agrees_with_json(text: str, tp: Any, value: Any) -> None:
+    import json
+
+    assert codec.decode(text, tp) == value == (json.loads(text) if tp is not float else float(json.loads(text)))
+
+
+@pytest.mark.parametrize(("text", "tp"), [("01", int), ("1.0", int), ("true", int), ("1", bool), ('"x', str),
+                                          ("1", str), ("nan", float), ("+1", int), ("1_0", int)])
+def test_scalar_fast_path_is_strict(text: str, tp: Any) -> None:
+    if tp is str:
+        assert codec.decode(text, str) == text  # raw-text fallback, for str only
+        return
+    with pytest.raises(codec.CodecError):
+        codec.decode(text, tp)
+
+
 def test_cli_values() -> None:
     assert codec.parse_cli_value("1.20", str) == "1.20"
     assert codec.parse_cli_value('"quoted"', str) == "quoted"

@@ -8,12 +8,15 @@ when a type uses it. Decoders are built once per annotation.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the pod imports this module; `typing` costs it milliseconds
+    from collections.abc import Callable
+    from typing import Any
+
+    Decoder = Callable[[str], Any]
 
 MAX_SAFE_INT = 2**53 - 1
-
-Decoder = Callable[[str], Any]
 
 
 class CodecError(ValueError):
@@ -86,16 +89,18 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def _scalar_decoder(tp: Any) -> Decoder:
-    """JSON scalars through the stdlib: a pod whose signature is all scalars never imports msgspec."""
-    import json
-
+    """JSON scalars without msgspec (and, for the common forms, without the `json` module and its `re`)."""
     name = "null" if tp is type(None) else tp.__name__
 
     def decode_scalar(text: str) -> Any:
-        try:
-            v = json.loads(text)
-        except ValueError:
-            raise CodecError(f"Expected `{name}`, got invalid JSON") from None
+        v = _quick_scalar(text)
+        if v is _SLOW:
+            import json
+
+            try:
+                v = json.loads(text)
+            except ValueError:
+                raise CodecError(f"Expected `{name}`, got invalid JSON") from None
         if tp is float and type(v) in (int, float):
             return float(v)
         if type(v) is not tp:
@@ -104,6 +109,22 @@ def _scalar_decoder(tp: Any) -> Decoder:
         return v
 
     return decode_scalar
+
+
+_SLOW = object()
+_PLAIN_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+
+
+def _quick_scalar(text: str) -> Any:
+    """Strict JSON for the common scalar forms; ``_SLOW`` when the text needs the real parser."""
+    if text in ("true", "false", "null"):
+        return {"true": True, "false": False, "null": None}[text]
+    digits = text[1:] if text[:1] == "-" else text
+    if digits.isascii() and digits.isdigit() and (digits == "0" or digits[0] != "0"):
+        return int(text)
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and _PLAIN_CHARS.issuperset(text[1:-1]):
+        return text[1:-1]
+    return _SLOW
 
 
 def decode(text: str, annotation: Any) -> Any:
@@ -159,10 +180,19 @@ def _check(data: Any, path: str) -> None:
 
 def encode(value: Any) -> str:
     """The JSON text of ``value`` (compact, dict keys and sets in a stable order; UTF-8 kept)."""
-    if type(value) in _SCALARS:
+    t = type(value)
+    if t in _SCALARS:
+        _check(value, "$")
+        if t is bool:
+            return "true" if value else "false"
+        if value is None:
+            return "null"
+        if t is int:
+            return str(value)
+        if t is str and _PLAIN_CHARS.issuperset(value):
+            return f'"{value}"'
         import json
 
-        _check(value, "$")
         return json.dumps(value, ensure_ascii=False)
     import msgspec
 

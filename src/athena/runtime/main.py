@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from athena.runtime import protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the pod must not pay for `typing` unless the user's code imports it
+    from typing import Any
 
 MAX_VALUE_BYTES = 128 * 1024
 
@@ -66,6 +69,16 @@ def _resolve(entry: str) -> Any:
     return getattr(obj, "fn", obj)  # a Template wraps the function
 
 
+def _hints(fn: Any) -> dict[str, Any]:
+    """The resolved annotations; plain ``typing`` evaluation only when some are strings (postponed)."""
+    ann = getattr(fn, "__annotations__", {})
+    if any(isinstance(v, str) for v in ann.values()):
+        import typing
+
+        return typing.get_type_hints(fn)
+    return dict(ann)
+
+
 def _slot_text(slot: str, k: int) -> str:
     """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+2>.txt`` — exactly that."""
     if os.environ.get("ARGO_CONTAINER_ARGS_FILE") and slot == f"@/tmp/argo_arg_{k + 2}.txt":
@@ -76,11 +89,11 @@ def _slot_text(slot: str, k: int) -> str:
 
 def _artifact_type(annotation: Any) -> Any:
     """The ``T`` of ``Artifact[T]``, or None when ``annotation`` is not an Artifact."""
-    import typing
-
     loaded = sys.modules.get("athena.outcome")
     if loaded is None:  # nothing imported Artifact, so no annotation can be one
         return None
+    import typing
+
     Artifact = loaded.Artifact
     if annotation is Artifact:
         return bytes
@@ -136,9 +149,7 @@ def run(argv: list[str]) -> int:
     try:
         _check_bundle(template)
         fn = _resolve(entry)
-        import typing
-
-        hints = typing.get_type_hints(fn)
+        hints = _hints(fn)
         code = fn.__code__
         names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     except ProtocolError as exc:
@@ -158,7 +169,7 @@ def run(argv: list[str]) -> int:
     kwargs: dict[str, Any] = {}
     for k, (name, slot) in enumerate(zip(value_params, argv, strict=True)):
         try:
-            kwargs[name] = codec.decode(_slot_text(slot, k), hints.get(name, Any))
+            kwargs[name] = codec.decode(_slot_text(slot, k), hints.get(name, object))
         except (codec.CodecError, OSError) as exc:
             return _fail(f"template {template}: parameter `{name}` cannot be decoded as "
                          f"{getattr(hints.get(name), '__name__', hints.get(name))}: {exc}")
