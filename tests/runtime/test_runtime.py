@@ -122,15 +122,15 @@ def test_offloaded_argument_rule(pod) -> None:
     big.write_text('"from-file"')
     # A slot that looks like a file is a value unless Argo's exact offload form and env are both present.
     assert pod("echo", "@/etc/passwd")[:2] == (0, '"@/etc/passwd"')
-    rc, _out, err = pod("echo", "@/tmp/argo_arg_2.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
-    # /tmp/argo_arg_2.txt does not exist here: a protocol error naming the parameter, never a silent value.
+    rc, _out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
+    # /tmp/argo_arg_3.txt does not exist here: a protocol error naming the parameter, never a silent value.
     assert rc == 2 and "parameter `s`" in err
-    offloaded = Path("/tmp/argo_arg_2.txt")
+    offloaded = Path("/tmp/argo_arg_3.txt")
     offloaded.write_text('"from-file"')
     try:
         env = {"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"}
-        assert pod("echo", "@/tmp/argo_arg_2.txt", env=env)[:2] == (0, '"from-file"')
-        assert pod("echo", "@/tmp/argo_arg_3.txt", env=env)[:2] == (0, '"@/tmp/argo_arg_3.txt"')  # not slot 0's
+        assert pod("echo", "@/tmp/argo_arg_3.txt", env=env)[:2] == (0, '"from-file"')
+        assert pod("echo", "@/tmp/argo_arg_2.txt", env=env)[:2] == (0, '"@/tmp/argo_arg_2.txt"')  # not slot 0's
     finally:
         offloaded.unlink()
 

@@ -79,9 +79,15 @@ def _hints(fn: Any) -> dict[str, Any]:
     return dict(ann)
 
 
+#: The emissary numbers offloaded args by their index after the command's first element: for the emitted
+#: ``command: [/bin/sh, -c]`` and ``args: [<bootstrap>, --, slot0, ...]``, "-c" is 0, so slot k is k + 3.
+#: (DESIGN §5.1 says k + 2; argo's emissary.go, `for i, arg := range command[1:]`, gives k + 3.)
+OFFLOAD_INDEX_BASE = 3
+
+
 def _slot_text(slot: str, k: int) -> str:
-    """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+2>.txt`` — exactly that."""
-    if os.environ.get("ARGO_CONTAINER_ARGS_FILE") and slot == f"@/tmp/argo_arg_{k + 2}.txt":
+    """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+3>.txt`` — exactly that."""
+    if os.environ.get("ARGO_CONTAINER_ARGS_FILE") and slot == f"@/tmp/argo_arg_{k + OFFLOAD_INDEX_BASE}.txt":
         with open(slot[1:], encoding="utf-8") as f:
             return f.read()
     return slot

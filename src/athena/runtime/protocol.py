@@ -66,7 +66,7 @@ def bootstrap_script(targets: tuple[str, ...]) -> str:
         f"b={BUNDLE_DIR}/app-$a\n"
         '[ -d "$b" ] || { echo "athena: the bundle at '
         f'{BUNDLE_DIR} has no app-$a" >&2; exit {EXIT_UNSUPPORTED_ARCH}; }}\n'
-        'for ld in "$b"/libc/ld-linux*; do [ -x "$ld" ] || chmod +x "$ld"; done\n'
+        'for ld in "$b"/libc/ld-linux*; do [ -e "$ld" ] || continue; [ -x "$ld" ] || chmod +x "$ld"; done\n'
         f"export HOME={HOME_DIR} {ENV_RUNTIME}=1\n"
         f'[ -d {HOME_DIR} ] || mkdir -p {HOME_DIR} 2>/dev/null || :\n'
         'exec /bin/sh "$b/run" "$@"\n'
