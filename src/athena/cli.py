@@ -161,6 +161,121 @@ def lint(state: _State, files: tuple[str, ...], versions: tuple[str, ...]) -> No
     sys.exit(_run(go))
 
 
+# ------------------------------------------------------------------------------------------- bundles
+
+
+class _Bar:
+    """A progress bar on stderr for long builds and transfers (hidden when stderr is not a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.done = 0
+
+    def stage(self, stage: str, fraction: float) -> None:
+        self._ensure(1000, stage)
+        self._to(int(fraction * 1000))
+
+    def bytes(self, done: int, total: int) -> None:
+        self._ensure(max(total, 1), self.label)
+        self._to(done)
+
+    def _ensure(self, total: int, label: str) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=False)
+            self.bar.__enter__()
+        self.bar.label = label
+
+    def _to(self, n: int) -> None:
+        if n > self.done:
+            self.bar.update(n - self.done)
+            self.done = n
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("--target", "targets", multiple=True, type=click.Choice(["x86_64", "aarch64"]),
+              help="Build only this target (repeatable); default: [bootstrap].targets.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Write the tarball here.")
+@click.option("--print", "print_only", is_flag=True, help="Print where the bundle would go and its digest; build nothing.")
+@click.pass_obj
+def build(state: _State, app: str | None, targets: tuple[str, ...], out: str | None, print_only: bool) -> None:
+    """Build the bundle tarball: interpreter, its loader and libraries, your code and wheels, per target."""
+
+    def go() -> str:
+        from athena import api
+
+        config = state.config(app)
+        loaded = api.load_app(app, config)
+        digest = api.bundle_digest(loaded, config)
+        if print_only:
+            return f"digest {digest}, targets {', '.join(targets or config.bootstrap.targets)}"
+        from athena.bundle.build import build_bundle
+
+        bar = _Bar("building")
+        try:
+            result = build_bundle(loaded, config, targets=list(targets) or None,
+                                  out=Path(out) if out else None, progress=bar.stage)
+        finally:
+            bar.close()
+        click.echo(f"built {result.path} ({result.size_bytes / 1e6:.1f} MB, digest {result.digest})", err=True)
+        return str(result.path)
+
+    click.echo(_run(go))
+
+
+@main.command()
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("--target", "targets", multiple=True, type=click.Choice(["x86_64", "aarch64"]),
+              help="Build only this target (repeatable); publish refuses a bundle lacking a configured target.")
+@click.option("--tarball", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Upload this prebuilt bundle instead of building one.")
+@click.option("--print", "print_only", is_flag=True, help="Print the s3:// URL only; build and upload nothing.")
+@click.pass_obj
+def publish(state: _State, app: str | None, targets: tuple[str, ...], tarball: str | None, print_only: bool) -> None:
+    """Build (or take --tarball) and upload the bundle to [artifact].key; print s3://bucket/key.
+
+    Credentials: AWS_* environment variables or ambient cloud identity. AWS_ENDPOINT_URL overrides the
+    endpoint for this upload only (not what emit writes into the YAML).
+    """
+
+    def go() -> str:
+        from athena import api
+        from athena.publish import publish as upload
+
+        config = state.config(app)
+        path: Path
+        if tarball is not None:
+            path = Path(tarball)
+        else:
+            loaded = api.load_app(app, config)
+            if print_only:
+                from athena.identity import bundle_key
+
+                s3 = config.artifact_repository.s3
+                bucket = s3.bucket if s3 is not None and s3.bucket else "<default repository>"
+                return f"s3://{bucket}/{bundle_key(config, digest=api.bundle_digest(loaded, config))}"
+            from athena.bundle.build import build_bundle
+
+            bar = _Bar("building")
+            try:
+                path = build_bundle(loaded, config, targets=list(targets) or None, progress=bar.stage).path
+            finally:
+                bar.close()
+        bar = _Bar("uploading")
+        try:
+            return upload(config, path, dry_run=print_only, progress=bar.bytes,
+                          notify=lambda m: click.echo(m, err=True))
+        finally:
+            bar.close()
+
+    click.echo(_run(go))
+
+
 # ------------------------------------------------------------------------------------------ container
 
 
@@ -223,6 +338,49 @@ def container_describe(state: _State, name: str, app: str | None) -> None:
         "artifacts_out": list(t.resources.artifacts_out),
     }
     click.echo(json.dumps(info, indent=2))
+
+
+@container_group.command("emulate")
+@click.argument("name")
+@click.option("--app", default=None, help="APP (default: [project].app).")
+@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="An argument: raw text for a str parameter (unless a JSON string literal), else JSON.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JSON object of arguments.")
+@click.option("--build", "build_", is_flag=True, help="Use a fresh local build for this machine's architecture.")
+@click.option("--tarball", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this bundle file.")
+@click.option("--runtime", type=click.Choice(["docker", "podman"]), default=None,
+              help="Container runtime (default: podman if present, else docker).")
+@click.option("--skip-artifacts", is_flag=True, help="Do not sync S3 artifact ports.")
+@click.pass_obj
+def container_emulate(state: _State, name: str, app: str | None, pairs: tuple[str, ...], input_file: str | None,
+                      build_: bool, tarball: str | None, runtime: str | None, skip_artifacts: bool) -> None:
+    """Run one container exactly as Argo would (same image, the emitted bootstrap, /athena scratch).
+
+    The bundle comes from S3 by default (publish it first), from --build or from --tarball. Prints
+    `return: <json>` and exits with the container's code.
+    """
+
+    def go() -> Any:
+        from athena import api
+        from athena.steps import emulate_step
+
+        config = state.config(app)
+        loaded = api.load_app(app, config)
+        bar = _Bar("building")
+        try:
+            return emulate_step(loaded, config, name, pairs=pairs, input_file=Path(input_file) if input_file else None,
+                                tarball=Path(tarball) if tarball else None, build=build_, runtime=runtime,
+                                skip_artifacts=skip_artifacts, progress=bar.stage)
+        finally:
+            bar.close()
+
+    result = _run(go)
+    for err in result.errors:
+        click.echo(f"athena: {err}", err=True)
+    if result.result_json is not None:
+        click.echo(f"return: {result.result_json}")
+    sys.exit(result.exit_code if result.exit_code else (1 if result.errors else 0))
 
 
 # ------------------------------------------------------------------------------------------- workflow

@@ -1,0 +1,161 @@
+"""Running one container step outside a cluster: typed ``-a`` arguments, the bundle, artifact ports.
+
+The CLI's ``container emulate`` is a thin shell over :func:`emulate_step`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import platform
+import tempfile
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from athena.api import App, emit_documents
+from athena.config import Config
+from athena.errors import UsageError
+from athena.runtime import codec
+
+HOST_TARGETS = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    exit_code: int
+    result_json: str | None
+    errors: tuple[str, ...]
+
+
+def parse_arguments(fn: Callable[..., Any], pairs: Sequence[str], input_file: Path | None,
+                    *, skip: Sequence[str] = ()) -> dict[str, str]:
+    """``-a name=value`` and ``--input-file`` checked against the real signature; returns name → JSON text.
+
+    Missing, unknown (with did-you-mean) and wrong-kind arguments are errors before anything starts.
+    """
+    import inspect
+
+    hints = typing.get_type_hints(fn)
+    params = {p.name: p for p in inspect.signature(fn).parameters.values() if p.name not in skip}
+    given: dict[str, Any] = {}
+    if input_file is not None:
+        try:
+            data = json.loads(input_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--input-file {input_file}: {exc}") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"--input-file {input_file}: expected a JSON object of parameter values")
+        for name, value in data.items():
+            given[name] = ("json", json.dumps(value))
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise UsageError(f"-a {pair!r}: write it as name=value")
+        given[name] = ("cli", text)
+    out: dict[str, str] = {}
+    for name, (how, text) in given.items():
+        if name not in params:
+            close = difflib.get_close_matches(name, list(params), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else f" (parameters: {', '.join(params) or 'none'})"
+            raise UsageError(f"`{fn.__qualname__}` has no parameter `{name}`{hint}")
+        tp = hints.get(name, Any)
+        try:
+            value = codec.parse_cli_value(text, tp) if how == "cli" else codec.decode(text, tp)
+            out[name] = codec.encode(value)
+        except codec.CodecError as exc:
+            raise UsageError(f"`{fn.__qualname__}` parameter `{name}`: {text!r} is not a {_type_name(tp)}: {exc}") \
+                from None
+    missing = [n for n, p in params.items() if n not in out and p.default is inspect.Parameter.empty]
+    if missing:
+        raise UsageError(f"`{fn.__qualname__}` needs {', '.join(f'`{m}`' for m in missing)}: pass -a name=value")
+    return out
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp)
+
+
+def container_template(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any]:
+    """The emitted container template named ``name`` (template or function name) and its function."""
+    from athena.api import Namer, compile_templates
+
+    program = compile_templates(app.roots, config)
+    candidates = [t for t in program.templates.values() if (t.kind == "container"
+                  and name in (t.name, t.function, t.entry)) or (t.kind == "container" and ":" in name
+                                                                  and t.entry.endswith(name))]
+    if not candidates:
+        known = sorted(t.name for t in program.templates.values() if t.kind == "container")
+        close = difflib.get_close_matches(name, known, n=1)
+        raise UsageError(f"no container named `{name}`" + (f" (did you mean {close[0]}?)" if close else
+                                                          f" (known: {', '.join(known) or 'none'})"))
+    if len(candidates) > 1:
+        raise UsageError(f"`{name}` is ambiguous: {', '.join(c.name for c in candidates)}; use the template name")
+    ir = candidates[0]
+    docs = emit_documents(app, config)
+    doc = next(d for d in docs if d["spec"]["entrypoint"] == ir.name)
+    from athena.runtime.main import _resolve
+
+    _ = Namer
+    return doc, _resolve(ir.entry)
+
+
+def host_target() -> str:
+    machine = platform.machine().lower()
+    if machine not in HOST_TARGETS:
+        raise UsageError(f"this machine's architecture {machine} has no bundle target (x86_64, aarch64)")
+    return HOST_TARGETS[machine]
+
+
+def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: Path | None, build: bool,
+                  progress: Callable[[str, float], None] | None = None) -> Path:
+    """The bundle tarball: a given file, a fresh local build for this machine, or the one in S3."""
+    if tarball is not None:
+        if not tarball.is_file():
+            raise UsageError(f"--tarball {tarball}: no such file")
+        return tarball
+    if build:
+        from athena.bundle.build import build_bundle
+
+        return build_bundle(app, config, targets=[host_target()], progress=progress).path
+    from athena.publish import fetch_bundle
+
+    key = next(a for a in doc["spec"]["templates"][0]["inputs"]["artifacts"] if a["name"] == "athena-bundle")["s3"]["key"]
+    return fetch_bundle(config, key)
+
+
+def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = (), input_file: Path | None = None,
+                 tarball: Path | None = None, build: bool = False, runtime: str | None = None,
+                 skip_artifacts: bool = False, containers_conf: Path | None = None,
+                 progress: Callable[[str, float], None] | None = None) -> StepResult:
+    """Run one container exactly as Argo would; S3 artifact ports are synced unless ``skip_artifacts``."""
+    from athena import emulate as engine
+
+    doc, fn = container_template(app, config, name)
+    template = doc["spec"]["templates"][0]
+    artifact_params = [a["name"] for a in template["inputs"].get("artifacts", []) if "s3" not in a]
+    args = parse_arguments(fn, pairs, input_file, skip=artifact_params)
+    bundle = obtain_bundle(app, config, doc, tarball=tarball, build=build, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="athena-ports-") as ports:
+        ports_dir = Path(ports)
+        store = None
+        in_keys = [a["s3"]["key"] for a in template["inputs"].get("artifacts", [])
+                   if a["name"] != "athena-bundle" and "s3" in a]
+        if not skip_artifacts and (in_keys or template.get("outputs", {}).get("artifacts")):
+            from athena.store import S3Store
+
+            if config.artifact_repository.s3 is None:
+                raise UsageError("this container has S3 artifact ports but [artifact_repository.s3] is not "
+                                 "configured; configure it or pass --skip-artifacts")
+            store = S3Store.from_config(config.artifact_repository.s3)
+            for key in in_keys:
+                if store.exists(key):
+                    store.get_file(key, ports_dir / key)
+        result = engine.emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
+                                containers_conf=containers_conf)
+        if store is not None and result.exit_code == 0:
+            for key, path in result.outputs.items():
+                store.put_file(Path(path), key)
+    return StepResult(result.exit_code, result.result_json, tuple(result.errors))
