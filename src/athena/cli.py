@@ -352,9 +352,11 @@ def container_describe(state: _State, name: str, app: str | None) -> None:
 @click.option("--runtime", type=click.Choice(["docker", "podman"]), default=None,
               help="Container runtime (default: podman if present, else docker).")
 @click.option("--skip-artifacts", is_flag=True, help="Do not sync S3 artifact ports.")
+@click.option("--image", default=None, help="Run in this image instead of the template's (e.g. a local copy).")
 @click.pass_obj
 def container_emulate(state: _State, name: str, app: str | None, pairs: tuple[str, ...], input_file: str | None,
-                      build_: bool, tarball: str | None, runtime: str | None, skip_artifacts: bool) -> None:
+                      build_: bool, tarball: str | None, runtime: str | None, skip_artifacts: bool,
+                      image: str | None) -> None:
     """Run one container exactly as Argo would (same image, the emitted bootstrap, /athena scratch).
 
     The bundle comes from S3 by default (publish it first), from --build or from --tarball. Prints
@@ -371,7 +373,7 @@ def container_emulate(state: _State, name: str, app: str | None, pairs: tuple[st
         try:
             return emulate_step(loaded, config, name, pairs=pairs, input_file=Path(input_file) if input_file else None,
                                 tarball=Path(tarball) if tarball else None, build=build_, runtime=runtime,
-                                skip_artifacts=skip_artifacts, progress=bar.stage)
+                                skip_artifacts=skip_artifacts, image=image, progress=bar.stage)
         finally:
             bar.close()
 

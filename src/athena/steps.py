@@ -128,7 +128,7 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
 
 def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = (), input_file: Path | None = None,
                  tarball: Path | None = None, build: bool = False, runtime: str | None = None,
-                 skip_artifacts: bool = False, containers_conf: Path | None = None,
+                 skip_artifacts: bool = False, containers_conf: Path | None = None, image: str | None = None,
                  progress: Callable[[str, float], None] | None = None) -> StepResult:
     """Run one container exactly as Argo would; S3 artifact ports are synced unless ``skip_artifacts``."""
     from athena import emulate as engine
@@ -154,7 +154,8 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
                 if store.exists(key):
                     store.get_file(key, ports_dir / key)
         result = engine.emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
-                                containers_conf=containers_conf)
+                                containers_conf=containers_conf, image=image,
+                                argo_version=config.defaults.argo_version)
         if store is not None and result.exit_code == 0:
             for key, path in result.outputs.items():
                 store.put_file(Path(path), key)
