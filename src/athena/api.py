@@ -60,8 +60,11 @@ def import_module(spec: str, root: Path | None = None) -> ModuleType:
             sys.modules.pop(name, None)
             raise
         return module
-    if root is not None and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    if root is not None:
+        # The project's own directory, and its src/ layout, are importable without installing it.
+        for entry in (root / "src", root):
+            if entry.is_dir() and str(entry) not in sys.path:
+                sys.path.insert(0, str(entry))
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     try:
