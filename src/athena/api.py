@@ -345,7 +345,27 @@ def bundle_digest(app: App, config: Config) -> str:
         h.update(p.read_bytes())
     b = config.bootstrap
     h.update(f"{b.python}|{b.interpreter}|{','.join(b.targets)}".encode())
+    h.update(_athena_identity().encode())
     return h.hexdigest()[:16]
+
+
+_ATHENA_ID: str | None = None
+
+
+def _athena_identity() -> str:
+    """athena itself goes into every bundle: its version, and its sources when it runs from a checkout."""
+    global _ATHENA_ID
+    if _ATHENA_ID is None:
+        import athena
+
+        pkg = Path(athena.__file__).resolve().parent
+        h = hashlib.sha256(athena.__version__.encode())
+        if "site-packages" not in str(pkg) and "dist-packages" not in str(pkg):
+            for f in sorted(pkg.rglob("*.py")):
+                h.update(f.relative_to(pkg).as_posix().encode())
+                h.update(f.read_bytes())
+        _ATHENA_ID = h.hexdigest()
+    return _ATHENA_ID
 
 
 def emit_documents(app: App, config: Config, *, with_workflow: bool = False,
