@@ -234,8 +234,12 @@ Problems in `athena.toml` or `pyproject.toml` `[tool.athena]` raise `athena.Conf
 | code | meaning |
 |---|---|
 | 0 | success |
-| 1 | an error: compile errors (printed with their codes, then `athena: N errors`), a configuration error, an unknown app or template name, a failure while importing your module (its traceback is printed), or `check` / `lint` finding schema problems |
+| 1 | an error: compile errors (printed with their codes, then `athena: N errors`), a configuration error, an unknown app or template name, a failure while importing your module (its traceback is printed), `check` / `lint` finding schema problems, or a failed `build`, `publish` or download (the message says what to check) |
 | 2 | a usage error reported by the command-line parser (unknown option, missing argument), or `athena` run without a command |
+
+`athena container emulate` exits with the emulated container's exit code (see the reference's
+[Pod exit codes](reference.md#pod-exit-codes)), or 1 when the container exited 0 but Argo would still fail
+the step (a required output is missing) or the container could not be started.
 """
 
 
