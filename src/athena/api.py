@@ -346,6 +346,12 @@ def bundle_digest(app: App, config: Config) -> str:
     b = config.bootstrap
     h.update(f"{b.python}|{b.interpreter}|{','.join(b.targets)}".encode())
     h.update(_athena_identity().encode())
+    # The declared dependency set (resolution per target happens at build; its inputs are these files).
+    for name in ("pyproject.toml", "requirements.txt", "uv.lock", "poetry.lock"):
+        f = config.root / name
+        if f.is_file():
+            h.update(name.encode())
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -201,7 +201,7 @@ class _Bar:
 @click.option("--target", "targets", multiple=True, type=click.Choice(["x86_64", "aarch64"]),
               help="Build only this target (repeatable); default: [bootstrap].targets.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Write the tarball here.")
-@click.option("--print", "print_only", is_flag=True, help="Print where the bundle would go and its digest; build nothing.")
+@click.option("--print", "print_only", is_flag=True, help="Print the bundle's digest and targets; build nothing.")
 @click.pass_obj
 def build(state: _State, app: str | None, targets: tuple[str, ...], out: str | None, print_only: bool) -> None:
     """Build the bundle tarball: interpreter, its loader and libraries, your code and wheels, per target."""
@@ -230,14 +230,13 @@ def build(state: _State, app: str | None, targets: tuple[str, ...], out: str | N
 
 @main.command()
 @click.option("--app", default=None, help="APP (default: [project].app).")
-@click.option("--target", "targets", multiple=True, type=click.Choice(["x86_64", "aarch64"]),
-              help="Build only this target (repeatable); publish refuses a bundle lacking a configured target.")
 @click.option("--tarball", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Upload this prebuilt bundle instead of building one.")
 @click.option("--print", "print_only", is_flag=True, help="Print the s3:// URL only; build and upload nothing.")
 @click.pass_obj
-def publish(state: _State, app: str | None, targets: tuple[str, ...], tarball: str | None, print_only: bool) -> None:
-    """Build (or take --tarball) and upload the bundle to [artifact].key; print s3://bucket/key.
+def publish(state: _State, app: str | None, tarball: str | None, print_only: bool) -> None:
+    """Build every [bootstrap].targets entry (or take --tarball) and upload the bundle to [artifact].key;
+    print s3://bucket/key. A tarball lacking a configured target is refused.
 
     Credentials: AWS_* environment variables or ambient cloud identity. AWS_ENDPOINT_URL overrides the
     endpoint for this upload only (not what emit writes into the YAML).
@@ -263,7 +262,7 @@ def publish(state: _State, app: str | None, targets: tuple[str, ...], tarball: s
 
             bar = _Bar("building")
             try:
-                path = build_bundle(loaded, config, targets=list(targets) or None, progress=bar.stage).path
+                path = build_bundle(loaded, config, progress=bar.stage).path
             finally:
                 bar.close()
         bar = _Bar("uploading")
@@ -281,7 +280,7 @@ def publish(state: _State, app: str | None, targets: tuple[str, ...], tarball: s
 
 @main.group("container")
 def container_group() -> None:
-    """List and describe container templates."""
+    """List, describe and emulate container templates."""
 
 
 def _find(program: Any, name: str, kind: str) -> Any:

@@ -11,6 +11,12 @@ from contextvars import ContextVar
 
 #: Set by the in-process runner: artifact ports read and write files under this directory.
 LOCAL_STORE: ContextVar[str | None] = ContextVar("athena_local_store", default=None)
+#: The in-process run's id, standing in for Argo's ``{{workflow.uid}}`` in artifact keys.
+LOCAL_RUN: ContextVar[str] = ContextVar("athena_local_run", default="local")
+
+
+def _local_key(key: str) -> str:
+    return key.replace("{workflow_uid}", LOCAL_RUN.get())
 
 
 def _in_pod() -> bool:
@@ -44,7 +50,7 @@ def load_artifact(key: str, *, optional: bool = False) -> bytes | None:
         raise _outside("load_artifact")
     from athena.runtime.protocol import artifact_path
 
-    p = os.path.join(store, key) if store is not None else artifact_path("in", key)
+    p = os.path.join(store, _local_key(key)) if store is not None else artifact_path("in", key)
     if not os.path.exists(p):
         if optional:
             return None
@@ -67,7 +73,7 @@ def save_artifact(key: str, data: bytes | str) -> None:
         raise _outside("save_artifact")
     from athena.runtime.protocol import artifact_path
 
-    p = os.path.join(store, key) if store is not None else artifact_path("out", key)
+    p = os.path.join(store, _local_key(key)) if store is not None else artifact_path("out", key)
     os.makedirs(os.path.dirname(p), exist_ok=True)
     with open(p, "wb") as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)

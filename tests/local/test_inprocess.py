@@ -177,7 +177,9 @@ def test_values_that_would_not_survive_the_wire_fail_here_too(flow: Any) -> None
 def test_artifacts_use_a_local_store(flow: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATHENA_LOCAL_STORE", str(tmp_path / "store"))
     assert flow.artifacts("hi") == "HI"
-    assert (tmp_path / "store" / "side" / "{workflow_uid}.txt").read_text() == "hi"
+    # `{workflow_uid}` stands for the run, as on Argo: one key per run.
+    (saved,) = (tmp_path / "store" / "side").glob("*.txt")
+    assert saved.read_text() == "hi" and saved.stem != "{workflow_uid}"
 
 
 def test_examples_run_in_process() -> None:
@@ -266,3 +268,79 @@ def test_in_process_equals_calling_the_functions_by_hand(tmp_path: Path, case: t
         assert module.w(inp) == expected
     finally:
         sys.modules.pop(module.__name__, None)
+
+
+MORE = '''
+from athena import Artifact, container, workflow
+
+SEEN: list[int] = []
+
+@container
+def maybe(v: int) -> int:
+    SEEN.append(v)
+    if v == 1:
+        raise RuntimeError("one")
+    return v
+
+@container
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+@container
+def quits() -> int:
+    import sys
+    sys.exit(0)
+
+@container
+def huge() -> str:
+    return "x" * (200 * 1024)
+
+@container
+def blob(text: str) -> Artifact[str]:
+    return Artifact.of(text * 2)
+
+@workflow
+def each(vs: list[int]) -> int:
+    outs = [maybe(v) for v in vs]
+    return total(outs)
+
+@workflow
+def exits() -> int:
+    return quits()
+
+@workflow
+def too_big() -> str:
+    return huge()
+
+@workflow
+def produce(text: str) -> Artifact[str]:
+    return blob(text)
+'''
+
+
+@pytest.fixture
+def more(tmp_path: Path) -> Any:
+    module, _ = load(tmp_path, MORE)
+    yield module
+    sys.modules.pop(module.__name__, None)
+
+
+def test_every_fan_out_element_runs_before_the_group_fails(more: Any) -> None:
+    with pytest.raises(WorkflowFailed, match="RuntimeError: one"):
+        more.each([0, 1, 2])
+    assert more.SEEN == [0, 1, 2]
+
+
+def test_exit_zero_without_a_result_fails_as_on_argo(more: Any) -> None:
+    with pytest.raises(WorkflowFailed, match=r"sys\.exit\(0\)"):
+        more.exits()
+
+
+def test_value_size_limit_as_in_a_pod(more: Any) -> None:
+    with pytest.raises(WorkflowFailed, match="above the 131072-byte limit"):
+        more.too_big()
+
+
+def test_a_workflow_can_return_an_artifact(more: Any) -> None:
+    art = more.produce("ab")
+    assert art.load() == "abab"

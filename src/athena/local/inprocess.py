@@ -148,13 +148,26 @@ class InProcessRunner:
             else:
                 kwargs[p.name] = codec.decode(args[p.name], hints.get(p.name, Any))
         token = ports.LOCAL_STORE.set(str(self.store))
+        run_token = ports.LOCAL_RUN.set(self.run_id)
         try:
             result = fn(**kwargs)
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                # A pod that exits 0 without writing its result fails on Argo (its `return` output is missing).
+                raise AthenaError(f"`{t.function}` called sys.exit(0): its result was never written, so Argo "
+                                  "fails the step (return instead)") from None
+            raise
         finally:
+            ports.LOCAL_RUN.reset(run_token)
             ports.LOCAL_STORE.reset(token)
         if _artifact_type(hints.get("return")) is not None:
             return self.save_artifact(t, result)
-        return codec.encode(result)
+        text = codec.encode(result)
+        limit = _value_limit()
+        if len(text.encode("utf-8")) > limit:
+            raise AthenaError(f"`{t.function}` returned {len(text.encode('utf-8'))} bytes of JSON, above the "
+                              f"{limit}-byte limit for a parameter; return athena.Artifact[T] for large values")
+        return text
 
     def save_artifact(self, t: Container, value: Any) -> str:
         from athena.outcome import Artifact
@@ -185,10 +198,18 @@ class InProcessRunner:
             node = _Node("Succeeded", fanned=True)
             if not items:
                 node.phase = "Skipped"  # Argo: "Skipped, empty params"
+            first_failure: WorkflowFailed | None = None
             for element in items:
-                child = self.attempt(task, inputs, nodes, json.dumps(element, separators=(",", ":"),
-                                                                     ensure_ascii=False))
+                # Argo runs every element of a fan-out; the group fails after, with the first failure.
+                try:
+                    child = self.attempt(task, inputs, nodes, json.dumps(element, separators=(",", ":"),
+                                                                         ensure_ascii=False))
+                except WorkflowFailed as exc:
+                    first_failure = first_failure or exc
+                    child = _Node("Failed", exit_code=1)
                 node.children.append(child)
+            if first_failure is not None:
+                raise first_failure
             return node
         return self.attempt(task, inputs, nodes, None)
 
@@ -238,6 +259,12 @@ class InProcessRunner:
         return self.value(r, inputs, nodes, None)
 
 
+def _value_limit() -> int:
+    from athena.runtime.main import MAX_VALUE_BYTES
+
+    return int(os.environ.get("ATHENA_MAX_VALUE_BYTES", MAX_VALUE_BYTES))
+
+
 def _at_path(text: str, path: tuple[str | int, ...]) -> str:
     value: Any = json.loads(text)
     for step in path:
@@ -267,4 +294,11 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
     env_store = os.environ.get("ATHENA_LOCAL_STORE")
     runner = InProcessRunner(program, store or (Path(env_store) if env_store else None))
     text = runner.run_template(root, inputs)
+    from athena.runtime.main import _artifact_type
+
+    inner = _artifact_type(hints.get("return"))
+    if inner is not None:
+        from athena.outcome import Artifact
+
+        return Artifact(str(runner.store / json.loads(text)["key"]), kind=inner)
     return codec.decode(text, hints.get("return", Any))

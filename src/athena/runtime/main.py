@@ -189,7 +189,12 @@ def run(argv: list[str]) -> int:
         result = fn(**kwargs)
     except SystemExit as exc:
         code_ = exc.code
-        return code_ if isinstance(code_, int) else (0 if code_ is None else protocol.EXIT_USER_ERROR)
+        if isinstance(code_, int):
+            return code_
+        if code_ is None:
+            return 0
+        sys.stderr.write(f"{code_}\n")  # what Python itself prints for sys.exit("message")
+        return protocol.EXIT_USER_ERROR
     except BaseException:
         import traceback
 
