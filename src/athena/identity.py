@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
 
 from athena.argo import names
 from athena.config import Config
@@ -20,6 +19,8 @@ def project_identity(config: Config) -> tuple[str, str]:
     project = config.project.name or config.dist_name or "app"
     version = "0.0.0"
     if config.dist_name:
+        import importlib.metadata  # slow to import: only when there is a distribution to ask about
+
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             version = importlib.metadata.version(config.dist_name)
     return names.normalize(project) or "app", version
