@@ -43,7 +43,10 @@ def collect(t: Template[Any, Any]) -> Resources:
             if isinstance(target, Fragment):
                 visit(target.fn)
                 continue
-            kind = _FUNCS.get(target) if _hashable(target) else None
+            try:
+                kind = _FUNCS.get(target)
+            except TypeError:  # an unhashable object is not one of the port functions
+                kind = None
             if kind is None:
                 continue
             key = _key(call, g)
@@ -68,12 +71,6 @@ def collect(t: Template[Any, Any]) -> Resources:
     return Resources(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
 
 
-def _hashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def _resolve(expr: ast.expr, g: dict[str, Any]) -> Any:

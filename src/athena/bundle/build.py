@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from athena import api
 from athena.bundle import elf, launchers, providers, stdlib, wheels
 from athena.bundle.archive import write_tarball
 from athena.bundle.bytecode import CompileJob, compile_trees
+from athena.bundle.elf import _inside
 from athena.bundle.errors import BundleError
 from athena.bundle.providers import Interpreter
 from athena.config import Config
@@ -392,13 +392,6 @@ def _label(path: Path, bin_dir: Path) -> str:
     return str(path)
 
 
-def _inside(path: Path, directory: Path) -> bool:
-    try:
-        path.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
-
 
 def _tree_size(root: Path) -> tuple[int, int]:
     total = count = 0
@@ -411,17 +404,8 @@ def _tree_size(root: Path) -> tuple[int, int]:
 
 def _identity(config: Config) -> tuple[str, str]:
     """(normalized project name, version) exactly as emit and publish see them (so the keys agree)."""
-    try:
-        from athena.identity import project_identity
-    except ImportError:  # pragma: no cover - the identity module and this one land together
-        from athena.argo import names
+    from athena.identity import project_identity
 
-        project = config.project.name or config.dist_name or "app"
-        version = "0.0.0"
-        if config.dist_name:
-            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                version = importlib.metadata.version(config.dist_name)
-        return names.normalize(project) or "app", version
     return project_identity(config)
 
 
