@@ -160,3 +160,32 @@ def w() -> None:
     assert w["spec"]["entrypoint"] == "flows-tag-w"
     assert w["spec"]["templates"][0]["dag"]["tasks"][0]["templateRef"] == {
         "name": "flows-tag-c-v2", "template": "flows-tag-c"}
+
+
+def test_resources_through_a_fragment_in_another_module(pkg: Path) -> None:
+    write(pkg, "apkg/__init__.py", "")
+    write(pkg, "apkg/helpers.py", """
+import athena
+from athena import fragment
+
+@fragment
+def cache() -> str:
+    return athena.host("/var/cache/x")
+""")
+    write(pkg, "apkg/steps2.py", """
+from athena import container
+from apkg import helpers
+
+@container
+def uses() -> str:
+    return helpers.cache()
+
+@container
+def plain(x: int) -> int:
+    return x + 1
+""")
+    from athena.resources import collect
+
+    mod = api.import_module("apkg.steps2")
+    assert collect(mod.uses).host_paths == ("/var/cache/x",)
+    assert collect(mod.plain).host_paths == ()

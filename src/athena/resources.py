@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import types
 from typing import Any
 
 from athena import codes, ports
@@ -31,6 +32,10 @@ def collect(t: Template[Any, Any]) -> Resources:
         if id(fn) in seen:
             return
         seen.add(id(fn))
+        g0: dict[str, Any] = getattr(fn, "__globals__", {})
+        code = getattr(fn, "__code__", None)
+        if code is not None and not _mentions(code, g0):
+            return  # no name in the body can reach a port function or a fragment: skip the AST walk
         found = function_node(fn)
         if found is None:
             return
@@ -71,6 +76,25 @@ def collect(t: Template[Any, Any]) -> Resources:
     return Resources(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
 
 
+
+
+_PORT_NAMES = frozenset({"host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str"})
+
+
+def _mentions(code: Any, g: dict[str, Any]) -> bool:
+    """Could this code (or code nested in it) call a port function or a fragment? By the names it uses."""
+    for name in code.co_names:
+        if name in _PORT_NAMES:
+            return True
+        target = g.get(name)
+        if isinstance(target, (Fragment, types.ModuleType)):
+            return True  # a module attribute may be a fragment elsewhere: walk to find out
+        try:
+            if target in _FUNCS:
+                return True
+        except TypeError:  # unhashable globals are never port functions
+            pass
+    return any(_mentions(c, g) for c in code.co_consts if hasattr(c, "co_names"))
 
 
 def _resolve(expr: ast.expr, g: dict[str, Any]) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import linecache
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +46,20 @@ def parse_file(path: str) -> ast.Module | None:
 
 
 def function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | None:
-    """The FunctionDef of ``fn`` in its defining file, or None when there is no source."""
+    """The FunctionDef of ``fn`` in its defining file, or None when there is no source.
+
+    Remembered on the function (a re-imported module makes new function objects, so this never goes stale).
+    """
+    cached = getattr(fn, "__dict__", {}).get("_athena_node")
+    if cached is not None:
+        return cached if cached != () else None
+    found = _find_function_node(fn)
+    if hasattr(fn, "__dict__"):
+        fn.__dict__["_athena_node"] = found if found is not None else ()
+    return found
+
+
+def _find_function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | None:
     code = getattr(fn, "__code__", None)
     if code is None:
         return None
@@ -83,10 +95,13 @@ def def_span(fn: Callable[..., Any]) -> Span | None:
         return Span(code.co_filename, code.co_firstlineno, 0)
     path, node = found
     line = linecache.getline(path, node.lineno)
-    m = re.compile(rf"\bdef\s+({re.escape(node.name)})\b").search(line, node.col_offset)
-    if m is None:
+    # The name follows `def` (or `async def`) and whitespace; a plain scan, no regex per function.
+    at = line.find("def", node.col_offset)
+    col = at + 3
+    while at >= 0 and col < len(line) and line[col] in " \t":
+        col += 1
+    if at < 0 or not line.startswith(node.name, col):
         return span_of(path, node)
-    col = m.start(1)
     return Span(path, node.lineno, col, node.lineno, col + len(node.name))
 
 
