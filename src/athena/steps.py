@@ -136,7 +136,22 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
     doc, fn = container_template(app, config, name)
     template = doc["spec"]["templates"][0]
     artifact_params = [a["name"] for a in template["inputs"].get("artifacts", []) if "s3" not in a]
-    args = parse_arguments(fn, pairs, input_file, skip=artifact_params)
+    # An Artifact[T] parameter arrives as a file: `-a name=@path/to/file`.
+    files: dict[str, Path] = {}
+    rest: list[str] = []
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key in artifact_params:
+            if not value.startswith("@") or not Path(value[1:]).is_file():
+                raise UsageError(f"`{key}` is an Artifact parameter: pass a file with -a {key}=@path/to/file")
+            files[key] = Path(value[1:])
+        else:
+            rest.append(pair)
+    missing = [p for p in artifact_params if p not in files]
+    if missing:
+        raise UsageError(f"`{fn.__qualname__}` needs {', '.join(f'`{m}`' for m in missing)}: pass "
+                         f"-a {missing[0]}=@path/to/file")
+    args = parse_arguments(fn, rest, input_file, skip=artifact_params)
     bundle = obtain_bundle(app, config, doc, tarball=tarball, build=build, progress=progress)
     with tempfile.TemporaryDirectory(prefix="athena-ports-") as ports:
         ports_dir = Path(ports)
@@ -154,7 +169,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
                 if store.exists(key):
                     store.get_file(key, ports_dir / key)
         result = engine.emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
-                                containers_conf=containers_conf, image=image,
+                                containers_conf=containers_conf, image=image, input_files=files or None,
                                 argo_version=config.defaults.argo_version)
         if store is not None and result.exit_code == 0:
             for key, path in result.outputs.items():

@@ -46,6 +46,16 @@ def explode(x: int) -> int:
 @container
 def unencodable() -> float:
     return float("nan")
+
+
+@container
+def size_of(doc: athena.Artifact[bytes]) -> int:
+    return len(doc.load())
+
+
+@container
+def shout(text: str) -> athena.Artifact[str]:
+    return athena.Artifact.of(text.upper())
 '''
 
 
@@ -202,3 +212,14 @@ def test_corrupt_tarball(ports_project: Path, cli_env: dict[str, str], tmp_path:
                "--skip-artifacts")
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and "bundle" in r.stderr.lower()
+
+
+def test_artifact_parameter_from_a_file_and_artifact_return(ports_project: Path, cli_env: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    doc = tmp_path / "doc.bin"
+    doc.write_bytes(b"x" * 1234)
+    r = emulate(ports_project, cli_env, "size_of", "-a", f"doc=@{doc}", "--skip-artifacts")
+    assert r.returncode == 0, r.stderr
+    assert "return: 1234" in r.stdout
+    missing = emulate(ports_project, cli_env, "size_of", "--skip-artifacts")
+    assert missing.returncode == 1 and "-a doc=@path/to/file" in missing.stderr

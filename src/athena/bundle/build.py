@@ -77,12 +77,16 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def default_output(config: Config, digest: str, project: str | None = None) -> Path:
-    """``<config.root>/.athena/dist/<project>-<digest>.tar.gz`` (project: the normalized project name)."""
+def default_output(config: Config, digest: str, project: str | None = None,
+                   targets: Sequence[str] | None = None) -> Path:
+    """``<config.root>/.athena/dist/<project>-<digest>.tar.gz``; a build narrowed to fewer targets than
+    ``[bootstrap].targets`` gets ``-<target>...`` before the suffix, so it never replaces the full bundle."""
     from athena.argo import names
 
     name = names.normalize(project or _identity(config)[0]) or "app"
-    return config.root / ".athena" / "dist" / f"{name}-{digest}.tar.gz"
+    narrowed = targets is not None and sorted(targets) != sorted(config.bootstrap.targets)
+    suffix = "".join(f"-{t}" for t in sorted(targets or ())) if narrowed else ""
+    return config.root / ".athena" / "dist" / f"{name}-{digest}{suffix}.tar.gz"
 
 
 def manifest_of(tarball: Path) -> dict[str, Any]:
@@ -131,7 +135,7 @@ def build_bundle(
             f"Python {python} (or set [bootstrap].python = \"{host}\")")
     digest = api.bundle_digest(app, config)
     project, version = _identity(config)
-    out = (out or default_output(config, digest, project)).absolute()
+    out = (out or default_output(config, digest, project, chosen)).absolute()
     cache = providers.cache_dir(env)
     steps.plan([*(f"python:{a}" for a in chosen), "athena", "project",
                 *(f"{s}:{a}" for a in chosen for s in ("deps", "stage")), "compile", "archive"],
