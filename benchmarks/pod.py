@@ -111,16 +111,21 @@ def hello(name: str) -> str:
 '''
 
 
-def build_hello(work: Path) -> tuple[Path, dict[str, int]]:
-    """(c): a hello-world bundle with the `apt` provider, both targets; returns (tarball, gz bytes per target)."""
-    (work / "hello_app.py").write_text(HELLO_APP)
-    (work / "athena.toml").write_text('[project]\nname = "hello"\napp = ["hello_app"]\n'
-                                      '[bootstrap]\ninterpreter = "apt"\n')
-    tarball = work / "hello.tar.gz"
+def build_app(work: Path, module: str, source: str, targets: str, tarball: Path) -> None:
+    """Write a one-module project (apt provider) into `work` and build its bundle with the CLI."""
+    (work / f"{module}.py").write_text(source)
+    (work / "athena.toml").write_text(f'[project]\nname = "hello"\napp = ["{module}"]\n'
+                                      f'[bootstrap]\ninterpreter = "apt"\ntargets = {targets}\n')
     p = subprocess.run([sys.executable, "-m", "athena.cli", "build", "--out", str(tarball)], cwd=work,
                        capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"bundle build failed:\n{p.stderr}")
+
+
+def build_hello(work: Path) -> tuple[Path, dict[str, int]]:
+    """(c): a hello-world bundle with the `apt` provider, both targets; returns (tarball, gz bytes per target)."""
+    tarball = work / "hello.tar.gz"
+    build_app(work, "hello_app", HELLO_APP, '["x86_64", "aarch64"]', tarball)
     sys.path.insert(0, str(ROOT / "src"))
     from athena.api import load_app
     from athena.bundle import build_bundle
@@ -141,16 +146,9 @@ def container_start_to_return(work: Path, tarball: Path, runs: int) -> float:
     Start is podman's State.StartedAt (ns); return is written by the step itself with time.time_ns() right
     after the call, into the /athena scratch the host can read (host and container share the clock).
     """
-    (work / "timed_app.py").write_text(
-        "import time\nfrom athena import container\n\n\n@container\ndef timed(name: str) -> str:\n"
-        "    return str(time.time_ns())\n")
-    (work / "athena.toml").write_text('[project]\nname = "hello"\napp = ["timed_app"]\n'
-                                      '[bootstrap]\ninterpreter = "apt"\ntargets = ["x86_64"]\n')
     timed_tar = work / "timed.tar.gz"
-    p = subprocess.run([sys.executable, "-m", "athena.cli", "build", "--out", str(timed_tar)], cwd=work,
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"bundle build failed:\n{p.stderr}")
+    build_app(work, "timed_app", "import time\nfrom athena import container\n\n\n@container\n"
+              "def timed(name: str) -> str:\n    return str(time.time_ns())\n", '["x86_64"]', timed_tar)
     from athena.api import emit_documents, load_app
     from athena.argo_unpack import load_artifact
     from athena.config import load_config

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from athena.config import Config
+from athena.filehash import sha256_file
 from athena.identity import bundle_key, project_identity
 from athena.store import (
     CHUNK_SIZE,
@@ -151,7 +152,7 @@ def publish(
     if dry_run:
         return url
     store = S3Store.from_config(s3, env=env, timeouts=timeouts)
-    sha256, size = _sha256(tarball), tarball.stat().st_size
+    sha256, size = sha256_file(tarball), tarball.stat().st_size
     existing = store.head(key)
     if existing is not None:
         if _same_content(existing, tarball, sha256, size):
@@ -178,14 +179,6 @@ def publish(
         content_type="application/gzip",
     )
     return url
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _same_content(info: ObjectInfo, path: Path, sha256: str, size: int) -> bool:

@@ -17,7 +17,6 @@ Layout (see :mod:`athena.runtime.protocol`)::
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -39,6 +38,7 @@ from athena.bundle.elf import _inside
 from athena.bundle.errors import BundleError
 from athena.bundle.providers import Interpreter
 from athena.config import Config
+from athena.filehash import sha256_file
 from athena.runtime import protocol
 
 __all__ = ["KNOWN_TARGETS", "BuildResult", "TargetResult", "build_bundle", "default_output", "interpreter_command",
@@ -218,7 +218,7 @@ def build_bundle(
         targets=tuple(chosen),
         size_bytes=out.stat().st_size,
         target_sizes={arch: r.compressed_bytes for arch, r in final.items()},
-        sha256=_sha256(out),
+        sha256=sha256_file(out),
         manifest=manifest,
         details=final,
         warnings=tuple(warnings),
@@ -396,7 +396,6 @@ def _label(path: Path, bin_dir: Path) -> str:
     return str(path)
 
 
-
 def _tree_size(root: Path) -> tuple[int, int]:
     total = count = 0
     for dirpath, _dirs, files in os.walk(root):
@@ -417,11 +416,3 @@ def _canonical(name: str) -> str:
     import re
 
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

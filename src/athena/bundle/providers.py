@@ -18,7 +18,6 @@ provider    source                                                              
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import re
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from athena.bundle import apt, elf
 from athena.bundle.errors import BundleError, InterpreterError
+from athena.filehash import sha256_file
 
 __all__ = ["PROVIDERS", "Interpreter", "cache_dir", "host_arch", "provide"]
 
@@ -164,7 +164,7 @@ def _pbs(arch: str, python: str, env: Mapping[str, str]) -> Interpreter:
     if not tarball.is_file():
         raise InterpreterError(f"the python-build-standalone archive for {arch} does not exist: {tarball} "
                                f"($ATHENA_PBS_TARBALL_{arch.upper()})")
-    digest = _sha256(tarball)
+    digest = sha256_file(tarball)
     if sha256 is not None and digest != sha256:
         raise InterpreterError(f"{tarball}: sha256 {digest} does not match the published {sha256}; delete it "
                                "and build again")
@@ -213,7 +213,7 @@ def _pbs_version(name: str) -> str | None:
 def _fetch(url: str, sha256: str | None, cache: Path, arch: str) -> Path:
     name = urllib.parse.unquote(url.rsplit("/", 1)[-1]) or f"pbs-{arch}.tar.gz"
     dest = cache / "downloads" / name
-    if dest.is_file() and (sha256 is None or _sha256(dest) == sha256):
+    if dest.is_file() and (sha256 is None or sha256_file(dest) == sha256):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
@@ -246,14 +246,6 @@ def _unpack_pbs(tarball: Path, dest: Path, arch: str) -> None:
             f"{tarball} (target {arch}) is not a readable python-build-standalone archive: {exc}; "
             "download it again (an install_only_stripped .tar.gz)") from exc
     partial.rename(dest)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------------------
