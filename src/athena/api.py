@@ -230,7 +230,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     if diags:
         raise CompileError(diags)
     program = Program(templates, tuple(namer.name(r) for r in roots))
-    _check_cycles(program, namer, owners)
+    _check_cycles(program, owners)
     return program
 
 
@@ -287,7 +287,7 @@ def _check_limits(wf: Workflow, diags: list[Diagnostic]) -> None:
                                 f"Argo v4 accepts {MAX_DAG_TASKS}", wf.span))
 
 
-def _check_cycles(program: Program, namer: Namer, owners: dict[str, Template[Any, Any]]) -> None:
+def _check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> None:
     state: dict[str, int] = {}
     depth: dict[str, int] = {}
 
@@ -374,10 +374,28 @@ def _athena_identity() -> str:
     return _ATHENA_ID
 
 
-def emit_documents(app: App, config: Config, *, with_workflow: bool = False,
-                   namespace: str | None = None) -> list[dict[str, Any]]:
+def find_template(program: Program, name: str, kind: str) -> TemplateIR:
+    """The template of ``kind`` that ``name`` means: its template name, function name, or ``module:function``."""
+    import difflib
+
+    matches = [t for t in program.templates.values() if t.kind == kind and (
+        name in (t.name, t.function) or (isinstance(t, Container)
+                                           and (t.entry == name or (":" in name and t.entry.endswith(name)))))]
+    if not matches:
+        known = sorted(t.name for t in program.templates.values() if t.kind == kind)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known) or 'none'})"
+        raise UsageError(f"no {kind} named `{name}`{hint}")
+    if len(matches) > 1:
+        raise UsageError(f"`{name}` is ambiguous: {', '.join(t.name for t in matches)}; use the template name")
+    return matches[0]
+
+
+def emit_documents(app: App, config: Config, *, with_workflow: bool = False, namespace: str | None = None,
+                   program: Program | None = None) -> list[dict[str, Any]]:
+    """Compile (unless ``program`` is given, already compiled) and emit the Argo documents of ``app``."""
     from athena.argo.emit import EmitSettings, emit_program
 
-    program = compile_templates(app.roots, config)
+    program = program or compile_templates(app.roots, config)
     settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace)
     return emit_program(program, settings, with_workflow=with_workflow)

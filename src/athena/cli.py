@@ -284,21 +284,9 @@ def container_group() -> None:
 
 
 def _find(program: Any, name: str, kind: str) -> Any:
-    from athena.errors import UsageError
+    from athena.api import find_template
 
-    matches = [t for t in program.templates.values() if t.kind == kind and (
-        t.name == name or t.function == name or (hasattr(t, "entry") and t.entry == name)
-        or (":" in name and getattr(t, "entry", "").endswith(name)))]
-    if not matches:
-        known = sorted(t.name for t in program.templates.values() if t.kind == kind)
-        import difflib
-
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known) or 'none'})"
-        raise UsageError(f"no {kind} named `{name}`{hint}")
-    if len(matches) > 1:
-        raise UsageError(f"`{name}` is ambiguous: {', '.join(t.name for t in matches)}; use the template name")
-    return matches[0]
+    return find_template(program, name, kind)
 
 
 @container_group.command("ls")

@@ -212,9 +212,3 @@ def fragment(fn: Any = None, /) -> Any:
     if fn is None:
         return Fragment
     return Fragment(fn)
-
-
-def signature_of(t: Template[Any, Any]) -> Any:
-    import inspect
-
-    return inspect.signature(t.fn)

@@ -80,25 +80,14 @@ def _type_name(tp: Any) -> str:
 
 def container_template(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any]:
     """The emitted container template named ``name`` (template or function name) and its function."""
-    from athena.api import Namer, compile_templates
-
-    program = compile_templates(app.roots, config)
-    candidates = [t for t in program.templates.values() if (t.kind == "container"
-                  and name in (t.name, t.function, t.entry)) or (t.kind == "container" and ":" in name
-                                                                  and t.entry.endswith(name))]
-    if not candidates:
-        known = sorted(t.name for t in program.templates.values() if t.kind == "container")
-        close = difflib.get_close_matches(name, known, n=1)
-        raise UsageError(f"no container named `{name}`" + (f" (did you mean {close[0]}?)" if close else
-                                                          f" (known: {', '.join(known) or 'none'})"))
-    if len(candidates) > 1:
-        raise UsageError(f"`{name}` is ambiguous: {', '.join(c.name for c in candidates)}; use the template name")
-    ir = candidates[0]
-    docs = emit_documents(app, config)
-    doc = next(d for d in docs if d["spec"]["entrypoint"] == ir.name)
+    from athena.api import compile_templates, find_template
     from athena.runtime.main import _resolve
 
-    _ = Namer
+    program = compile_templates(app.roots, config)
+    ir = find_template(program, name, "container")
+    assert ir.kind == "container"
+    docs = emit_documents(app, config, program=program)
+    doc = next(d for d in docs if d["spec"]["entrypoint"] == ir.name)
     return doc, _resolve(ir.entry)
 
 

@@ -276,11 +276,9 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
     """Call a @workflow: compile it, run it in-process, return its decoded result."""
     from athena.api import compile_templates
     from athena.config import load_config
-    from athena.lower.signature import signature
 
     program = compile_templates([template], load_config(start=Path(template.fn.__code__.co_filename).parent))
     root = program.roots[0]
-    sig = signature(template)
     import inspect
 
     bound = inspect.signature(template.fn).bind(*args, **kwargs)
@@ -290,7 +288,6 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
         text = codec.encode(value)
         codec.decode(text, hints.get(name, Any))  # the value must survive the wire, as on Argo
         inputs[name] = text
-    _ = sig
     env_store = os.environ.get("ATHENA_LOCAL_STORE")
     runner = InProcessRunner(program, store or (Path(env_store) if env_store else None))
     text = runner.run_template(root, inputs)
