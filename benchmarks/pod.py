@@ -150,8 +150,8 @@ def container_start_to_return(work: Path, tarball: Path, runs: int) -> float:
     build_app(work, "timed_app", "import time\nfrom athena import container\n\n\n@container\n"
               "def timed(name: str) -> str:\n    return str(time.time_ns())\n", '["x86_64"]', timed_tar)
     from athena.api import emit_documents, load_app
-    from athena.argo_unpack import load_artifact
     from athena.config import load_config
+    from athena.local.pod.unpack import load_artifact
 
     config = load_config(start=work)
     doc = emit_documents(load_app(None, config), config)[0]

@@ -184,7 +184,7 @@ def uses() -> str:
 def plain(x: int) -> int:
     return x + 1
 """)
-    from athena.resources import collect
+    from athena.compile.ports import collect
 
     mod = api.import_module("apkg.steps2")
     assert collect(mod.uses).host_paths == ("/var/cache/x",)

@@ -601,7 +601,7 @@ def test_every_statement_kind_is_lowered_or_rejected() -> None:
     """New Python syntax must break this test rather than slip through (pyflakes' ERROR_UNKNOWN, made permanent)."""
     import ast
 
-    from athena.lower.base import _REJECTED_STMTS
+    from athena.compile.lower.base import _REJECTED_STMTS
 
     handled = {ast.Expr, ast.Assign, ast.AnnAssign, ast.If, ast.Return, ast.Pass}
     default_denied = {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Raise,

@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 
 import athena
 from athena.argo import expr, inject
-from athena.model import BoolOp, Compare, InLits, Input, IsNone, Item, Lit, Not, Param, TaskOut, Truth
-from athena.runtime import protocol
-from athena.typecheck import (
+from athena.compile.model import BoolOp, Compare, InLits, Input, IsNone, Item, Lit, Not, Param, TaskOut, Truth
+from athena.compile.typecheck import (
     BOOL,
     FLOAT,
     INT,
@@ -26,6 +25,7 @@ from athena.typecheck import (
     literal_fits,
     type_node,
 )
+from athena.runtime import protocol
 
 
 class TD(TypedDict):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from athena.argo.lint import SCHEMA_TAGS, SUPPORTED, LintIssue, lint_documents, lint_text, normalize_version
-from athena.argo.yamlio import dump_yaml
+from athena.argo.yaml.io import dump_yaml
 from athena.errors import UsageError
 
 SHARED_SCHEMAS = Path("/work/shared/argo-schema")
@@ -261,7 +261,7 @@ def test_the_caller_documents_are_not_modified() -> None:
 
 
 def test_every_line_has_its_bundled_schema() -> None:
-    schemas = resources.files("athena") / "schemas"
+    schemas = resources.files("athena.argo") / "schemas"
     assert sorted(SCHEMA_TAGS) == sorted(SUPPORTED)
     for tag in SCHEMA_TAGS.values():
         data = (schemas / f"{tag}.json").read_bytes()

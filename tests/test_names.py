@@ -1,4 +1,4 @@
-"""Tests for athena.argo.names: every generated name, its limits and the name checks."""
+"""Tests for athena.names: every generated name, its limits and the name checks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from athena.argo import names
-from athena.argo.names import (
+from athena import names
+from athena.names import (
     CRON_WORKFLOW_MAX,
     TEMPLATE_MAX,
     WORKFLOW_TEMPLATE_MAX,

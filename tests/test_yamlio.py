@@ -1,4 +1,4 @@
-"""athena.argo.yamlio: quoting that every resolver agrees on, exact round trips, deterministic text."""
+"""athena.argo.yaml.io: quoting that every resolver agrees on, exact round trips, deterministic text."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from athena.argo import yamlio
-from athena.argo.yamlio import dump_yaml, load_yaml_documents
+from athena.argo.yaml import io as yamlio
+from athena.argo.yaml.io import dump_yaml, load_yaml_documents
 
 # Both emitters must agree: CSafeDumper in production, SafeDumper where libyaml is missing.
 DUMPERS = [pytest.param(yamlio._Dumper, id="fast"), pytest.param(yamlio._PyDumper, id="python")]

@@ -17,15 +17,15 @@ else:  # in a pod: the same names, recording only, without importing `typing`
 if TYPE_CHECKING:
     from typing import Any
 
+    from athena.compile.options import TTL, Retry
     from athena.errors import AthenaError, CompileError, ConfigError
-    from athena.options import TTL, Retry
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.
 _LAZY = {
     "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
-    "TTL": "athena.options", "Retry": "athena.options",
+    "TTL": "athena.compile.options", "Retry": "athena.compile.options",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",

@@ -92,7 +92,7 @@ def emit(state: _State, app: str | None, out: str | None, with_workflow: bool, n
 
     def go() -> str:
         from athena import api
-        from athena.argo.yamlio import dump_yaml
+        from athena.argo.yaml.io import dump_yaml
 
         config = state.config(app)
         _warn_python(config)
@@ -244,7 +244,7 @@ def publish(state: _State, app: str | None, tarball: str | None, print_only: boo
 
     def go() -> str:
         from athena import api
-        from athena.publish import publish as upload
+        from athena.remote.publish import publish as upload
 
         config = state.config(app)
         path: Path
@@ -253,7 +253,7 @@ def publish(state: _State, app: str | None, tarball: str | None, print_only: boo
         else:
             loaded = api.load_app(app, config)
             if print_only:
-                from athena.identity import bundle_key
+                from athena.bundle.identity import bundle_key
 
                 s3 = config.artifact_repository.s3
                 bucket = s3.bucket if s3 is not None and s3.bucket else "<default repository>"
@@ -352,7 +352,7 @@ def container_emulate(state: _State, name: str, app: str | None, pairs: tuple[st
 
     def go() -> Any:
         from athena import api
-        from athena.steps import emulate_step
+        from athena.local.emulate import emulate_step
 
         config = state.config(app)
         loaded = api.load_app(app, config)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
-    from athena.options import TTL, Retry, TemplateOptions
+    from athena.compile.options import TTL, Retry, TemplateOptions
     from athena.outcome import Outcome
 
 P = ParamSpec("P")
@@ -53,13 +53,13 @@ class Template(Generic[P, R]):
     @property
     def options_(self) -> TemplateOptions:
         if self._options is None:
-            from athena.options import validate_options
+            from athena.compile.options import validate_options
 
             self._options = validate_options(self.kind, self.raw_options, self.fn)
         return self._options
 
     def _check_at_decoration(self) -> None:
-        from athena.lower.grammar import check_decorated
+        from athena.compile.lower.grammar import check_decorated
 
         self._options = None
         check_decorated(self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from athena.model import Workflow
+from athena.compile.model import Workflow
 
 
 def _label(t: Workflow, task_name: str) -> str:

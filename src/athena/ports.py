@@ -1,6 +1,6 @@
 """Pod resources a container declares by calling these: host paths and S3 artifact ports.
 
-The compiler finds every call statically (``athena.resources``) and wires the template; in a pod these
+The compiler finds every call statically (``athena.compile.ports``) and wires the template; in a pod these
 functions read and write the mounted paths. Outside a pod they raise a clear error.
 """
 

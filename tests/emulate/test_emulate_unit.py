@@ -1,4 +1,4 @@
-"""Pieces of athena.emulate that need no container runtime."""
+"""Pieces of athena.local.pod.executor that need no container runtime."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from athena.emulate import detect_runtime, emulate, k8s_expand, substitute
 from athena.errors import AthenaError
+from athena.local.pod.executor import detect_runtime, emulate, k8s_expand, substitute
 
 
 @pytest.mark.parametrize(("text", "want"), [

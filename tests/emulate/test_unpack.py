@@ -1,4 +1,4 @@
-"""Argo's executor unpack semantics (argo-semantics.md §17), as ported in athena.argo_unpack. No containers."""
+"""Argo's executor unpack semantics (argo-semantics.md §17), as ported in athena.local.pod.unpack. No containers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from athena.argo_unpack import UnpackError, file_mode, is_tarball, load_artifact, untar
+from athena.local.pod.unpack import UnpackError, file_mode, is_tarball, load_artifact, untar
 
 
 def make_tar(path: Path, entries: list[tuple[str, str, int, bytes | str]], *, gz: bool = True) -> Path:

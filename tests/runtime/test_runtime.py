@@ -175,10 +175,10 @@ def test_pod_imports_only_what_it_needs(pod) -> None:
                    check=True, env=e, cwd=pod.dir)
     mods = set(listing.read_text().split())
     athena_mods = {m for m in mods if m.startswith("athena")}
-    assert athena_mods <= {"athena", "athena._inert", "athena.decorators", "athena.outcome", "athena.options", "athena.ports",
+    assert athena_mods <= {"athena", "athena._inert", "athena.decorators", "athena.outcome", "athena.compile.options", "athena.ports",
                            "athena.errors", "athena.runtime", "athena.runtime.main", "athena.runtime.codec",
                            "athena.runtime.protocol"}, athena_mods
     # (`ast`/`inspect` arrive with the stdlib's dataclasses, which user types need anyway.)
-    assert "athena.decorators" not in mods and "athena.options" not in mods  # inert stand-ins in pods
+    assert "athena.decorators" not in mods and "athena.compile.options" not in mods  # inert stand-ins in pods
     for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
         assert heavy not in mods, heavy

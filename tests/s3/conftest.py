@@ -1,6 +1,6 @@
 """A real S3-protocol server for the store tests: moto's server mode on loopback.
 
-Tests reach it through the same client code users run (``athena.store`` on obstore), with the endpoint and
+Tests reach it through the same client code users run (``athena.remote.store`` on obstore), with the endpoint and
 dummy credentials passed the way the CLI gets them: ``AWS_ENDPOINT_URL`` and ``AWS_ACCESS_KEY_ID`` /
 ``AWS_SECRET_ACCESS_KEY`` in the environment mapping.
 """
@@ -21,7 +21,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from athena.config import S3, Artifact, ArtifactRepository, Bootstrap, Config, Project
-from athena.store import Timeouts
+from athena.remote.store import Timeouts
 
 BUCKET = "athena-test"
 # Short limits everywhere: a failing test fails in seconds, it never hangs.

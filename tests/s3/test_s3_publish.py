@@ -14,7 +14,7 @@ import pytest
 
 from athena.argo.emit import EmitSettings
 from athena.config import Config
-from athena.publish import (
+from athena.remote.publish import (
     bundle_cache_dir,
     bundle_key,
     fetch_bundle,
@@ -22,7 +22,7 @@ from athena.publish import (
     publish,
     read_manifest,
 )
-from athena.store import SHA256_METADATA, S3Store, StoreError, Timeouts
+from athena.remote.store import SHA256_METADATA, S3Store, StoreError, Timeouts
 
 MakeTarball = Callable[..., Path]
 

@@ -1,4 +1,4 @@
-"""athena.store against a real S3-protocol server (moto, see conftest.py)."""
+"""athena.remote.store against a real S3-protocol server (moto, see conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from athena.config import S3, Config
 from athena.errors import AthenaError
-from athena.store import (
+from athena.remote.store import (
     CHUNK_SIZE,
     SHA256_METADATA,
     ObjectNotFoundError,

@@ -6,12 +6,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from athena.argo import expr, inject, names
+from athena import names
+from athena.argo import expr, inject
+from athena.compile.model import (
+    ArmMerge,
+    Container,
+    Hook,
+    Input,
+    Param,
+    Program,
+    Task,
+    TaskOut,
+    TemplateIR,
+    Workflow,
+)
+from athena.compile.typecheck import NONE as _NONE
+from athena.compile.typecheck import ArtifactT, ListT, enum_values
 from athena.config import Config
-from athena.model import ArmMerge, Container, Hook, Input, Param, Program, Task, TaskOut, TemplateIR, Workflow
 from athena.runtime import protocol as proto
-from athena.typecheck import NONE as _NONE
-from athena.typecheck import ArtifactT, ListT, enum_values
 
 API_VERSION = "argoproj.io/v1alpha1"
 _RETURN_KEY = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
@@ -33,7 +45,7 @@ class EmitSettings:
 
     @classmethod
     def from_config(cls, config: Config, *, digest: str, namespace: str | None = None) -> EmitSettings:
-        from athena.identity import bundle_key, project_identity
+        from athena.bundle.identity import bundle_key, project_identity
 
         project, version = project_identity(config)
         key = bundle_key(config, digest=digest, project=project, version=version)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from athena.model import (
+from athena.compile.model import (
     Arg,
     BoolOp,
     Compare,

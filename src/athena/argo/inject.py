@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from athena.model import Param
-from athena.typecheck import TypeNode, field_step, is_injectable
+from athena.compile.model import Param
+from athena.compile.typecheck import TypeNode, field_step, is_injectable
 
 _TOKEN = re.compile(r"\{\{.*?\}\}|\{([^{}]*)\}", re.S)
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

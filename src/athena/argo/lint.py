@@ -2,7 +2,7 @@
 
 A port of the team's ``validate_argo.py --lenient --strict --crd-rules`` (argo-semantics §1.3):
 
-* the published ``schema.json`` of each tag, copied byte for byte into ``athena/schemas/``;
+* the published ``schema.json`` of each tag, copied byte for byte into ``athena/argo/schemas/``;
 * *lenient* widens three types the schema has narrower than the Go decoder (IntOrString,
   Quantity, AnyString parameter fields);
 * *strict* forbids unknown keys, which the upstream schema never does (``retryStrategy: {limt: 3}``
@@ -26,13 +26,13 @@ from typing import Any, Final, Protocol
 import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from athena.argo.yamlio import load_yaml_documents
+from athena.argo.yaml.io import load_yaml_documents
 from athena.errors import UsageError
 
 __all__ = ["SCHEMA_TAGS", "SUPPORTED", "LintIssue", "lint_documents", "lint_text", "normalize_version"]
 
 SUPPORTED: Final = ("3.6", "3.7", "4.0", "4.1")
-#: The newest tag of each line; ``athena/schemas/<tag>.json`` is its ``api/jsonschema/schema.json``.
+#: The newest tag of each line; ``athena/argo/schemas/<tag>.json`` is its ``api/jsonschema/schema.json``.
 SCHEMA_TAGS: Final[Mapping[str, str]] = MappingProxyType(
     {"3.6": "v3.6.19", "3.7": "v3.7.18", "4.0": "v4.0.10", "4.1": "v4.1.2"}
 )
@@ -126,7 +126,7 @@ class _Validator(Protocol):
 
 @functools.cache
 def _schema(tag: str, lenient: bool, strict: bool) -> dict[str, Any]:
-    text = (resources.files("athena") / "schemas" / f"{tag}.json").read_text(encoding="utf-8")
+    text = (resources.files("athena.argo") / "schemas" / f"{tag}.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     defs: dict[str, Any] = schema["definitions"]
     if lenient:

@@ -30,12 +30,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from athena import api
+from athena.app import App
 from athena.bundle import elf, launchers, providers, stdlib, wheels
 from athena.bundle.archive import write_tarball
 from athena.bundle.bytecode import CompileJob, compile_trees
-from athena.bundle.elf import _inside
 from athena.bundle.errors import BundleError
+from athena.bundle.identity import bundle_digest
 from athena.bundle.providers import Interpreter
 from athena.config import Config
 from athena.filehash import sha256_file
@@ -66,7 +66,7 @@ class TargetResult:
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     path: Path  # the .tar.gz
-    digest: str  # api.bundle_digest(app, config), also in the manifest and the default file name
+    digest: str  # bundle_digest(app.modules, config), also in the manifest and the default file name
     targets: tuple[str, ...]
     size_bytes: int  # of the .tar.gz
     target_sizes: Mapping[str, int]  # arch -> compressed bytes of app-<arch>/ (sums to ~size_bytes)
@@ -81,7 +81,7 @@ def default_output(config: Config, digest: str, project: str | None = None,
                    targets: Sequence[str] | None = None) -> Path:
     """``<config.root>/.athena/dist/<project>-<digest>.tar.gz``; a build narrowed to fewer targets than
     ``[bootstrap].targets`` gets ``-<target>...`` before the suffix, so it never replaces the full bundle."""
-    from athena.argo import names
+    from athena import names
 
     name = names.normalize(project or _identity(config)[0]) or "app"
     narrowed = targets is not None and sorted(targets) != sorted(config.bootstrap.targets)
@@ -105,7 +105,7 @@ def manifest_of(tarball: Path) -> dict[str, Any]:
 
 
 def build_bundle(
-    app: api.App,
+    app: App,
     config: Config,
     *,
     targets: Sequence[str] | None = None,
@@ -133,7 +133,7 @@ def build_bundle(
             f"this Python is {host} but [bootstrap].python is {python}: the pods run {python}, and wheels, "
             f"environment markers and byte-code are resolved with this interpreter; run athena build with "
             f"Python {python} (or set [bootstrap].python = \"{host}\")")
-    digest = api.bundle_digest(app, config)
+    digest = bundle_digest(app.modules, config)
     project, version = _identity(config)
     out = (out or default_output(config, digest, project, chosen)).absolute()
     cache = providers.cache_dir(env)
@@ -240,7 +240,7 @@ def _targets(config: Config, targets: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def _write_app(target: Path, app: api.App, python: str) -> None:
+def _write_app(target: Path, app: App, python: str) -> None:
     app_dir = target / "app"
     app_dir.mkdir(parents=True, exist_ok=True)
     _write(target / protocol.MAIN_SCRIPT, launchers.main_script(python=python), 0o644)
@@ -290,7 +290,7 @@ def _stage_interpreter(target: Path, interp: Interpreter, bin_dir: Path) -> tupl
     (libc / closure.loader_name).chmod(0o755)
     shipped: list[str] = []
     for soname, source in sorted(closure.libraries.items()):
-        dest = (target / "python" / "lib" if extra and _inside(source, prefix_lib) else libc) / soname
+        dest = (target / "python" / "lib" if extra and elf.inside(source, prefix_lib) else libc) / soname
         shutil.copyfile(source, dest)
         dest.chmod(0o755)
         shipped.append(soname)
@@ -407,7 +407,7 @@ def _tree_size(root: Path) -> tuple[int, int]:
 
 def _identity(config: Config) -> tuple[str, str]:
     """(normalized project name, version) exactly as emit and publish see them (so the keys agree)."""
-    from athena.identity import project_identity
+    from athena.bundle.identity import project_identity
 
     return project_identity(config)
 

@@ -218,7 +218,7 @@ def closure(
     queue: list[tuple[Path, str]] = [(p, label(p)) for p in roots]
 
     def take(name: str, found: Path) -> None:
-        if _inside(found, bundle):
+        if inside(found, bundle):
             queue.append((found, label(found)))
         else:
             result.libraries[name] = found
@@ -261,7 +261,7 @@ def closure(
 _DEB_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
-def _inside(path: Path, directory: Path) -> bool:
+def inside(path: Path, directory: Path) -> bool:
     try:
         path.resolve().relative_to(directory.resolve())
     except ValueError:

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from athena.errors import AthenaError
-from athena.model import (
+from athena.compile.model import (
     Arg,
     ArmMerge,
     BoolOp,
@@ -39,6 +38,7 @@ from athena.model import (
     Truth,
     Workflow,
 )
+from athena.errors import AthenaError
 from athena.runtime import codec
 
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from athena.bundle.identity import bundle_key, project_identity
 from athena.config import Config
 from athena.filehash import sha256_file
-from athena.identity import bundle_key, project_identity
-from athena.store import (
+from athena.remote.store import (
     CHUNK_SIZE,
     SHA256_METADATA,
     ObjectInfo,

@@ -6,15 +6,13 @@ import ast
 from typing import Any
 
 from athena import codes
-from athena.decorators import Template
-from athena.errors import Span
-from athena.lower.base import (
+from athena.compile.lower.base import (
     LowererBase,
     _Body,
 )
-from athena.lower.scope import Binding, Scope
-from athena.lower.signature import signature
-from athena.model import (
+from athena.compile.lower.scope import Binding, Scope
+from athena.compile.lower.signature import signature
+from athena.compile.model import (
     Arg,
     ArmMerge,
     BoolOp,
@@ -27,7 +25,7 @@ from athena.model import (
     TaskOut,
     Workflow,
 )
-from athena.typecheck import (
+from athena.compile.typecheck import (
     ANY,
     NONE,
     ListT,
@@ -36,6 +34,8 @@ from athena.typecheck import (
     assignable,
     element_type,
 )
+from athena.decorators import Template
+from athena.errors import Span
 
 
 class BranchesMixin(LowererBase):
@@ -73,7 +73,7 @@ class BranchesMixin(LowererBase):
                      ret: TypeNode) -> str:
         """A fan-out under continue_on runs each element through a one-task DAG that always succeeds and
         returns the element's Outcome, so Argo's aggregate keeps every element, in order."""
-        from athena.argo import names
+        from athena import names
 
         self.each_count += 1
         wname = names.each_name(self.root_name, self.each_count)
@@ -91,13 +91,13 @@ class BranchesMixin(LowererBase):
         return wname
 
     def new_wrapper(self) -> str:
-        from athena.argo import names
+        from athena import names
 
         self.if_count += 1
         return names.wrapper_name(self.root_name, self.if_count)
 
     def value_if(self, body: _Body, node: ast.IfExp, *, bind: str) -> Binding:
-        from athena.argo import names
+        from athena import names
 
         arms: list[tuple[ast.expr | None, ast.expr]] = []
         cur: ast.expr = node
@@ -134,7 +134,7 @@ class BranchesMixin(LowererBase):
                                  result_type, node)
 
     def statement_if(self, body: _Body, node: ast.If) -> None:
-        from athena.argo import names
+        from athena import names
 
         arms: list[tuple[ast.expr | None, list[ast.stmt]]] = []
         cur: ast.If = node
@@ -184,7 +184,7 @@ class BranchesMixin(LowererBase):
 
     def wrapper_task(self, body: _Body, wscope: Scope, wname: str, arm_tasks: list[Task], bind: str | None,
                      result: ArmMerge | None, rtype: TypeNode, node: ast.AST) -> Binding:
-        from athena.argo import names
+        from athena import names
 
         params = tuple(Param(n, b.type) for n, b in wscope.captures)
         if self.resolve:

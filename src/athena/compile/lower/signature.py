@@ -8,13 +8,12 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from athena import codes
-from athena.argo import names
+from athena import codes, names
+from athena.compile.lower.source import def_span, function_node, span_of
+from athena.compile.model import Param
+from athena.compile.typecheck import NONE, TypeNode, TypeProblem, type_node
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
-from athena.lower.source import def_span, function_node, span_of
-from athena.model import Param
-from athena.typecheck import NONE, TypeNode, TypeProblem, type_node
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ import types
 from typing import Any
 
 from athena import codes, ports
+from athena.compile.lower.source import function_node, span_of
+from athena.compile.model import Resources
 from athena.decorators import Fragment, Template
 from athena.errors import CompileError, Diagnostic
-from athena.lower.source import function_node, span_of
-from athena.model import Resources
 
 _FUNCS = {
     ports.host: "host",

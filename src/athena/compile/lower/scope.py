@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from athena.compile.model import Arg, Input, Item, Path, TaskMode, TaskOut
+from athena.compile.typecheck import TypeNode
 from athena.errors import Span
-from athena.model import Arg, Input, Item, Path, TaskMode, TaskOut
-from athena.typecheck import TypeNode
 
 
 @dataclass(frozen=True, slots=True)

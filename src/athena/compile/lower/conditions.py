@@ -7,15 +7,15 @@ import json
 from typing import Any, Literal
 
 from athena import codes
-from athena.lower.base import (
+from athena.compile.lower.base import (
     _CMP,
     _MISSING,
     LowererBase,
     _Body,
     _Val,
 )
-from athena.lower.scope import Scope
-from athena.model import (
+from athena.compile.lower.scope import Scope
+from athena.compile.model import (
     BoolOp,
     Compare,
     Cond,
@@ -26,7 +26,7 @@ from athena.model import (
     Not,
     Truth,
 )
-from athena.typecheck import (
+from athena.compile.typecheck import (
     BOOL,
     AnyT,
     literal_fits,

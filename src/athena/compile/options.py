@@ -99,9 +99,9 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
     import re
 
     from athena import codes
+    from athena.compile.lower.source import decorator_keyword_span
     from athena.durations import parse_duration
     from athena.errors import CompileError, Diagnostic
-    from athena.lower.source import decorator_keyword_span
 
     diags: list[Diagnostic] = []
     out: dict[str, Any] = {}
@@ -203,8 +203,7 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
 
 
 def _check_name(value: Any, bad: Callable[..., None]) -> None:
-    from athena import codes
-    from athena.argo import names
+    from athena import codes, names
 
     if not isinstance(value, str):
         bad("name", f"`name` must be a string, got {value!r}")

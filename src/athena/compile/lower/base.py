@@ -1,4 +1,4 @@
-"""Shared state and small types of the workflow-body lowering (see ``athena.lower.body``)."""
+"""Shared state and small types of the workflow-body lowering (see ``athena.compile.lower.body``)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from athena import codes
-from athena.decorators import Template
-from athena.errors import Diagnostic, Span
-from athena.lower.scope import Binding, Scope
-from athena.lower.source import span_of
-from athena.model import (
+from athena.compile.lower.scope import Binding, Scope
+from athena.compile.lower.source import span_of
+from athena.compile.model import (
     Arg,
     ArmMerge,
     Cond,
     Task,
     Workflow,
 )
-from athena.typecheck import (
+from athena.compile.typecheck import (
     ANY,
     TypeNode,
 )
+from athena.decorators import Template
+from athena.errors import Diagnostic, Span
 
 MAX_SAFE_INT = 2**53 - 1
 

@@ -81,7 +81,7 @@ def dump_yaml(docs: Sequence[Mapping[str, Any]]) -> str:
     Keys keep insertion order, strings are never folded, tuples are written as lists, and shared
     sub-objects are written out in full (no anchors).
     """
-    from athena.argo import yamlfast
+    from athena.argo.yaml import fast as yamlfast
 
     try:
         return "---\n".join(yamlfast.dump_document(doc) for doc in docs)

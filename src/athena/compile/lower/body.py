@@ -14,9 +14,7 @@ import typing
 from typing import Any
 
 from athena import codes
-from athena.decorators import Template
-from athena.errors import CompileError
-from athena.lower.base import (
+from athena.compile.lower.base import (
     _OPTION_KEYS,
     _REJECTED_STMTS,
     Lowered,
@@ -24,13 +22,13 @@ from athena.lower.base import (
     _Body,
     _Val,
 )
-from athena.lower.branches import BranchesMixin
-from athena.lower.conditions import ConditionsMixin
-from athena.lower.scope import Binding, Scope
-from athena.lower.signature import signature
-from athena.lower.source import def_span
-from athena.lower.values import ValuesMixin
-from athena.model import (
+from athena.compile.lower.branches import BranchesMixin
+from athena.compile.lower.conditions import ConditionsMixin
+from athena.compile.lower.scope import Binding, Scope
+from athena.compile.lower.signature import signature
+from athena.compile.lower.source import def_span
+from athena.compile.lower.values import ValuesMixin
+from athena.compile.model import (
     Arg,
     ArmMerge,
     Hook,
@@ -43,7 +41,7 @@ from athena.model import (
     TaskOut,
     Workflow,
 )
-from athena.typecheck import (
+from athena.compile.typecheck import (
     ANY,
     NONE,
     AnyT,
@@ -53,13 +51,15 @@ from athena.typecheck import (
     assignable,
     literal_fits,
 )
+from athena.decorators import Template
+from athena.errors import CompileError
 
 
 class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
     # ------------------------------------------------------------------------------- entry point
 
     def lower(self) -> Lowered:
-        from athena.argo import names
+        from athena import names
 
         scope = Scope()
         params: tuple[Param, ...] = ()
@@ -181,7 +181,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         body.scope.arm_only.pop(name, None)
 
     def eval_annotation(self, node: ast.expr) -> TypeNode | None:
-        from athena.typecheck import TypeProblem, type_node
+        from athena.compile.typecheck import TypeProblem, type_node
 
         try:
             value = eval(compile(ast.Expression(node), self.path, "eval"), self.globals)
@@ -225,7 +225,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
     def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,
              fan_deps: tuple[str, ...] = ()) -> Binding:
         """Lower ``t(args)`` / ``t.options(...)(args)`` into a task of ``body``."""
-        from athena.argo import names
+        from athena import names
 
         opts_call: ast.Call | None = None
         func = node.func

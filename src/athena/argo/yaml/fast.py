@@ -42,7 +42,7 @@ def _analysis(value: str) -> ScalarAnalysis:
 
 def _style(value: str, simple_key: bool) -> str:
     """PyYAML's choose_scalar_style, for the style yamlio's representer would request."""
-    from athena.argo import yamlio  # imported here: yamlio imports this module
+    from athena.argo.yaml import io as yamlio  # imported here: yamlio imports this module
 
     requested: str | None = None
     if yamlio._BREAKS.search(value):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from athena.compile.options import TemplateOptions
+from athena.compile.typecheck import TypeNode
 from athena.errors import Span
-from athena.options import TemplateOptions
-from athena.typecheck import TypeNode
 
 Path = tuple[str | int, ...]
 

@@ -6,9 +6,9 @@ import inspect
 from typing import Any
 
 from athena import codes
+from athena.compile.lower.source import def_span, function_node
 from athena.decorators import Template
 from athena.errors import CompileError, Span
-from athena.lower.source import def_span, function_node
 
 
 def check_decorated(t: Template[Any, Any]) -> None:
@@ -29,7 +29,7 @@ def check_decorated(t: Template[Any, Any]) -> None:
             codes.NO_SOURCE, f"cannot read the source of workflow `{qual}` (defined in {file})",
             Span(file, 1, 0) if not file.startswith("<") else None,
         )])
-    from athena.lower.body import Lowerer
+    from athena.compile.lower.body import Lowerer
 
     path, node = found
     Lowerer(t, path, node, resolve=False).lower()

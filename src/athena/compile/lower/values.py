@@ -11,8 +11,7 @@ import typing
 from typing import Any
 
 from athena import codes
-from athena.decorators import Fragment, Template
-from athena.lower.base import (
+from athena.compile.lower.base import (
     _CONVERSIONS,
     _MISSING,
     _PORT_FUNCS,
@@ -22,16 +21,17 @@ from athena.lower.base import (
     _Body,
     _Val,
 )
-from athena.lower.scope import Binding
-from athena.model import (
+from athena.compile.lower.scope import Binding
+from athena.compile.model import (
     Lit,
 )
-from athena.typecheck import (
+from athena.compile.typecheck import (
     ANY,
     NONE,
     TypeNode,
     field_step,
 )
+from athena.decorators import Fragment, Template
 
 
 class ValuesMixin(LowererBase):

@@ -13,7 +13,7 @@ What a pod gets, and how it is reproduced here:
 - **Volumes**: every ``emptyDir`` is a fresh directory (mode 0777, like the kubelet's), bind-mounted at its
   ``mountPath``s; ``hostPath`` volumes bind the host directory (or the one given in ``host_paths``); any other
   volume kind is an empty directory unless ``volumes`` names a directory for it.
-- **Input artifacts** are placed like Argo's init container (:mod:`athena.argo_unpack`): into the volume that
+- **Input artifacts** are placed like Argo's init container (:mod:`athena.local.pod.unpack`): into the volume that
   contains their path (``FindOverlappingVolume`` — so ``/athena/bin`` lands inside the ``/athena`` emptyDir), else
   into a separate directory bind-mounted at the path. The ``athena-bundle`` artifact is the given ``bundle``
   tarball; other artifacts come from ``input_files[name]`` or ``artifacts_dir/<s3 key>`` (S3 sync is the
@@ -50,8 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from athena import argo_unpack
 from athena.errors import AthenaError
+from athena.local.pod import unpack as argo_unpack
 from athena.runtime import protocol as proto
 
 __all__ = ["EmulateResult", "Runtime", "detect_runtime", "emulate", "k8s_expand", "substitute"]

@@ -109,7 +109,7 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
         from athena.bundle.build import build_bundle
 
         return build_bundle(app, config, targets=[host_target()], progress=progress).path
-    from athena.publish import fetch_bundle
+    from athena.remote.publish import fetch_bundle
 
     key = next(a for a in doc["spec"]["templates"][0]["inputs"]["artifacts"] if a["name"] == "athena-bundle")["s3"]["key"]
     return fetch_bundle(config, key)
@@ -120,7 +120,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
                  skip_artifacts: bool = False, containers_conf: Path | None = None, image: str | None = None,
                  progress: Callable[[str, float], None] | None = None) -> StepResult:
     """Run one container exactly as Argo would; S3 artifact ports are synced unless ``skip_artifacts``."""
-    from athena import emulate as engine
+    from athena.local.pod import executor as engine
 
     doc, fn = container_template(app, config, name)
     template = doc["spec"]["templates"][0]
@@ -148,7 +148,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
         in_keys = [a["s3"]["key"] for a in template["inputs"].get("artifacts", [])
                    if a["name"] != "athena-bundle" and "s3" in a]
         if not skip_artifacts and (in_keys or template.get("outputs", {}).get("artifacts")):
-            from athena.store import S3Store
+            from athena.remote.store import S3Store
 
             if config.artifact_repository.s3 is None:
                 raise UsageError("this container has S3 artifact ports but [artifact_repository.s3] is not "

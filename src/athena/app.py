@@ -1,0 +1,128 @@
+"""Loading an app: what an APP argument names (a module, a file, either with ``:name``) and template lookup."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from athena.compile.model import Container, Program, TemplateIR
+from athena.config import Config
+from athena.decorators import Template
+from athena.errors import UsageError
+
+__all__ = ["App", "find_template", "import_module", "load_app", "templates_in"]
+
+
+@dataclass
+class App:
+    """What an APP argument names: its modules and the root templates defined in them."""
+
+    modules: list[ModuleType]
+    roots: list[Template[Any, Any]]
+
+
+def import_module(spec: str, root: Path | None = None) -> ModuleType:
+    """Import a module by dotted name or by file path."""
+    path = Path(spec)
+    if spec.endswith(".py") or path.is_file():
+        path = path.resolve()
+        if not path.is_file():
+            raise UsageError(f"app file {spec} does not exist")
+        parent = str(path.parent)
+        if parent not in sys.path:
+            sys.path.insert(0, parent)
+        name = path.stem
+        existing = sys.modules.get(name)
+        if existing is not None and getattr(existing, "__file__", None) and \
+                Path(existing.__file__ or "").resolve() == path:
+            return existing
+        mspec = importlib.util.spec_from_file_location(name, path)
+        if mspec is None or mspec.loader is None:
+            raise UsageError(f"cannot import {spec}")
+        module = importlib.util.module_from_spec(mspec)
+        sys.modules[name] = module
+        try:
+            mspec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        return module
+    if root is not None:
+        # The project's own directory, and its src/ layout, are importable without installing it.
+        for entry in (root / "src", root):
+            if entry.is_dir() and str(entry) not in sys.path:
+                sys.path.insert(0, str(entry))
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        if exc.name and spec.startswith(exc.name):
+            raise UsageError(f"cannot find app module `{spec}` (is it installed, or run from its directory?)") \
+                from None
+        raise
+
+
+def templates_in(module: ModuleType) -> list[Template[Any, Any]]:
+    return [v for v in vars(module).values()
+            if isinstance(v, Template) and v.fn.__module__ == module.__name__]
+
+
+def load_app(app: str | list[str] | None, config: Config) -> App:
+    specs: list[str]
+    if app is None:
+        specs = list(config.project.app)
+        if not specs:
+            raise UsageError("no APP given and no [project].app in the configuration; "
+                             "pass a module or file, e.g. `athena emit flows/pipeline.py`")
+    else:
+        specs = [app] if isinstance(app, str) else list(app)
+    modules: list[ModuleType] = []
+    roots: list[Template[Any, Any]] = []
+    for spec in specs:
+        pick: str | None = None
+        base = spec
+        if ":" in spec and not (len(spec) > 1 and spec[1] == ":"):
+            base, pick = spec.rsplit(":", 1)
+        module = import_module(base, config.root)
+        modules.append(module)
+        found = templates_in(module)
+        if pick is not None:
+            chosen = [t for t in found if t.fn.__name__ == pick or _safe_name(t) == pick]
+            if not chosen:
+                known = ", ".join(t.fn.__name__ for t in found) or "none"
+                raise UsageError(f"`{pick}` is not a template in {base} (templates: {known})")
+            found = chosen
+        roots.extend(t for t in found if t not in roots)
+    return App(modules, roots)
+
+
+def _safe_name(t: Template[Any, Any]) -> str:
+    from athena.compile.naming import template_name
+
+    try:
+        return template_name(t, None)
+    except Exception:  # a name error is reported by compile, not by lookup
+        return ""
+
+
+def find_template(program: Program, name: str, kind: str) -> TemplateIR:
+    """The template of ``kind`` that ``name`` means: its template name, function name, or ``module:function``."""
+    import difflib
+
+    matches = [t for t in program.templates.values() if t.kind == kind and (
+        name in (t.name, t.function) or (isinstance(t, Container)
+                                           and (t.entry == name or (":" in name and t.entry.endswith(name)))))]
+    if not matches:
+        known = sorted(t.name for t in program.templates.values() if t.kind == kind)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known) or 'none'})"
+        raise UsageError(f"no {kind} named `{name}`{hint}")
+    if len(matches) > 1:
+        raise UsageError(f"`{name}` is ambiguous: {', '.join(t.name for t in matches)}; use the template name")
+    return matches[0]

@@ -1,0 +1,100 @@
+"""The bundle's identity as emit and publish both see it: project name, version, S3 key (DESIGN §5.2)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+from athena import names
+from athena.config import Config
+
+__all__ = ["athena_identity", "bundle_digest", "bundle_key", "project_identity", "python_mismatch"]
+
+
+def project_identity(config: Config) -> tuple[str, str]:
+    """(normalized project name, version) as ``[artifact].key`` and emit see them.
+
+    The project is ``[project].name``, else the PEP 621 name, else ``app``; the version is the installed
+    distribution's, else ``0.0.0``.
+    """
+    project = config.project.name or config.dist_name or "app"
+    version = "0.0.0"
+    if config.dist_name:
+        import importlib.metadata  # slow to import: only when there is a distribution to ask about
+
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            version = importlib.metadata.version(config.dist_name)
+    return names.normalize(project) or "app", version
+
+
+def bundle_key(config: Config, *, digest: str, project: str | None = None, version: str | None = None) -> str:
+    """``[artifact].key`` filled in. ``project`` / ``version`` default to ``project_identity(config)``;
+    a given project is normalized the same way, so emit and publish agree on one key."""
+    if project is None or version is None:
+        default_project, default_version = project_identity(config)
+        project = default_project if project is None else project
+        version = default_version if version is None else version
+    return config.artifact.key.format(project=names.normalize(project) or "app", version=version, digest=digest)
+
+
+def python_mismatch(config: Config) -> str | None:
+    """A warning when this interpreter is not the pod's: code may use syntax or wheels the pod lacks."""
+    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if host != config.bootstrap.python:
+        return (f"this Python is {host} but [bootstrap].python is {config.bootstrap.python}: the pods run "
+                f"{config.bootstrap.python}, so check with that version (`athena build` will refuse the mismatch)")
+    return None
+
+
+def bundle_digest(modules: Iterable[ModuleType], config: Config) -> str:
+    """A digest of the bundle's source inputs, computable without building (DESIGN §5.2)."""
+    h = hashlib.sha256()
+    files: set[Path] = set()
+    for m in modules:
+        f = getattr(m, "__file__", None)
+        if not f:
+            continue
+        p = Path(f).resolve()
+        if m.__name__.split(".")[0] != m.__name__ or p.name == "__init__.py":
+            pkg = sys.modules.get(m.__name__.split(".")[0])
+            pf = getattr(pkg, "__file__", None)
+            if pf:
+                files.update(Path(pf).resolve().parent.rglob("*.py"))
+                continue
+        files.add(p)
+    for p in sorted(files):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    b = config.bootstrap
+    h.update(f"{b.python}|{b.interpreter}|{','.join(b.targets)}".encode())
+    h.update(athena_identity().encode())
+    # The declared dependency set (resolution per target happens at build; its inputs are these files).
+    for name in ("pyproject.toml", "requirements.txt", "uv.lock", "poetry.lock"):
+        f = config.root / name
+        if f.is_file():
+            h.update(name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_ATHENA_ID: str | None = None
+
+
+def athena_identity() -> str:
+    """athena itself goes into every bundle: its version, and its sources when it runs from a checkout."""
+    global _ATHENA_ID
+    if _ATHENA_ID is None:
+        import athena
+
+        pkg = Path(athena.__file__).resolve().parent
+        h = hashlib.sha256(athena.__version__.encode())
+        if "site-packages" not in str(pkg) and "dist-packages" not in str(pkg):
+            for f in sorted(pkg.rglob("*.py")):
+                h.update(f.relative_to(pkg).as_posix().encode())
+                h.update(f.read_bytes())
+        _ATHENA_ID = h.hexdigest()
+    return _ATHENA_ID

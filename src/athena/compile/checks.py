@@ -1,0 +1,97 @@
+"""Whole-program checks that are not about one body: option targets, limits, cycles and depth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from athena import codes
+from athena.compile.lower.source import def_span
+from athena.compile.model import Container, Program, TemplateIR, Workflow
+from athena.config import Config
+from athena.decorators import Template
+from athena.errors import CompileError, Diagnostic
+
+MAX_DAG_TASKS = 200
+MAX_INPUT_PARAMS = 500
+MAX_DEPTH = 100
+
+
+def check_container_options(t: Template[Any, Any], ir: Container, config: Config,
+                             diags: list[Diagnostic]) -> None:
+    from athena.argo.inject import InjectionError, render
+    from athena.compile.lower.source import decorator_keyword_span
+
+    o = ir.options
+    fields = [("image", o.image), ("service_account", o.service_account)]
+    fields += [("node_selector", v) for _, v in o.node_selector]
+    for key, value in fields:
+        if value is None:
+            continue
+        try:
+            render(value, ir.params)
+        except InjectionError as exc:
+            diags.append(codes.diag(codes.BAD_INJECTION, str(exc), decorator_keyword_span(t.fn, key)))
+    check_target(t, config, diags)
+
+
+def check_workflow_selector(t: Template[Any, Any], diags: list[Diagnostic]) -> None:
+    import re
+
+    from athena.compile.lower.source import decorator_keyword_span
+
+    for _, value in t.options_.node_selector:
+        if re.search(r"(?<!\{)\{[^{}]*\}(?!\})", value):
+            diags.append(codes.diag(codes.BAD_INJECTION, f"node_selector value {value!r}: a @workflow cannot inject "
+                                    "its parameters; only containers can", decorator_keyword_span(t.fn, "node_selector"),
+                                    hint="move the selector to the containers, or use Argo's own `{{...}}`"))
+
+
+def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic]) -> None:
+    from athena.compile.lower.source import decorator_keyword_span
+
+    r = t.options_.retry
+    if r is not None and r.cap_seconds is not None and config.defaults.argo_line == "3.6":
+        diags.append(codes.diag(codes.TARGET_LACKS_OPTION, "Retry(cap=...) needs Argo 3.7 or later; "
+                                f"[defaults].argo_version is {config.defaults.argo_version}",
+                                decorator_keyword_span(t.fn, "retry")))
+
+
+def check_params(ir: TemplateIR, diags: list[Diagnostic]) -> None:
+    if len(ir.params) > MAX_INPUT_PARAMS:
+        diags.append(codes.diag(codes.TOO_MANY_PARAMS, f"`{ir.name}` has {len(ir.params)} parameters; Argo v4 "
+                                f"accepts {MAX_INPUT_PARAMS}", ir.span))
+
+
+def check_limits(wf: Workflow, diags: list[Diagnostic]) -> None:
+    check_params(wf, diags)
+    if len(wf.tasks) > MAX_DAG_TASKS:
+        diags.append(codes.diag(codes.TOO_MANY_TASKS, f"`{wf.function}` has {len(wf.tasks)} tasks in one DAG; "
+                                f"Argo v4 accepts {MAX_DAG_TASKS}", wf.span))
+
+
+def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> None:
+    state: dict[str, int] = {}
+    depth: dict[str, int] = {}
+
+    def visit(n: str, stack: list[str]) -> int:
+        if state.get(n) == 2:
+            return depth[n]
+        if state.get(n) == 1:
+            first = stack.index(n)
+            cycle = " → ".join([*stack[first:], n])
+            owner = owners.get(stack[first])
+            raise CompileError([codes.diag(codes.RECURSION, f"workflows call each other in a cycle: {cycle}",
+                                           def_span(owner.fn) if owner else None)])
+        state[n] = 1
+        d = 0
+        for c in program.callees(n):
+            if c in program.templates:
+                d = max(d, visit(c, [*stack, n]))
+        state[n] = 2
+        depth[n] = d + 1
+        return d + 1
+
+    for root in program.templates:
+        if visit(root, []) > MAX_DEPTH:
+            raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
+                                           "levels deep", None)])

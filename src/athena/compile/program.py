@@ -1,0 +1,98 @@
+"""Compile decorated templates into a :class:`~athena.compile.model.Program`: lower, type-check, check."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from typing import Any
+
+from athena import codes
+from athena.compile.checks import (
+    check_container_options,
+    check_cycles,
+    check_limits,
+    check_params,
+    check_target,
+    check_workflow_selector,
+)
+from athena.compile.lower.signature import signature
+from athena.compile.lower.source import def_span, function_node
+from athena.compile.model import Container, Program, TemplateIR
+from athena.compile.naming import Namer
+from athena.config import Config, load_config
+from athena.decorators import Template
+from athena.errors import CompileError, Diagnostic
+
+__all__ = ["compile_templates"]
+
+
+def compile_templates(roots: list[Template[Any, Any]], config: Config | None = None) -> Program:
+    """Lower and type-check everything reachable from ``roots``."""
+    config = config or load_config()
+    namer = Namer(config)
+    from athena.compile import ports as resources
+    from athena.compile.lower.body import Lowerer
+
+    templates: dict[str, TemplateIR] = {}
+    owners: dict[str, Template[Any, Any]] = {}
+    diags: list[Diagnostic] = []
+    queue = collections.deque(roots)
+    seen: set[int] = set()
+    while queue:
+        t = queue.popleft()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        try:
+            name = namer.name(t)
+            if name in owners and owners[name] is not t:
+                other = owners[name]
+                diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{t.entry}` and `{other.entry}` are both named "
+                                        f"`{name}`", def_span(t.fn)))
+                continue
+            owners[name] = t
+            ir: TemplateIR
+            if t.kind == "container":
+                sig = signature(t)
+                ir = Container(name=name, entry=t.entry, function=t.fn.__qualname__, params=sig.params,
+                               returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
+                               resources=resources.collect(t), span=def_span(t.fn))
+                check_params(ir, diags)
+                check_container_options(t, ir, config, diags)
+                templates[name] = ir
+            else:
+                found = function_node(t.fn)
+                if found is None:  # pragma: no cover - the decorator already required source
+                    raise CompileError([codes.diag(codes.NO_SOURCE, f"no source for `{t.entry}`", None)])
+                lowered = Lowerer(t, found[0], found[1], resolve=True, name_of=namer.name).lower()
+                assert lowered.workflow is not None
+                check_target(t, config, diags)
+                check_workflow_selector(t, diags)
+                for wf in [lowered.workflow, *lowered.synthetic]:
+                    if wf.name in templates:
+                        diags.append(codes.diag(codes.DUPLICATE_TEMPLATE, f"`{wf.name}` is generated twice "
+                                                f"(from `{t.entry}`)", wf.span or def_span(t.fn)))
+                    templates[wf.name] = wf
+                    check_limits(wf, diags)
+                queue.extend(lowered.callees)
+            hook = t.options_.on_exit_if_root
+            if isinstance(hook, Template):
+                required = [p.name for p in signature(hook).params if not p.has_default]
+                if required:
+                    from athena.compile.lower.source import decorator_keyword_span
+
+                    diags.append(codes.diag(codes.HOOK_ARGS, f"`on_exit_if_root` target `{hook.fn.__qualname__}` "
+                                            f"needs argument(s) {', '.join(required)}",
+                                            decorator_keyword_span(t.fn, "on_exit_if_root"),
+                                            hint="an exit handler gets no arguments; give its parameters defaults"))
+                queue.append(hook)
+                ir_t = templates[name]
+                templates[name] = dataclasses.replace(
+                    ir_t, options=dataclasses.replace(ir_t.options, on_exit_if_root=namer.name(hook)))
+        except CompileError as exc:
+            diags.extend(exc.diagnostics)
+    if diags:
+        raise CompileError(diags)
+    program = Program(templates, tuple(namer.name(r) for r in roots))
+    check_cycles(program, owners)
+    return program
