@@ -18,13 +18,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from athena.compile.options import TTL, Retry
-    from athena.errors import AthenaError, CompileError, ConfigError
+    from athena.errors import AthenaError, CompileError, ConfigError, WorkflowFailed
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.
 _LAZY = {
     "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
+    "WorkflowFailed": "athena.errors",
     "TTL": "athena.compile.options", "Retry": "athena.compile.options",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
@@ -41,6 +42,7 @@ __all__ = [
     "Outcome",
     "Retry",
     "Template",
+    "WorkflowFailed",
     "container",
     "fragment",
     "host",

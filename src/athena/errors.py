@@ -3,7 +3,8 @@
     AthenaError
      ├── CompileError      one or more located Diagnostics (grammar, types, options, names, limits)
      ├── ConfigError       athena.toml / pyproject [tool.athena] problems, naming the file and key
-     └── UsageError        a CLI/API argument that makes no sense (unknown app, unknown template…)
+     ├── UsageError        a CLI/API argument that makes no sense (unknown app, unknown template…)
+     └── WorkflowFailed    an in-process run whose task failed with nothing to let it go on
 
 A Diagnostic carries a stable code from ``athena.codes``; its rendering is rustc-like:
 
@@ -111,3 +112,13 @@ class ConfigError(AthenaError):
 
 class UsageError(AthenaError):
     """A request that cannot be served (unknown app, unknown template name, bad flag value)."""
+
+
+class WorkflowFailed(AthenaError):
+    """A task failed and nothing let the workflow go on (no ``continue_on``)."""
+
+    def __init__(self, task: str, template: str, cause: BaseException) -> None:
+        super().__init__(f"task `{task}` ({template}) failed: {type(cause).__name__}: {cause}")
+        self.task = task
+        self.template = template
+        self.cause = cause

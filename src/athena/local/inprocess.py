@@ -38,18 +38,8 @@ from athena.compile.model import (
     Truth,
     Workflow,
 )
-from athena.errors import AthenaError
+from athena.errors import AthenaError, WorkflowFailed
 from athena.runtime import codec
-
-
-class WorkflowFailed(AthenaError):
-    """A task failed and nothing let the workflow go on (no ``continue_on``)."""
-
-    def __init__(self, task: str, template: str, cause: BaseException) -> None:
-        super().__init__(f"task `{task}` ({template}) failed: {type(cause).__name__}: {cause}")
-        self.task = task
-        self.template = template
-        self.cause = cause
 
 
 @dataclass

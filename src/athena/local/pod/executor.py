@@ -51,6 +51,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from athena.errors import AthenaError
+from athena.local.argo.substitute import substitute
 from athena.local.pod import unpack as argo_unpack
 from athena.runtime import protocol as proto
 
@@ -59,7 +60,6 @@ __all__ = ["EmulateResult", "Runtime", "detect_runtime", "emulate", "k8s_expand"
 ENV_CONTAINERS_CONF = "ATHENA_CONTAINERS_CONF"
 SETUP_HINT = "on Debian 12, `sudo scripts/setup-podman` in the athena repository sets podman up"
 _ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
 @dataclass(frozen=True)
@@ -129,19 +129,6 @@ def detect_runtime(runtime: str | None = None, *, containers_conf: Path | None =
 
 
 # -------------------------------------------------------------------------------------------- substitution
-
-
-def substitute(value: Any, params: Mapping[str, str]) -> Any:
-    """Argo's simple substitution over every string of ``value`` (unknown tags stay verbatim)."""
-    if isinstance(value, str):
-        def sub(m: re.Match[str]) -> str:
-            return params.get(m.group(1).strip(), m.group(0))
-        return _TAG.sub(sub, value) if "{{" in value else value
-    if isinstance(value, Mapping):
-        return {k: substitute(v, params) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [substitute(v, params) for v in value]
-    return value
 
 
 def k8s_expand(text: str, env: Mapping[str, str]) -> str:
