@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from athena.compile.model import (
     Arg,
+    ArmMerge,
     BoolOp,
     Compare,
     Cond,
@@ -25,6 +26,7 @@ from athena.compile.model import (
     TaskOut,
     Truth,
 )
+from athena.compile.typecheck import ListT, TypeNode
 
 Scope = Literal["tasks", "steps"]
 
@@ -171,3 +173,37 @@ def hook_expression(raw: str, task: str, scope: Scope) -> str:
 
 def status_expression(task: str, status: str, scope: Scope) -> str:
     return f'{scope}[{_q(task)}].status == "{status}"'
+
+
+def arm_merge_expression(arms: tuple[str, ...] | list[str], field: str = "parameters") -> str:
+    """A value-if wrapper's result: the ``return`` of the first arm that Succeeded, tried in order.
+
+    Only the taken side of a ternary is evaluated, so the arms not run are never read (§8).
+    """
+    names = list(arms)
+    text = f"tasks['{names[-1]}'].outputs.{field}['return']"
+    for a in reversed(names[:-1]):
+        text = (f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.{field}['return'] : "
+                f"({text})")
+    return text
+
+
+def dag_output(result: Arg | ArmMerge | None, returns: TypeNode, synthetic: bool,
+               scope: Scope) -> dict[str, str] | None:
+    """The ``valueFrom`` of a DAG/steps template's ``return`` output (``parameter`` or ``expression``, and
+    ``default`` where the output may be absent); ``None`` when the template returns nothing."""
+    if result is None:
+        return None
+    vf: dict[str, str]
+    if isinstance(result, ArmMerge):
+        vf = {"expression": arm_merge_expression(result.arms), "default": "null"}
+    else:
+        kind, text = output_expression(result, scope)
+        vf = {kind: text}
+        if isinstance(result, TaskOut) and result.mode == "aggregate" and not result.path:
+            vf["default"] = "[]"
+        elif synthetic:
+            vf["default"] = "null"
+    if isinstance(returns, ListT) and isinstance(result, TaskOut) and result.mode == "aggregate":
+        vf.setdefault("default", "[]")
+    return vf

@@ -2,8 +2,11 @@
 
 The workflow body is not executed: its IR is interpreted. Containers are called in dependency order and
 every argument and result goes through the same JSON codec as in a pod, so a value that would not survive
-the wire fails here too. Fan-outs run per element, value-if and if/else pick their arm with the same
-conditions, hooks and ``continue_on`` behave as on Argo, and artifacts live in a local directory store.
+the wire fails here too. Arguments, ``when``, ``withParam`` and the template result are the very texts the
+emitter writes (``argo.expr``), rendered and evaluated with Argo's expr-lang semantics (``local.argo``), so
+in-process and Argo cannot read a value or a condition differently. Fan-outs run per element, value-if and
+if/else pick their arm, hooks and ``continue_on`` behave as on Argo, and artifacts live in a local
+directory store.
 """
 
 from __future__ import annotations
@@ -14,43 +17,32 @@ import tempfile
 import typing
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from athena.compile.model import (
-    Arg,
-    ArmMerge,
-    BoolOp,
-    Compare,
-    Cond,
-    Container,
-    Hook,
-    InLits,
-    Input,
-    IsNone,
-    Item,
-    Lit,
-    Not,
-    Program,
-    Task,
-    TaskOut,
-    Truth,
-    Workflow,
-)
+from athena.argo import expr
+from athena.compile.model import Arg, Container, Hook, Program, Task, Workflow
 from athena.errors import AthenaError, WorkflowFailed
+from athena.local.argo import context
+from athena.local.argo.context import NodeResult as _Node
+from athena.local.argo.evaluate import ExprError, evaluate
+from athena.local.argo.gojson import format_v
+from athena.local.argo.lexer import ExprSyntaxError
+from athena.local.argo.render import TemplateError, expand, render
 from athena.runtime import codec
 
 
-@dataclass
-class _Node:
-    """One task's outcome inside a DAG run."""
+@dataclass(frozen=True)
+class _Frame:
+    """What one DAG/steps run has in scope: its inputs, the nodes so far, how Argo names them."""
 
-    phase: str  # Succeeded | Failed | Error | Skipped
-    output: str | None = None  # JSON text of `return`
-    children: list[_Node] = field(default_factory=list)  # fan-out elements
-    fanned: bool = False
-    exit_code: int | None = None
+    inputs: Mapping[str, str]
+    nodes: Mapping[str, _Node]
+    scope: expr.Scope
+
+    def params(self, item: str | None = None) -> dict[str, str]:
+        return context.scope_params(self.inputs, self.nodes, self.scope, item)
 
 
 class InProcessRunner:
@@ -61,52 +53,35 @@ class InProcessRunner:
         self._fns: dict[str, Any] = {}
 
     # ---------------------------------------------------------------------------------- values
+    # Every value and condition is the text the emitter writes into the YAML, rendered and evaluated with
+    # Argo's meaning (local/argo), so a run here and a run on Argo cannot read a value differently.
 
-    def value(self, arg: Arg, inputs: Mapping[str, str], nodes: Mapping[str, _Node], item: str | None) -> str:
-        """The JSON text an argument slot carries."""
-        if isinstance(arg, Lit):
-            text = json.dumps(arg.value, separators=(",", ":"), ensure_ascii=False)
-        elif isinstance(arg, Input):
-            text = inputs[arg.name]
-        elif isinstance(arg, Item):
-            assert item is not None
-            text = item
-        else:
-            text = self.task_value(arg, nodes)
-        return _at_path(text, arg.path) if not isinstance(arg, Lit) and arg.path else text
+    def arguments(self, task: Task, args: tuple[tuple[str, Arg], ...], frame: _Frame,
+                  item: str | None) -> dict[str, str]:
+        """The ``arguments.parameters`` a task (or hook) receives; an absent reference is dropped, as Argo
+        (>= 3.7.16) drops it, so the callee's default applies."""
+        params = frame.params(item)
+        out: dict[str, str] = {}
+        for name, arg in args:
+            text = self.render(task, expr.param_value(arg, frame.scope), params)
+            if not _absent(text):
+                out[name] = text
+        return out
 
-    def task_value(self, arg: TaskOut, nodes: Mapping[str, _Node]) -> str:
-        node = nodes[arg.task]
-        if arg.mode == "aggregate":
-            # Argo keeps only Succeeded children, in index order; nothing at all becomes [].
-            return "[" + ",".join(c.output or "null" for c in node.children if c.phase == "Succeeded") + "]"
-        if arg.mode == "outcome":
-            value = node.output if node.phase == "Succeeded" else None
-            return ('{"value":' + (value or "null") + ',"phase":' + json.dumps(node.phase)
-                    + ',"exit_code":' + json.dumps(node.exit_code) + "}")
-        return node.output if node.output is not None else "null"
+    def render(self, task: Task, text: str, params: Mapping[str, str]) -> str:
+        try:
+            return render(text, params)
+        except TemplateError as exc:  # Argo: the node errors ("failed to evaluate expression")
+            raise WorkflowFailed(task.name, task.template, exc) from None
 
-    def holds(self, cond: Cond, inputs: Mapping[str, str], nodes: Mapping[str, _Node], item: str | None) -> bool:
-        def v(a: Arg) -> Any:
-            return json.loads(self.value(a, inputs, nodes, item))
-
-        if isinstance(cond, Compare):
-            left, right = v(cond.left), v(cond.right)
-            ops = {"==": lambda: left == right, "!=": lambda: left != right, "<": lambda: left < right,
-                   "<=": lambda: left <= right, ">": lambda: left > right, ">=": lambda: left >= right}
-            return bool(ops[cond.op]())
-        if isinstance(cond, IsNone):
-            return (v(cond.arg) is None) != cond.negated
-        if isinstance(cond, InLits):
-            return (v(cond.arg) in cond.values) != cond.negated
-        if isinstance(cond, Truth):
-            return v(cond.arg) is True
-        if isinstance(cond, Not):
-            return not self.holds(cond.inner, inputs, nodes, item)
-        if isinstance(cond, BoolOp):
-            parts = (self.holds(c, inputs, nodes, item) for c in cond.items)
-            return all(parts) if cond.op == "and" else any(parts)
-        raise TypeError(cond)  # pragma: no cover
+    def holds_when(self, task: Task, frame: _Frame) -> bool:
+        """``when`` as Argo decides it: the rendered ``{{= ... }}`` must read ``true`` or ``false``."""
+        assert task.when is not None
+        text = self.render(task, expr.when(task.when, frame.scope), frame.params()).strip()
+        if text not in ("true", "false"):
+            raise WorkflowFailed(task.name, task.template,
+                                 AthenaError(f"when {text!r}: expected boolean evaluation"))
+        return text == "true"
 
     # ----------------------------------------------------------------------------------- running
 
@@ -176,24 +151,28 @@ class InProcessRunner:
     def run_dag(self, wf: Workflow, inputs: Mapping[str, str]) -> str:
         inputs = {**{p.name: json.dumps(p.default) for p in wf.params if p.has_default}, **inputs}
         nodes: dict[str, _Node] = {}
+        frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks")
         for task in wf.tasks:
-            nodes[task.name] = self.run_task(task, inputs, nodes)
-        return self.result(wf, inputs, nodes)
+            nodes[task.name] = self.run_task(task, frame)
+        return self.result(wf, frame)
 
-    def run_task(self, task: Task, inputs: Mapping[str, str], nodes: dict[str, _Node]) -> _Node:
-        if task.when is not None and not self.holds(task.when, inputs, nodes, None):
+    def run_task(self, task: Task, frame: _Frame) -> _Node:
+        if task.when is not None and not self.holds_when(task, frame):
             return _Node("Skipped")
         if task.fan_over is not None:
-            items = json.loads(self.value(task.fan_over, inputs, nodes, None))
+            text = self.render(task, expr.with_param(task.fan_over, frame.scope), frame.params())
+            try:
+                items = context.fan_items(text)
+            except ValueError as exc:
+                raise WorkflowFailed(task.name, task.template, exc) from None
             node = _Node("Succeeded", fanned=True)
             if not items:
                 node.phase = "Skipped"  # Argo: "Skipped, empty params"
             first_failure: WorkflowFailed | None = None
-            for element in items:
+            for item in items:
                 # Argo runs every element of a fan-out; the group fails after, with the first failure.
                 try:
-                    child = self.attempt(task, inputs, nodes, json.dumps(element, separators=(",", ":"),
-                                                                         ensure_ascii=False))
+                    child = self.attempt(task, frame, item)
                 except WorkflowFailed as exc:
                     first_failure = first_failure or exc
                     child = _Node("Failed", exit_code=1)
@@ -201,65 +180,78 @@ class InProcessRunner:
             if first_failure is not None:
                 raise first_failure
             return node
-        return self.attempt(task, inputs, nodes, None)
+        return self.attempt(task, frame, None)
 
-    def attempt(self, task: Task, inputs: Mapping[str, str], nodes: dict[str, _Node], item: str | None) -> _Node:
-        args = {name: self.value(a, inputs, nodes, item) for name, a in task.args}
+    def attempt(self, task: Task, frame: _Frame, item: str | None) -> _Node:
+        args = self.arguments(task, task.args, frame, item)
         failure: BaseException | None = None
+        leaf = isinstance(self.program.templates.get(task.template), Container)
         try:
-            node = _Node("Succeeded", output=self.run_template(task.template, args))
+            # A pod that ran reports its main container's exit code; a nested DAG has none.
+            node = _Node("Succeeded", output=self.run_template(task.template, args), exit_code=0 if leaf else None)
         except WorkflowFailed as exc:  # a nested workflow failed: this task's node fails
             node, failure = _Node("Failed", exit_code=1), exc
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            node = _Node("Succeeded", output="null") if code == 0 else _Node("Failed", exit_code=code)
+            node = _Node("Succeeded", output="null", exit_code=0) if code == 0 else _Node("Failed", exit_code=code)
             failure = exc if code else None
         except Exception as exc:  # the user's container raised: exit 1 in a pod, the node Failed
             node, failure = _Node("Failed", exit_code=1), exc
         # Hooks run whatever the phase (Argo runs exit and on_failure hooks of failed tasks too).
-        self.hooks(task, node, inputs, {**nodes, task.name: node}, item)
+        self.hooks(task, node, _Frame(frame.inputs, {**frame.nodes, task.name: node}, frame.scope), item)
         if failure is not None and "failed" not in task.continue_on:
             if isinstance(failure, WorkflowFailed):
                 raise failure
             raise WorkflowFailed(task.name, task.template, failure) from failure
         return node
 
-    def hooks(self, task: Task, node: _Node, inputs: Mapping[str, str], nodes: Mapping[str, _Node],
-              item: str | None) -> None:
+    def hooks(self, task: Task, node: _Node, frame: _Frame, item: str | None) -> None:
         wanted = {"success": "Succeeded", "failure": "Failed", "error": "Error"}
         for hook in task.hooks:
             if hook.kind == "exit" or (hook.kind in wanted and wanted[hook.kind] == node.phase):
-                self.run_hook(hook, inputs, nodes, item)
+                self.run_hook(task, hook, frame, item)
             # Raw `hooks={expr: ...}` are Argo expressions over live status; in-process there is no running
             # phase to observe, so they do not fire (documented).
 
-    def run_hook(self, hook: Hook, inputs: Mapping[str, str], nodes: Mapping[str, _Node], item: str | None) -> None:
-        args = {name: self.value(a, inputs, nodes, item) for name, a in hook.args}
-        self.run_template(hook.template, args)
+    def run_hook(self, task: Task, hook: Hook, frame: _Frame, item: str | None) -> None:
+        self.run_template(hook.template, self.arguments(task, hook.args, frame, item))
 
-    def result(self, wf: Workflow, inputs: Mapping[str, str], nodes: Mapping[str, _Node]) -> str:
-        r = wf.result
-        if r is None:
+    def result(self, wf: Workflow, frame: _Frame) -> str:
+        """The template's ``return`` output, from the ``valueFrom`` the emitter writes (§5.4, §8): a failed or
+        ``nil`` expression or an absent reference takes ``default``, and without one the template fails."""
+        vf = expr.dag_output(wf.result, wf.returns, wf.synthetic, frame.scope)
+        if vf is None:
             return "null"
-        if isinstance(r, ArmMerge):
-            for arm in r.arms:
-                if nodes[arm].phase == "Succeeded":
-                    return nodes[arm].output or "null"
-            return "null"
-        return self.value(r, inputs, nodes, None)
+        params = frame.params()
+        value: str | None = None
+        problem = ""
+        if "parameter" in vf:
+            text = render(vf["parameter"], params, strict=False)
+            value, problem = (None, f"{vf['parameter']} is absent") if _absent(text) else (text, "")
+        else:
+            try:
+                got = evaluate(vf["expression"], expand(params))
+            except (ExprError, ExprSyntaxError) as exc:
+                got, problem = None, str(exc)
+            # Argo stores an expression output with Go's %v: a string as is.
+            value = None if got is None else format_v(got)
+            problem = problem or "the expression gave nil"
+        if value is None:
+            if "default" in vf:
+                return vf["default"]
+            raise AthenaError(f"the result of `{wf.function}` could not be resolved: {problem}")
+        return value
+
+
+def _absent(text: str) -> bool:
+    """Whether rendering left a reference Argo could not resolve (a pure, unresolved simple tag)."""
+    return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1 and not text.startswith("{{=")
 
 
 def _value_limit() -> int:
     from athena.runtime.main import MAX_VALUE_BYTES
 
     return int(os.environ.get("ATHENA_MAX_VALUE_BYTES", MAX_VALUE_BYTES))
-
-
-def _at_path(text: str, path: tuple[str | int, ...]) -> str:
-    value: Any = json.loads(text)
-    for step in path:
-        value = value[step]
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, store: Path | None = None) -> Any:
