@@ -171,12 +171,13 @@ def _fetch(base: Any, key: Any) -> Any:
     if isinstance(base, (list, str)):
         if not _is_number(key):
             raise ExprError(f"cannot use {go_type(key)} as an index of {go_type(base)}")
+        seq: list[Any] | bytes = base if isinstance(base, list) else base.encode()  # Go indexes a string's bytes
         i = int(key)
-        n = len(base)
+        n = len(seq)
         j = i + n if i < 0 else i
         if not 0 <= j < n:
             raise ExprError(f"index out of range: {i} (array length is {n})")
-        return base[j] if isinstance(base, list) else ord(base[j]) if ord(base[j]) < 128 else base[j]
+        return seq[j]
     raise ExprError(f"cannot fetch {gojson.format_v(key)} from {go_type(base) if base is not None else '<nil>'}")
 
 
