@@ -272,7 +272,7 @@ def _retry(t: TemplateIR, s: EmitSettings) -> dict[str, Any] | None:
 
 def _container(t: Container, s: EmitSettings) -> dict[str, Any]:
     o = t.options
-    res = t.resources
+    res = t.ports
     bundle: dict[str, Any] = {"name": proto.BUNDLE_ARTIFACT, "path": proto.BUNDLE_DIR,
                               "s3": {**s.s3, "key": s.bundle_key}}
     inputs: dict[str, Any] = {}

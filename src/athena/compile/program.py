@@ -30,7 +30,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     """Lower and type-check everything reachable from ``roots``."""
     config = config or load_config()
     namer = Namer(config)
-    from athena.compile import ports as resources
+    from athena.compile import ports
     from athena.compile.lower.body import Lowerer
 
     templates: dict[str, TemplateIR] = {}
@@ -56,7 +56,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                 sig = signature(t)
                 ir = Container(name=name, entry=t.entry, function=t.fn.__qualname__, params=sig.params,
                                returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
-                               resources=resources.collect(t), span=def_span(t.fn))
+                               ports=ports.collect(t), span=def_span(t.fn))
                 check_params(ir, diags)
                 check_container_options(t, ir, config, diags)
                 templates[name] = ir
