@@ -60,7 +60,7 @@ def test_every_option_has_an_emit_rule() -> None:
     for site, order in emit_options.SITE_ORDER.items():
         assert sorted(order) == sorted(n for n, r in emit_options.RULES.items() if site in r.sites), site
     allowed = {"container": "container", "container_metadata": "container", "dag": "workflow",
-               "document_metadata": "workflow"}
+               "document_metadata": "workflow", "workflow_root": "workflow"}
     for name, rule in emit_options.RULES.items():
         for site in rule.sites:
             if site in allowed:
@@ -153,9 +153,11 @@ def test_root_rules_merge_pod_metadata() -> None:
     o = TemplateOptions(labels=(("a", "1"),), annotations=(("n", "v"),), node_selector=(("zone", "x"),),
                         on_exit_if_root="bye", pod_gc_if_root="OnPodSuccess")
     wf = Workflow(name="w", function="w", params=(), returns=NONE, tasks=(), options=o)
-    assert emit_options.fields("root", wf, SETTINGS) == {
+    assert emit_options.fields("workflow_root", wf, SETTINGS) == {
         "podMetadata": {"labels": {"a": "1"}, "annotations": {"n": "v"}},
         "nodeSelector": {"zone": "x"},
+    }
+    assert emit_options.fields("root", wf, SETTINGS) == {
         "hooks": {"exit": {"templateRef": {"name": "bye", "template": "bye"}}},
         "podGC": {"strategy": "OnPodSuccess"},
     }

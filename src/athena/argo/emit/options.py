@@ -7,7 +7,8 @@ normalized value and is never "not given" (``None`` or an empty tuple). The site
 - ``dag``: a workflow's DAG (or steps) template; only rules with ``synthetic=True`` also reach the
   templates the compiler makes for branches and loops;
 - ``document_metadata``: a user workflow's WorkflowTemplate ``metadata``;
-- ``root``: WorkflowSpec fields Argo reads only when the template is the submitted root.
+- ``workflow_root`` / ``root``: WorkflowSpec fields Argo reads only when the template is the submitted
+  root: of a workflow root only, then of any root.
 
 Options that shape a template instead of adding fields (``name``, ``image``, ``steps``...) have a rule
 with ``inline`` saying which module reads them. Argo's output key order is fixed by :data:`SITE_ORDER`
@@ -26,7 +27,7 @@ from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import TemplateIR, Workflow
 from athena.compile.options import OPTIONS, RetrySpec, TTLSpec
 
-Site = Literal["container_metadata", "container", "dag", "document_metadata", "root"]
+Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root"]
 Fields = dict[str, Any]
 Place = Callable[[Any, TemplateIR, EmitSettings], Fields]
 
@@ -98,11 +99,7 @@ def _injected_map(key: str) -> Place:
 
 def _pod_metadata(key: str) -> Place:
     """On a workflow root, labels/annotations also reach every pod (containers carry their own)."""
-    return lambda v, t, s: {"podMetadata": {key: dict(v)}} if isinstance(t, Workflow) else {}
-
-
-def _workflow_only(place: Place) -> Place:
-    return lambda v, t, s: place(v, t, s) if isinstance(t, Workflow) else {}
+    return lambda v, t, s: {"podMetadata": {key: dict(v)}}
 
 
 RULES: dict[str, EmitRule] = {
@@ -111,18 +108,18 @@ RULES: dict[str, EmitRule] = {
     "service_account": EmitRule({"container": _injected("serviceAccountName")}),
     "image_pull_secrets": EmitRule(inline="root.py: a root's imagePullSecrets gather every reachable container's"),
     "node_selector": EmitRule({"container": _injected_map("nodeSelector"), "dag": _key("nodeSelector", _pairs),
-                               "root": _workflow_only(_key("nodeSelector", _pairs))}, synthetic=True),
+                               "workflow_root": _key("nodeSelector", _pairs)}, synthetic=True),
     "retry": EmitRule({"container": _retry, "dag": _retry}),
     "timeout": EmitRule({"container": _key("timeout", _go_duration)}),
     "pod_running_timeout": EmitRule({"container": _key("activeDeadlineSeconds")}),
     "steps": EmitRule(inline="dag.py: `steps` (one task per step) instead of `dag`"),
     "parallelism": EmitRule({"dag": _key("parallelism")}),
-    "parallelism_if_root": EmitRule({"root": _key("parallelism")}),
+    "parallelism_if_root": EmitRule({"workflow_root": _key("parallelism")}),
     "annotations": EmitRule({"container_metadata": _key("annotations", _pairs),
                              "document_metadata": _key("annotations", _pairs),
-                             "root": _pod_metadata("annotations")}),
+                             "workflow_root": _pod_metadata("annotations")}),
     "labels": EmitRule({"container_metadata": _key("labels", _pairs), "document_metadata": _key("labels", _pairs),
-                        "root": _pod_metadata("labels")}),
+                        "workflow_root": _pod_metadata("labels")}),
     "on_exit_if_root": EmitRule({"root": lambda v, t, s: {"hooks": {"exit": {"templateRef": ref(v, s)}}}}),
     "ttl_if_root": EmitRule({"root": _ttl}),
     "pod_gc_if_root": EmitRule({"root": _key("podGC", lambda v: {"strategy": v})}),
@@ -136,25 +133,35 @@ SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "container": ("service_account", "node_selector", "retry", "timeout", "pod_running_timeout"),
     "dag": ("node_selector", "parallelism", "retry"),
     "document_metadata": ("labels", "annotations"),
-    "root": ("labels", "annotations", "node_selector", "parallelism_if_root", "on_exit_if_root", "ttl_if_root",
-             "pod_gc_if_root", "active_deadline_if_root"),
+    "workflow_root": ("labels", "annotations", "node_selector", "parallelism_if_root"),
+    "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),
+}
+
+
+# Resolved once: (TemplateOptions field, rule function, also on synthetic workflows) per site, in order.
+_PLAN: dict[Site, tuple[tuple[str, Place, bool], ...]] = {
+    site: tuple((OPTIONS[n].field, RULES[n].sites[site], RULES[n].synthetic) for n in order)
+    for site, order in SITE_ORDER.items()
 }
 
 
 def fields(site: Site, t: TemplateIR, s: EmitSettings) -> Fields:
-    """The fields ``t``'s options add at ``site``, in :data:`SITE_ORDER`; dict values of one key merge."""
+    """The fields ``t``'s options add at ``site``, in :data:`SITE_ORDER`; dict values of one key merge.
+
+    A falsy value is "not given": every normalized site value is ``None``, an empty tuple, or truthy
+    (durations and counts are ≥ 1, strings non-empty). This runs for every template, so it stays lean.
+    """
     synthetic = isinstance(t, Workflow) and t.synthetic
+    o = t.options
     out: Fields = {}
-    for name in SITE_ORDER[site]:
-        rule = RULES[name]
-        if synthetic and not rule.synthetic:
+    for name, place, on_synthetic in _PLAN[site]:
+        value = getattr(o, name)
+        if not value or (synthetic and not on_synthetic):
             continue
-        value = getattr(t.options, OPTIONS[name].field)
-        if value is None or value == ():
-            continue  # not given
-        for key, v in rule.sites[site](value, t, s).items():
-            if isinstance(out.get(key), dict) and isinstance(v, dict):
-                out[key].update(v)
+        for key, v in place(value, t, s).items():
+            prev = out.get(key)
+            if type(prev) is dict:
+                prev.update(v)
             else:
                 out[key] = v
     return out

@@ -8,7 +8,7 @@ from athena.argo.emit import options
 from athena.argo.emit.common import param, value_params
 from athena.argo.emit.order import reachable
 from athena.argo.emit.settings import EmitSettings
-from athena.compile.model import Container, Program, TemplateIR
+from athena.compile.model import Container, Program, TemplateIR, Workflow
 
 
 def root_fields(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, Any]:
@@ -26,5 +26,7 @@ def root_fields(program: Program, t: TemplateIR, s: EmitSettings) -> dict[str, A
             secrets.extend(c.options.image_pull_secrets)
     if secrets:
         out["imagePullSecrets"] = [{"name": n} for n in sorted(set(secrets))]
+    if isinstance(t, Workflow):
+        out.update(options.fields("workflow_root", t, s))
     out.update(options.fields("root", t, s))
     return out
