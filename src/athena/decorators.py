@@ -156,6 +156,8 @@ def _split(fn: Any, opts: dict[str, Any], kind: Literal["container", "workflow"]
 def container(fn: Callable[P, R], /) -> Template[P, R]: ...
 
 
+# The keywords of the two options overloads below are the rows of `compile.options.OPTIONS` allowed for
+# that kind, typed with the row's `kinds`; tests/compile/test_option_table.py keeps them equal.
 @overload
 def container(
     *,
