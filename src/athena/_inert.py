@@ -1,6 +1,7 @@
 """The decorators as a pod sees them (``ATHENA_RUNTIME=1``): record the function, nothing else.
 
-Kept free of ``typing`` so a pod's start pays only for what the user's own module imports.
+Kept free of ``typing`` so a pod's start pays only for what the user's own module imports. Options are
+recorded unchecked, so every option of ``compile.options.OPTIONS`` is accepted (a test pins it).
 """
 
 from __future__ import annotations

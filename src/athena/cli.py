@@ -320,9 +320,9 @@ def container_describe(state: _State, name: str, app: str | None) -> None:
         "parameters": [{"name": p.name, "type": str(p.type), **({"default": p.default} if p.has_default else {})}
                        for p in t.params],
         "returns": str(t.returns),
-        "host_paths": list(t.resources.host_paths),
-        "artifacts_in": [k for k, _ in t.resources.artifacts_in],
-        "artifacts_out": list(t.resources.artifacts_out),
+        "host_paths": list(t.ports.host_paths),
+        "artifacts_in": [k for k, _ in t.ports.artifacts_in],
+        "artifacts_out": list(t.ports.artifacts_out),
     }
     click.echo(json.dumps(info, indent=2))
 

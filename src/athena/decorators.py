@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
-    from athena.compile.options import TTL, Retry, TemplateOptions
+    from athena.compile.options import TTL, Retry, TemplateOptions, Validated
     from athena.outcome import Outcome
 
 P = ParamSpec("P")
@@ -40,7 +40,7 @@ class Template(Generic[P, R]):
         self.__qualname__ = fn.__qualname__
         self.__module__ = fn.__module__
         self.__doc__ = fn.__doc__
-        self._options: TemplateOptions | None = None
+        self._validated: Validated | None = None
         self.body: Any = None  # the checked AST of a workflow body (compiler side)
         if not _RUNTIME:
             self._check_at_decoration()
@@ -52,16 +52,26 @@ class Template(Generic[P, R]):
 
     @property
     def options_(self) -> TemplateOptions:
-        if self._options is None:
+        """The validated options (plain data; a template named by an option is in ``references``)."""
+        return self._validate().options
+
+    @property
+    def references(self) -> Mapping[str, Template[Any, Any]]:
+        """The templates options name, by option name (``on_exit_if_root``), for the compiler to resolve."""
+        refs: Mapping[str, Template[Any, Any]] = self._validate().references
+        return refs
+
+    def _validate(self) -> Validated:
+        if self._validated is None:
             from athena.compile.options import validate_options
 
-            self._options = validate_options(self.kind, self.raw_options, self.fn)
-        return self._options
+            self._validated = validate_options(self.kind, self.raw_options, self.fn)
+        return self._validated
 
     def _check_at_decoration(self) -> None:
         from athena.compile.lower.grammar import check_decorated
 
-        self._options = None
+        self._validated = None
         check_decorated(self)
         _ = self.options_
 
@@ -146,6 +156,8 @@ def _split(fn: Any, opts: dict[str, Any], kind: Literal["container", "workflow"]
 def container(fn: Callable[P, R], /) -> Template[P, R]: ...
 
 
+# The keywords of the two options overloads below are the rows of `compile.options.OPTIONS` allowed for
+# that kind, typed with the row's `kinds`; tests/compile/test_option_table.py keeps them equal.
 @overload
 def container(
     *,

@@ -7,6 +7,7 @@ from typing import Any
 from athena import codes
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
+from athena.compile.options import OPTIONS
 from athena.config import Config
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic
@@ -18,42 +19,61 @@ MAX_DEPTH = 100
 
 def check_container_options(t: Template[Any, Any], ir: Container, config: Config,
                              diags: list[Diagnostic]) -> None:
+    """Render every injectable option against the container's parameters, then check the target."""
     from athena.argo.inject import InjectionError, render
     from athena.compile.lower.source import decorator_keyword_span
 
-    o = ir.options
-    fields = [("image", o.image), ("service_account", o.service_account)]
-    fields += [("node_selector", v) for _, v in o.node_selector]
-    for key, value in fields:
-        if value is None:
+    for spec in OPTIONS.values():
+        if not spec.injectable:
             continue
-        try:
-            render(value, ir.params)
-        except InjectionError as exc:
-            diags.append(codes.diag(codes.BAD_INJECTION, str(exc), decorator_keyword_span(t.fn, key)))
+        for value in _texts(getattr(ir.options, spec.field)):
+            try:
+                render(value, ir.params)
+            except InjectionError as exc:
+                diags.append(codes.diag(codes.BAD_INJECTION, str(exc), decorator_keyword_span(t.fn, spec.name)))
     check_target(t, config, diags)
 
 
 def check_workflow_selector(t: Template[Any, Any], diags: list[Diagnostic]) -> None:
+    """A workflow has no pod of its own to inject into: ``{name}`` in its injectable options is an error."""
     import re
 
     from athena.compile.lower.source import decorator_keyword_span
 
-    for _, value in t.options_.node_selector:
-        if re.search(r"(?<!\{)\{[^{}]*\}(?!\})", value):
-            diags.append(codes.diag(codes.BAD_INJECTION, f"node_selector value {value!r}: a @workflow cannot inject "
-                                    "its parameters; only containers can", decorator_keyword_span(t.fn, "node_selector"),
-                                    hint="move the selector to the containers, or use Argo's own `{{...}}`"))
+    for spec in OPTIONS.values():
+        if not (spec.injectable and spec.allowed("workflow")):
+            continue
+        noun = "selector" if spec.name == "node_selector" else f"`{spec.name}=`"
+        for value in _texts(getattr(t.options_, spec.field)):
+            if re.search(r"(?<!\{)\{[^{}]*\}(?!\})", value):
+                diags.append(codes.diag(codes.BAD_INJECTION, f"{spec.name} value {value!r}: a @workflow cannot "
+                                        "inject its parameters; only containers can",
+                                        decorator_keyword_span(t.fn, spec.name),
+                                        hint=f"move the {noun} to the containers, "
+                                             "or use Argo's own `{{...}}`"))
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings of a normalized injectable option: a str, or the values of a str-to-str mapping."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [v for _, v in value]
 
 
 def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic]) -> None:
+    """Each option's target-version rule (from the option table) against ``[defaults].argo_version``."""
     from athena.compile.lower.source import decorator_keyword_span
 
-    r = t.options_.retry
-    if r is not None and r.cap_seconds is not None and config.defaults.argo_line == "3.6":
-        diags.append(codes.diag(codes.TARGET_LACKS_OPTION, "Retry(cap=...) needs Argo 3.7 or later; "
-                                f"[defaults].argo_version is {config.defaults.argo_version}",
-                                decorator_keyword_span(t.fn, "retry")))
+    for spec in OPTIONS.values():
+        value = getattr(t.options_, spec.field)
+        if spec.target is None or value is None:
+            continue
+        lacks = spec.target(value, config.defaults.argo_line)
+        if lacks:
+            diags.append(codes.diag(codes.TARGET_LACKS_OPTION, f"{lacks}; [defaults].argo_version is "
+                                    f"{config.defaults.argo_version}", decorator_keyword_span(t.fn, spec.name)))
 
 
 def check_params(ir: TemplateIR, diags: list[Diagnostic]) -> None:

@@ -140,8 +140,11 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
-class Resources:
-    """Pod resources collected statically from a container body (and its fragments)."""
+class Ports:
+    """Host paths and artifact ports collected statically from a container body (and its fragments).
+
+    Not pod resources (cpu, memory): those are the user-facing ``Resources`` option.
+    """
 
     host_paths: tuple[str, ...] = ()
     artifacts_in: tuple[tuple[str, bool], ...] = ()  # (key, optional)
@@ -157,7 +160,7 @@ class Container:
     returns: TypeNode
     options: TemplateOptions
     doc: str | None = None
-    resources: Resources = field(default_factory=Resources)
+    ports: Ports = field(default_factory=Ports)
     span: Span | None = None
 
     kind: Literal["container"] = "container"

@@ -1,17 +1,25 @@
-"""Option types users pass to the decorators (``Retry``, ``TTL``) and their validation.
+"""Decorator options: the value types users pass (``Retry``, ``TTL``), their normalized forms, and THE table.
 
-The classes only hold what the user wrote; ``validate_options`` checks everything at decoration time and
-reports each problem at the keyword in the decorator call.
+Every option is declared once, in :data:`OPTIONS`: its name, where it is allowed, the Python kinds it
+accepts, a pure validator, whether it may inject parameters, and its target-version rule. The decorator
+overloads, ``validate_options``, the compile checks and the emitter's rules (``argo/emit/options.py``)
+are all checked against this table by ``tests/compile/test_option_table.py``.
+
+Validators know nothing of decorators or spans: they return a normalized value or raise
+:class:`OptionInvalid` with plain messages. The decorator path wraps them with the keyword's span; a
+values file can wrap them with its file and key path.
+
+Pods import this module only when user code names ``athena.Retry``/``athena.TTL``, so it stays light:
+``re``, ``difflib`` and the compiler are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    import re
+# ----------------------------------------------------------------------------------- user value types
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class TTL:
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 POD_GC_STRATEGIES = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
 
+# ------------------------------------------------------------------------------------ normalized forms
+
 
 @dataclass(frozen=True, slots=True)
 class RetrySpec:
@@ -60,7 +70,11 @@ class TTLSpec:
 
 @dataclass(frozen=True, slots=True)
 class TemplateOptions:
-    """Validated decorator arguments, normalized (durations in seconds). New fields default to empty."""
+    """Validated decorator arguments, normalized (durations in seconds): plain data only.
+
+    ``on_exit_if_root`` is the exit handler's template *name*; the decorator side keeps the template
+    itself in ``Validated.references`` and the compiler fills the name in once names are known.
+    """
 
     name: str | None = None
     image: str | None = None
@@ -75,196 +89,328 @@ class TemplateOptions:
     parallelism_if_root: int | None = None
     annotations: tuple[tuple[str, str], ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
-    on_exit_if_root: Any = None  # a Template; resolved to a name at compile time
+    on_exit_if_root: str | None = None
     ttl_if_root: TTLSpec | None = None
     pod_gc_if_root: str | None = None
     active_deadline_if_root_seconds: int | None = None
     tmp_volume: bool = True
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_ALL_KEYS = ("name", "image", "service_account", "image_pull_secrets", "node_selector", "retry", "timeout",
-             "pod_running_timeout", "steps", "parallelism", "parallelism_if_root", "annotations", "labels",
-             "on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root", "tmp_volume")
-CONTAINER_ONLY = ("image", "service_account", "image_pull_secrets", "timeout", "pod_running_timeout", "tmp_volume")
-WORKFLOW_ONLY = ("steps", "parallelism", "parallelism_if_root")
+# ------------------------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an option's value. ``code`` None means ``codes.BAD_OPTION``."""
+
+    message: str
+    code: str | None = None
+    hint: str | None = None
+
+
+class OptionInvalid(ValueError):
+    """Raised by a validator; carries every problem it found, in the order it found them."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = tuple(problems)
+
+
+Where = Literal["container", "workflow", "both"]
+Validator = Callable[[Any], Any]
+TargetRule = Callable[[Any, str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One decorator option, declared once."""
+
+    name: str
+    where: Where
+    kinds: tuple[str, ...]  # the accepted Python types, as the decorator overloads spell them
+    validate: Validator  # raw value -> normalized value, or raises OptionInvalid
+    field: str  # the TemplateOptions field the normalized value lands in
+    injectable: bool = False  # `{param}` in its text is rendered from the container's inputs
+    reference: bool = False  # names another template: kept by the decorator, resolved to a name at compile
+    target: TargetRule | None = None  # (normalized, argo_line) -> why the target Argo lacks it, or None
+
+    def allowed(self, kind: str) -> bool:
+        return self.where == "both" or self.where == kind
+
+
+def _fail(message: str, code: str | None = None) -> OptionInvalid:
+    return OptionInvalid([Problem(message, code)])
+
+
+def _name(value: Any) -> str:
+    from athena import codes, names
+
+    if not isinstance(value, str):
+        raise _fail(f"`name` must be a string, got {value!r}")
+    if names.is_yaml11_special(value):
+        raise _fail(f"name {value!r} reads as a bool or null in YAML 1.1", codes.YAML_SPECIAL)
+    problem = names.check_dns_name(value, names.WORKFLOW_TEMPLATE_MAX)
+    if problem:
+        raise _fail(f"name {value!r}: {problem}", codes.BAD_NAME)
+    return value
+
+
+def _text(key: str) -> Validator:
+    def validate(value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise _fail(f"`{key}` must be a non-empty string, got {value!r}")
+        return value
+
+    return validate
+
+
+def _secret_names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(s, str) and s for s in value):
+        raise _fail(f"`image_pull_secrets` must be a list of secret names, got {value!r}")
+    return tuple(value)
+
 
 _LABEL_KEY = (r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
               r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _LABEL_VALUE = r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
 
 
-def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) -> TemplateOptions:
-    # Imported here: pods import this module (decorators are inert there) and never validate.
-    import re
+def _mapping(key: str, *, label_keys: bool = False, label_values: bool = False) -> Validator:
+    def validate(value: Any) -> tuple[tuple[str, str], ...]:
+        import re
 
-    from athena import codes
-    from athena.compile.lower.source import decorator_keyword_span
-    from athena.durations import parse_duration
-    from athena.errors import CompileError, Diagnostic
-
-    diags: list[Diagnostic] = []
-    out: dict[str, Any] = {}
-
-    def bad(key: str, message: str, code: str = codes.BAD_OPTION, hint: str | None = None) -> None:
-        diags.append(codes.diag(code, message, decorator_keyword_span(fn, key), hint=hint))
-
-    def duration(key: str, value: Any, what: str | None = None) -> int | None:
-        try:
-            return parse_duration(value, what=what or key)
-        except (ValueError, TypeError) as exc:
-            bad(key, str(exc), codes.BAD_DURATION)
-            return None
-
-    def mapping(key: str, value: Any, check_key: re.Pattern[str] | None = None,
-                check_value: re.Pattern[str] | None = None) -> tuple[tuple[str, str], ...]:
         if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            bad(key, f"`{key}` must be a dict of str to str, got {value!r}")
-            return ()
+            raise _fail(f"`{key}` must be a dict of str to str, got {value!r}")
+        problems: list[Problem] = []
         for k, v in value.items():
-            if check_key is not None and not check_key.match(k):
-                bad(key, f"`{key}` key {k!r} is not a valid Kubernetes label/annotation key")
-            if check_value is not None and (len(v) > 63 or not check_value.match(v)):
-                bad(key, f"`{key}` value {v!r} is not a valid Kubernetes label value "
-                         "(≤ 63 characters: letters, digits, '-', '_', '.')")
+            if label_keys and not re.match(_LABEL_KEY, k):
+                problems.append(Problem(f"`{key}` key {k!r} is not a valid Kubernetes label/annotation key"))
+            if label_values and (len(v) > 63 or not re.match(_LABEL_VALUE, v)):
+                problems.append(Problem(f"`{key}` value {v!r} is not a valid Kubernetes label value "
+                                        "(≤ 63 characters: letters, digits, '-', '_', '.')"))
+        if problems:
+            raise OptionInvalid(problems)
         return tuple(sorted(value.items()))
 
-    for key, value in raw.items():
-        if value is None:
-            continue
-        if kind == "workflow" and key in CONTAINER_ONLY:
-            bad(key, f"`{key}=` applies to @container only", codes.OPTION_WRONG_KIND)
-            continue
-        if kind == "container" and key in WORKFLOW_ONLY:
-            bad(key, f"`{key}=` applies to @workflow only", codes.OPTION_WRONG_KIND)
-            continue
-        if key == "name":
-            _check_name(value, bad)
-            out[key] = value
-        elif key in ("image", "service_account"):
-            if not isinstance(value, str) or not value:
-                bad(key, f"`{key}` must be a non-empty string, got {value!r}")
-            out[key] = value
-        elif key == "image_pull_secrets":
-            if isinstance(value, str) or not all(isinstance(s, str) and s for s in value):
-                bad(key, f"`{key}` must be a list of secret names, got {value!r}")
-            else:
-                out[key] = tuple(value)
-        elif key == "node_selector":
-            out[key] = mapping(key, value)
-        elif key in ("annotations",):
-            out[key] = mapping(key, value, re.compile(_LABEL_KEY))
-        elif key == "labels":
-            out[key] = mapping(key, value, re.compile(_LABEL_KEY), re.compile(_LABEL_VALUE))
-        elif key == "retry":
-            out[key] = _retry(value, bad, duration)
-        elif key == "timeout":
-            out["timeout_seconds"] = duration(key, value)
-        elif key == "pod_running_timeout":
-            out["pod_running_timeout_seconds"] = duration(key, value)
-        elif key == "active_deadline_if_root":
-            out["active_deadline_if_root_seconds"] = duration(key, value)
-        elif key in ("steps", "tmp_volume"):
-            if not isinstance(value, bool):
-                bad(key, f"`{key}` must be True or False, got {value!r}")
-            out[key] = bool(value)
-        elif key in ("parallelism", "parallelism_if_root"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                bad(key, f"`{key}` must be an int ≥ 1 (Argo's CRD enforces minimum 1), got {value!r}")
-            else:
-                out[key] = value
-        elif key == "pod_gc_if_root":
-            if value not in POD_GC_STRATEGIES:
-                bad(key, f"`pod_gc_if_root` must be one of {', '.join(POD_GC_STRATEGIES)}, got {value!r}",
+    return validate
+
+
+def _seconds(value: Any, what: str, problems: list[Problem]) -> int | None:
+    """A duration in seconds; a bad one is added to ``problems`` (so one option can report several)."""
+    from athena import codes
+    from athena.durations import parse_duration
+
+    try:
+        return parse_duration(value, what=what)
+    except (ValueError, TypeError) as exc:
+        problems.append(Problem(str(exc), codes.BAD_DURATION))
+        return None
+
+
+def _duration(key: str) -> Validator:
+    def validate(value: Any) -> int | None:
+        problems: list[Problem] = []
+        seconds = _seconds(value, key, problems)
+        if problems:
+            raise OptionInvalid(problems)
+        return seconds
+
+    return validate
+
+
+def _flag(key: str) -> Validator:
+    def validate(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise _fail(f"`{key}` must be True or False, got {value!r}")
+        return value
+
+    return validate
+
+
+def _positive(key: str) -> Validator:
+    def validate(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _fail(f"`{key}` must be an int ≥ 1 (Argo's CRD enforces minimum 1), got {value!r}")
+        return value
+
+    return validate
+
+
+def _pod_gc(value: Any) -> str:
+    from athena import codes
+
+    if value not in POD_GC_STRATEGIES:
+        raise _fail(f"`pod_gc_if_root` must be one of {', '.join(POD_GC_STRATEGIES)}, got {value!r}",
                     codes.BAD_ENUM)
-            out[key] = value
-        elif key == "ttl_if_root":
-            out[key] = _ttl(value, bad, duration)
-        elif key == "on_exit_if_root":
-            from athena.decorators import Template
-
-            if not isinstance(value, Template):
-                bad(key, f"`on_exit_if_root` must be a @container or @workflow, got {value!r}",
-                    codes.BAD_HOOK_TARGET)
-            out[key] = value
-        else:
-            import difflib
-
-            known = sorted(k for k in _ALL_KEYS if not (kind == "workflow" and k in CONTAINER_ONLY)
-                           and not (kind == "container" and k in WORKFLOW_ONLY))
-            close = difflib.get_close_matches(key, known, n=1)
-            bad(key, f"@{kind} has no argument `{key}`",
-                hint=f"did you mean `{close[0]}`?" if close else f"arguments: {', '.join(known)}")
-    if diags:
-        raise CompileError(diags) from None
-    return TemplateOptions(**out)
+    return str(value)
 
 
-def _check_name(value: Any, bad: Callable[..., None]) -> None:
-    from athena import codes, names
-
-    if not isinstance(value, str):
-        bad("name", f"`name` must be a string, got {value!r}")
-        return
-    if names.is_yaml11_special(value):
-        bad("name", f"name {value!r} reads as a bool or null in YAML 1.1", codes.YAML_SPECIAL)
-        return
-    problem = names.check_dns_name(value, names.WORKFLOW_TEMPLATE_MAX)
-    if problem:
-        bad("name", f"name {value!r}: {problem}", codes.BAD_NAME)
-
-
-def _retry(value: Any, bad: Callable[..., None], duration: Callable[..., int | None]) -> RetrySpec | None:
+def _retry(value: Any) -> RetrySpec:
     from athena import codes
 
     if not isinstance(value, Retry):
-        bad("retry", f"`retry` must be athena.Retry(...), got {value!r}")
-        return None
+        raise _fail(f"`retry` must be athena.Retry(...), got {value!r}")
+    problems: list[Problem] = []
     limit: int | None
     if value.limit == "unlimited":
         limit = None
     elif isinstance(value.limit, int) and not isinstance(value.limit, bool) and value.limit >= 0:
         limit = value.limit
     else:
-        bad("retry", f"Retry(limit=...) must be an int ≥ 0 or \"unlimited\", got {value.limit!r}")
+        problems.append(Problem(f"Retry(limit=...) must be an int ≥ 0 or \"unlimited\", got {value.limit!r}"))
         limit = 0
     if value.policy is not None and value.policy not in RETRY_POLICIES:
-        bad("retry", f"Retry(policy=...) must be one of {', '.join(RETRY_POLICIES)}, got {value.policy!r}",
-            codes.BAD_ENUM)
+        problems.append(Problem(f"Retry(policy=...) must be one of {', '.join(RETRY_POLICIES)}, "
+                                f"got {value.policy!r}", codes.BAD_ENUM))
     if value.factor is not None and (not isinstance(value.factor, int) or value.factor < 1):
-        bad("retry", f"Retry(factor=...) must be an int ≥ 1, got {value.factor!r}")
+        problems.append(Problem(f"Retry(factor=...) must be an int ≥ 1, got {value.factor!r}"))
     if (value.cap is not None or value.factor is not None or value.max_duration is not None) and value.backoff is None:
-        bad("retry", "Retry(factor=/cap=/max_duration=) need backoff= as well")
+        problems.append(Problem("Retry(factor=/cap=/max_duration=) need backoff= as well"))
     codes_ok = all(isinstance(c, int) and not isinstance(c, bool) for c in value.on_exit_codes)
     if not codes_ok or isinstance(value.on_exit_codes, str):
-        bad("retry", f"Retry(on_exit_codes=...) must be a list of ints, got {value.on_exit_codes!r}")
-    return RetrySpec(
-        limit=limit,
-        policy=value.policy,
-        backoff_seconds=duration("retry", value.backoff, "Retry(backoff=...)") if value.backoff is not None else None,
-        factor=value.factor,
-        cap_seconds=duration("retry", value.cap, "Retry(cap=...)") if value.cap is not None else None,
-        max_duration_seconds=(duration("retry", value.max_duration, "Retry(max_duration=...)")
-                              if value.max_duration is not None else None),
-        on_exit_codes=tuple(value.on_exit_codes) if codes_ok else (),
-    )
-
-
-def _ttl(value: Any, bad: Callable[..., None], duration: Callable[..., int | None]) -> TTLSpec | None:
-    if not isinstance(value, TTL):
-        bad("ttl_if_root", f"`ttl_if_root` must be athena.TTL(...), got {value!r}")
-        return None
-    if value.after_completion is None and value.after_success is None and value.after_failure is None:
-        bad("ttl_if_root", "TTL() needs at least one of after_completion=, after_success=, after_failure=")
-        return None
+        problems.append(Problem(f"Retry(on_exit_codes=...) must be a list of ints, got {value.on_exit_codes!r}"))
 
     def d(v: int | str | None, what: str) -> int | None:
-        return None if v is None else duration("ttl_if_root", v, what)
+        return None if v is None else _seconds(v, what, problems)
 
-    return TTLSpec(
+    spec = RetrySpec(
+        limit=limit,
+        policy=value.policy,
+        backoff_seconds=d(value.backoff, "Retry(backoff=...)"),
+        factor=value.factor,
+        cap_seconds=d(value.cap, "Retry(cap=...)"),
+        max_duration_seconds=d(value.max_duration, "Retry(max_duration=...)"),
+        on_exit_codes=tuple(value.on_exit_codes) if codes_ok else (),
+    )
+    if problems:
+        raise OptionInvalid(problems)
+    return spec
+
+
+def _retry_target(spec: RetrySpec, argo_line: str) -> str | None:
+    if spec.cap_seconds is not None and argo_line == "3.6":
+        return "Retry(cap=...) needs Argo 3.7 or later"
+    return None
+
+
+def _ttl(value: Any) -> TTLSpec:
+    if not isinstance(value, TTL):
+        raise _fail(f"`ttl_if_root` must be athena.TTL(...), got {value!r}")
+    if value.after_completion is None and value.after_success is None and value.after_failure is None:
+        raise _fail("TTL() needs at least one of after_completion=, after_success=, after_failure=")
+    problems: list[Problem] = []
+
+    def d(v: int | str | None, what: str) -> int | None:
+        return None if v is None else _seconds(v, what, problems)
+
+    spec = TTLSpec(
         d(value.after_completion, "TTL(after_completion=...)"),
         d(value.after_success, "TTL(after_success=...)"),
         d(value.after_failure, "TTL(after_failure=...)"),
     )
+    if problems:
+        raise OptionInvalid(problems)
+    return spec
+
+
+def _template(value: Any) -> Any:
+    from athena import codes
+    from athena.decorators import Template
+
+    if not isinstance(value, Template):
+        raise _fail(f"`on_exit_if_root` must be a @container or @workflow, got {value!r}", codes.BAD_HOOK_TARGET)
+    return value
+
+
+def _row(name: str, where: Where, kinds: tuple[str, ...], validate: Validator, *, field: str | None = None,
+         injectable: bool = False, reference: bool = False, target: TargetRule | None = None) -> OptionSpec:
+    return OptionSpec(name, where, kinds, validate, field or name, injectable, reference, target)
+
+
+_DURATION = ("int", "str")
+_STR_MAP = ("Mapping[str, str]",)
+
+# Row order is the order diagnostics of one decorator's checks are reported in (and the docs' order).
+OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
+    _row("name", "both", ("str",), _name),
+    _row("image", "container", ("str",), _text("image"), injectable=True),
+    _row("service_account", "container", ("str",), _text("service_account"), injectable=True),
+    _row("image_pull_secrets", "container", ("Sequence[str]",), _secret_names),
+    _row("node_selector", "both", _STR_MAP, _mapping("node_selector"), injectable=True),
+    _row("retry", "both", ("Retry",), _retry, target=_retry_target),
+    _row("timeout", "container", _DURATION, _duration("timeout"), field="timeout_seconds"),
+    _row("pod_running_timeout", "container", _DURATION, _duration("pod_running_timeout"),
+         field="pod_running_timeout_seconds"),
+    _row("steps", "workflow", ("bool",), _flag("steps")),
+    _row("parallelism", "workflow", ("int",), _positive("parallelism")),
+    _row("parallelism_if_root", "workflow", ("int",), _positive("parallelism_if_root")),
+    _row("annotations", "both", _STR_MAP, _mapping("annotations", label_keys=True)),
+    _row("labels", "both", _STR_MAP, _mapping("labels", label_keys=True, label_values=True)),
+    _row("on_exit_if_root", "both", ("Template[[], Any]",), _template, reference=True),
+    _row("ttl_if_root", "both", ("TTL",), _ttl),
+    _row("pod_gc_if_root", "both", ("str",), _pod_gc),
+    _row("active_deadline_if_root", "both", _DURATION, _duration("active_deadline_if_root"),
+         field="active_deadline_if_root_seconds"),
+    _row("tmp_volume", "container", ("bool",), _flag("tmp_volume")),
+)}
+
+
+def options_for(kind: str) -> list[str]:
+    """The option names a ``@container`` or ``@workflow`` accepts, in table order."""
+    return [n for n, s in OPTIONS.items() if s.allowed(kind)]
+
+
+# ---------------------------------------------------------------------------------- decorator wrapping
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """A decorator's options: the data, and the templates some options name (by option name)."""
+
+    options: TemplateOptions
+    references: Mapping[str, Any]
+
+
+def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) -> Validated:
+    """Check a decorator's keywords against the table; report every problem at its keyword."""
+    from athena import codes
+    from athena.compile.lower.source import decorator_keyword_span
+    from athena.errors import CompileError, Diagnostic
+
+    diags: list[Diagnostic] = []
+    out: dict[str, Any] = {}
+    refs: dict[str, Any] = {}
+
+    def bad(key: str, message: str, code: str = codes.BAD_OPTION, hint: str | None = None) -> None:
+        diags.append(codes.diag(code, message, decorator_keyword_span(fn, key), hint=hint))
+
+    for key, value in raw.items():
+        if value is None:
+            continue  # not given
+        spec = OPTIONS.get(key)
+        if spec is None:
+            import difflib
+
+            known = sorted(options_for(kind))
+            close = difflib.get_close_matches(key, known, n=1)
+            bad(key, f"@{kind} has no argument `{key}`",
+                hint=f"did you mean `{close[0]}`?" if close else f"arguments: {', '.join(known)}")
+            continue
+        if not spec.allowed(kind):
+            bad(key, f"`{key}=` applies to @{spec.where} only", codes.OPTION_WRONG_KIND)
+            continue
+        try:
+            normalized = spec.validate(value)
+        except OptionInvalid as exc:
+            for p in exc.problems:
+                bad(key, p.message, p.code or codes.BAD_OPTION, p.hint)
+            continue
+        if spec.reference:
+            refs[key] = normalized
+        else:
+            out[spec.field] = normalized
+    if diags:
+        raise CompileError(diags) from None
+    return Validated(TemplateOptions(**out), refs)

@@ -8,7 +8,7 @@ from typing import Any
 
 from athena import codes, ports
 from athena.compile.lower.source import function_node, span_of
-from athena.compile.model import Resources
+from athena.compile.model import Ports
 from athena.decorators import Fragment, Template
 from athena.errors import CompileError, Diagnostic
 
@@ -21,7 +21,7 @@ _FUNCS = {
 }
 
 
-def collect(t: Template[Any, Any]) -> Resources:
+def collect(t: Template[Any, Any]) -> Ports:
     hosts: list[str] = []
     ins: dict[str, bool] = {}
     outs: list[str] = []
@@ -73,7 +73,7 @@ def collect(t: Template[Any, Any]) -> Resources:
     visit(t.fn)
     if diags:
         raise CompileError(diags)
-    return Resources(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
+    return Ports(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
 
 
 

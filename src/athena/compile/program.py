@@ -19,6 +19,7 @@ from athena.compile.lower.signature import signature
 from athena.compile.lower.source import def_span, function_node
 from athena.compile.model import Container, Program, TemplateIR
 from athena.compile.naming import Namer
+from athena.compile.options import OPTIONS
 from athena.config import Config, load_config
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic
@@ -30,7 +31,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     """Lower and type-check everything reachable from ``roots``."""
     config = config or load_config()
     namer = Namer(config)
-    from athena.compile import ports as resources
+    from athena.compile import ports
     from athena.compile.lower.body import Lowerer
 
     templates: dict[str, TemplateIR] = {}
@@ -56,7 +57,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                 sig = signature(t)
                 ir = Container(name=name, entry=t.entry, function=t.fn.__qualname__, params=sig.params,
                                returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
-                               resources=resources.collect(t), span=def_span(t.fn))
+                               ports=ports.collect(t), span=def_span(t.fn))
                 check_params(ir, diags)
                 check_container_options(t, ir, config, diags)
                 templates[name] = ir
@@ -75,8 +76,8 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                     templates[wf.name] = wf
                     check_limits(wf, diags)
                 queue.extend(lowered.callees)
-            hook = t.options_.on_exit_if_root
-            if isinstance(hook, Template):
+            hook = t.references.get("on_exit_if_root")
+            if hook is not None:
                 required = [p.name for p in signature(hook).params if not p.has_default]
                 if required:
                     from athena.compile.lower.source import decorator_keyword_span
@@ -85,10 +86,9 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                                             f"needs argument(s) {', '.join(required)}",
                                             decorator_keyword_span(t.fn, "on_exit_if_root"),
                                             hint="an exit handler gets no arguments; give its parameters defaults"))
-                queue.append(hook)
-                ir_t = templates[name]
-                templates[name] = dataclasses.replace(
-                    ir_t, options=dataclasses.replace(ir_t.options, on_exit_if_root=namer.name(hook)))
+            queue.extend(t.references.values())
+            if t.references:
+                templates[name] = _resolved(templates[name], t, namer)
         except CompileError as exc:
             diags.extend(exc.diagnostics)
     if diags:
@@ -96,3 +96,9 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     program = Program(templates, tuple(namer.name(r) for r in roots))
     check_cycles(program, owners)
     return program
+
+
+def _resolved(ir: TemplateIR, t: Template[Any, Any], namer: Namer) -> TemplateIR:
+    """``ir`` with each template an option names (``on_exit_if_root``) replaced by that template's name."""
+    names: dict[str, Any] = {OPTIONS[key].field: namer.name(ref) for key, ref in t.references.items()}
+    return dataclasses.replace(ir, options=dataclasses.replace(ir.options, **names))

@@ -1,0 +1,90 @@
+"""A ``Container`` IR → its Argo container template: bundle input, ports, bootstrap command, pod security."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from athena.argo import inject
+from athena.argo.emit import options
+from athena.argo.emit.common import param, value_params
+from athena.argo.emit.settings import EmitSettings
+from athena.compile.model import Container
+from athena.compile.typecheck import NONE as _NONE
+from athena.compile.typecheck import ArtifactT
+from athena.runtime import protocol as proto
+
+RETURN_KEY = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
+
+
+def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
+    o = t.options
+    ports = t.ports
+    bundle: dict[str, Any] = {"name": proto.BUNDLE_ARTIFACT, "path": proto.BUNDLE_DIR,
+                              "s3": {**s.s3, "key": s.bundle_key}}
+    inputs: dict[str, Any] = {}
+    values = value_params(t.params)
+    if values:
+        inputs["parameters"] = [param(p) for p in values]
+    typed_in = [{"name": p.name, "path": f"{proto.ARTIFACT_INPUT_DIR}/{p.name}"} for p in t.params
+                if isinstance(p.type, ArtifactT)]
+    in_ports = [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("in", k),
+                 **({"optional": True} if optional else {}), "s3": {**s.s3, "key": _artifact_key(k)}}
+                for k, optional in ports.artifacts_in]
+    inputs["artifacts"] = [bundle, *typed_in, *in_ports]
+    tmpl: dict[str, Any] = {"name": t.name}
+    md = options.fields("container_metadata", t, s)
+    if md:
+        tmpl["metadata"] = md
+    tmpl["inputs"] = inputs
+    outputs: dict[str, Any] = {}
+    if t.returns != _NONE:
+        outputs["parameters"] = [{"name": "return", "valueFrom": {"path": proto.RESULT_PATH}}]
+    out_artifacts: list[dict[str, Any]] = []
+    if isinstance(t.returns, ArtifactT):
+        out_artifacts.append({"name": "return", "path": proto.ARTIFACT_RETURN_PATH, "archive": {"none": {}},
+                              "s3": {**s.s3, "key": RETURN_KEY}})
+    out_artifacts += [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("out", k),
+                       "optional": True, "archive": {"none": {}}, "s3": {**s.s3, "key": _artifact_key(k)}}
+                      for k in ports.artifacts_out]
+    if out_artifacts:
+        outputs["artifacts"] = out_artifacts
+    if outputs:
+        tmpl["outputs"] = outputs
+    image = inject.render(o.image or s.default_image, t.params)  # the `image` option (see options.RULES)
+    env = [
+        {"name": proto.ENV_TEMPLATE, "value": t.name},
+        {"name": proto.ENV_ENTRY, "value": t.entry},
+        {"name": proto.ENV_BUNDLE, "value": s.digest},
+    ]
+    if isinstance(t.returns, ArtifactT):
+        env.append({"name": "ATHENA_RETURN_KEY", "value": RETURN_KEY})
+    mounts = [{"name": proto.WORK_VOLUME, "mountPath": proto.WORK_DIR}]
+    volumes: list[dict[str, Any]] = [{"name": proto.WORK_VOLUME, "emptyDir": {}}]
+    if o.tmp_volume:  # the `tmp_volume` option (see options.RULES)
+        mounts.append({"name": proto.TMP_VOLUME, "mountPath": "/tmp"})
+        volumes.append({"name": proto.TMP_VOLUME, "emptyDir": {}})
+    for path in ports.host_paths:
+        vname = proto.host_volume_name(path)
+        mounts.append({"name": vname, "mountPath": proto.host_mount_path(path)})
+        volumes.append({"name": vname, "hostPath": {"path": path}})
+    tmpl["container"] = {
+        "image": image,
+        "command": ["/bin/sh", "-c"],
+        "args": [proto.bootstrap_script(s.targets), "--",
+                 *("{{inputs.parameters.%s}}" % p.name for p in values)],
+        "env": env,
+        "volumeMounts": mounts,
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+    tmpl["volumes"] = volumes
+    pod_sc: dict[str, Any] = {}
+    if s.run_as_user is not None:
+        pod_sc = {"runAsNonRoot": True, "runAsUser": s.run_as_user, "runAsGroup": s.run_as_user}
+    pod_sc["seccompProfile"] = {"type": "RuntimeDefault"}
+    tmpl["securityContext"] = pod_sc
+    tmpl.update(options.fields("container", t, s))
+    return tmpl
+
+
+def _artifact_key(key: str) -> str:
+    return key.replace("{workflow_uid}", "{{workflow.uid}}")

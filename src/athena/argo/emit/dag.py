@@ -1,0 +1,124 @@
+"""A ``Workflow`` IR → its Argo DAG (or steps) template: inputs, the return output, tasks and their hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from athena.argo import expr
+from athena.argo.emit import options
+from athena.argo.emit.common import param, ref, value_params
+from athena.argo.emit.settings import EmitSettings
+from athena.compile.model import ArmMerge, Hook, Input, Program, Task, TaskOut, Workflow
+from athena.compile.typecheck import ArtifactT, ListT
+
+
+def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, Any]:
+    scope: expr.Scope = "steps" if t.steps else "tasks"  # the `steps` option (see options.RULES)
+    tmpl: dict[str, Any] = {"name": t.name}
+    inputs: dict[str, Any] = {}
+    values = value_params(t.params)
+    if values:
+        inputs["parameters"] = [param(p) for p in values]
+    arts = [{"name": p.name} for p in t.params if isinstance(p.type, ArtifactT)]
+    if arts:
+        inputs["artifacts"] = arts
+    if inputs:
+        tmpl["inputs"] = inputs
+    out = _output(t, scope)
+    if out:
+        tmpl["outputs"] = {"parameters": [out]}
+        art = _artifact_output(t, scope)
+        if art:
+            tmpl["outputs"]["artifacts"] = [art]
+    tmpl.update(options.fields("dag", t, s))
+    tasks = [_task(task, scope, s, program) for task in t.tasks]
+    if t.steps:
+        tmpl["steps"] = [[task] for task in tasks]
+    else:
+        tmpl["dag"] = {"tasks": tasks}
+    return tmpl
+
+
+def _output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
+    r = t.result
+    if r is None:
+        return None
+    vf: dict[str, Any]
+    if isinstance(r, ArmMerge):
+        arms = list(r.arms)
+        text = f"tasks['{arms[-1]}'].outputs.parameters['return']"
+        for a in reversed(arms[:-1]):
+            text = (f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.parameters['return'] : "
+                    f"({text})")
+        vf = {"expression": text, "default": "null"}
+    else:
+        kind, text = expr.output_expression(r, scope)
+        vf = {kind: text}
+        if isinstance(r, TaskOut) and r.mode == "aggregate" and not r.path:
+            vf["default"] = "[]"
+        elif t.synthetic:
+            vf["default"] = "null"
+    if isinstance(t.returns, ListT) and isinstance(r, TaskOut) and r.mode == "aggregate":
+        vf.setdefault("default", "[]")
+    return {"name": "return", "valueFrom": vf}
+
+
+def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
+    if not isinstance(t.returns, ArtifactT):
+        return None
+    r = t.result
+    if isinstance(r, ArmMerge):
+        arms = list(r.arms)
+        text = f"tasks['{arms[-1]}'].outputs.artifacts['return']"
+        for a in reversed(arms[:-1]):
+            text = f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.artifacts['return'] : ({text})"
+        return {"name": "return", "fromExpression": text}
+    if isinstance(r, (TaskOut, Input)):
+        return {"name": "return", "from": expr.artifact_ref(r, scope)}
+    return None
+
+
+def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s)}
+    callee = program.templates.get(task.template)
+    artifact_params = {p.name for p in callee.params if isinstance(p.type, ArtifactT)} if callee else set()
+    params = [{"name": n, "value": expr.param_value(a, scope)} for n, a in task.args if n not in artifact_params]
+    arts = [{"name": n, "from": expr.artifact_ref(a, scope)} for n, a in task.args if n in artifact_params]
+    if params or arts:
+        d["arguments"] = {}
+        if params:
+            d["arguments"]["parameters"] = params
+        if arts:
+            d["arguments"]["artifacts"] = arts
+    if task.deps and scope == "tasks":
+        d["dependencies"] = sorted(set(task.deps))
+    if task.when is not None:
+        d["when"] = expr.when(task.when, scope)
+    if task.fan_over is not None:
+        d["withParam"] = expr.with_param(task.fan_over, scope)
+    if task.continue_on:
+        d["continueOn"] = {k: True for k in task.continue_on}
+    if task.hooks:
+        d["hooks"] = _hooks(task, task.hooks, scope, s)
+    return d
+
+
+def _hooks(task: Task, hooks: Iterable[Hook], scope: expr.Scope, s: EmitSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    n = 0
+    status = {"success": "Succeeded", "failure": "Failed", "error": "Error"}
+    for h in hooks:
+        body: dict[str, Any] = {"templateRef": ref(h.template, s)}
+        if h.args:
+            body["arguments"] = {"parameters": [{"name": k, "value": expr.param_value(a, scope)} for k, a in h.args]}
+        if h.kind == "exit":
+            out["exit"] = body
+            continue
+        n += 1
+        if h.kind == "expr":
+            body["expression"] = expr.hook_expression(h.expression or "", task.name, scope)
+        else:
+            body["expression"] = expr.status_expression(task.name, status[h.kind], scope)
+        out[f"hook{n}"] = body
+    return out

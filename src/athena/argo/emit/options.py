@@ -1,0 +1,167 @@
+"""Per-option emit rules: where each decorator option of ``compile.options.OPTIONS`` lands in Argo's documents.
+
+A rule maps *sites* to functions ``(value, template, settings) -> fields``; the value is the option's
+normalized value and is never "not given" (``None`` or an empty tuple). The sites:
+
+- ``container_metadata`` / ``container``: the container template's ``metadata`` and its own fields;
+- ``dag``: a workflow's DAG (or steps) template; only rules with ``synthetic=True`` also reach the
+  templates the compiler makes for branches and loops;
+- ``document_metadata``: a user workflow's WorkflowTemplate ``metadata``;
+- ``workflow_root`` / ``root``: WorkflowSpec fields Argo reads only when the template is the submitted
+  root: of a workflow root only, then of any root.
+
+Options that shape a template instead of adding fields (``name``, ``image``, ``steps``...) have a rule
+with ``inline`` saying which module reads them. Argo's output key order is fixed by :data:`SITE_ORDER`
+(the goldens pin it); ``tests/compile/test_option_table.py`` checks the table, the rules and the orders agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from athena.argo import inject
+from athena.argo.emit.common import ref
+from athena.argo.emit.settings import EmitSettings
+from athena.compile.model import TemplateIR, Workflow
+from athena.compile.options import OPTIONS, RetrySpec, TTLSpec
+
+Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root"]
+Fields = dict[str, Any]
+Place = Callable[[Any, TemplateIR, EmitSettings], Fields]
+
+
+@dataclass(frozen=True, slots=True)
+class EmitRule:
+    sites: dict[Site, Place] = field(default_factory=dict)
+    synthetic: bool = False  # the dag site also applies to compiler-made workflows
+    inline: str = ""  # for options read in place: where
+
+
+def _key(key: str, convert: Callable[[Any], Any] = lambda v: v) -> Place:
+    """A rule writing the value (converted) under one key."""
+    return lambda v, t, s: {key: convert(v)}
+
+
+def _pairs(v: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return dict(v)
+
+
+def _go_duration(seconds: int) -> str:
+    return f"{seconds}s"
+
+
+def retry_strategy(r: RetrySpec) -> Fields:
+    out: Fields = {}
+    if r.limit is not None:
+        out["limit"] = r.limit
+    if r.policy is not None:
+        out["retryPolicy"] = r.policy
+    if r.backoff_seconds is not None:
+        b: Fields = {"duration": f"{r.backoff_seconds}s"}
+        if r.factor is not None:
+            b["factor"] = r.factor
+        if r.max_duration_seconds is not None:
+            b["maxDuration"] = f"{r.max_duration_seconds}s"
+        if r.cap_seconds is not None:
+            b["cap"] = f"{r.cap_seconds}s"
+        out["backoff"] = b
+    if r.on_exit_codes:
+        out["expression"] = f"asInt(lastRetry.exitCode) in [{', '.join(map(str, r.on_exit_codes))}]"
+    return out
+
+
+def _retry(r: RetrySpec, t: TemplateIR, s: EmitSettings) -> Fields:
+    strategy = retry_strategy(r)
+    return {"retryStrategy": strategy} if strategy else {}
+
+
+def _ttl(ttl: TTLSpec, t: TemplateIR, s: EmitSettings) -> Fields:
+    out: Fields = {}
+    if ttl.after_completion is not None:
+        out["secondsAfterCompletion"] = ttl.after_completion
+    if ttl.after_success is not None:
+        out["secondsAfterSuccess"] = ttl.after_success
+    if ttl.after_failure is not None:
+        out["secondsAfterFailure"] = ttl.after_failure
+    return {"ttlStrategy": out}
+
+
+def _injected(key: str) -> Place:
+    """A container field whose text may inject the container's parameters."""
+    return lambda v, t, s: {key: inject.render(v, t.params)}
+
+
+def _injected_map(key: str) -> Place:
+    return lambda v, t, s: {key: {k: inject.render(x, t.params) for k, x in v}}
+
+
+def _pod_metadata(key: str) -> Place:
+    """On a workflow root, labels/annotations also reach every pod (containers carry their own)."""
+    return lambda v, t, s: {"podMetadata": {key: dict(v)}}
+
+
+RULES: dict[str, EmitRule] = {
+    "name": EmitRule(inline="compile/naming.py: the template's name (and so every document's name)"),
+    "image": EmitRule(inline="container.py: the container's image, [bootstrap].default_image when unset"),
+    "service_account": EmitRule({"container": _injected("serviceAccountName")}),
+    "image_pull_secrets": EmitRule(inline="root.py: a root's imagePullSecrets gather every reachable container's"),
+    "node_selector": EmitRule({"container": _injected_map("nodeSelector"), "dag": _key("nodeSelector", _pairs),
+                               "workflow_root": _key("nodeSelector", _pairs)}, synthetic=True),
+    "retry": EmitRule({"container": _retry, "dag": _retry}),
+    "timeout": EmitRule({"container": _key("timeout", _go_duration)}),
+    "pod_running_timeout": EmitRule({"container": _key("activeDeadlineSeconds")}),
+    "steps": EmitRule(inline="dag.py: `steps` (one task per step) instead of `dag`"),
+    "parallelism": EmitRule({"dag": _key("parallelism")}),
+    "parallelism_if_root": EmitRule({"workflow_root": _key("parallelism")}),
+    "annotations": EmitRule({"container_metadata": _key("annotations", _pairs),
+                             "document_metadata": _key("annotations", _pairs),
+                             "workflow_root": _pod_metadata("annotations")}),
+    "labels": EmitRule({"container_metadata": _key("labels", _pairs), "document_metadata": _key("labels", _pairs),
+                        "workflow_root": _pod_metadata("labels")}),
+    "on_exit_if_root": EmitRule({"root": lambda v, t, s: {"hooks": {"exit": {"templateRef": ref(v, s)}}}}),
+    "ttl_if_root": EmitRule({"root": _ttl}),
+    "pod_gc_if_root": EmitRule({"root": _key("podGC", lambda v: {"strategy": v})}),
+    "active_deadline_if_root": EmitRule({"root": _key("activeDeadlineSeconds")}),
+    "tmp_volume": EmitRule(inline="container.py: an emptyDir mounted at /tmp"),
+}
+
+# The order each site writes its options in (so the order of keys in the YAML).
+SITE_ORDER: dict[Site, tuple[str, ...]] = {
+    "container_metadata": ("annotations", "labels"),
+    "container": ("service_account", "node_selector", "retry", "timeout", "pod_running_timeout"),
+    "dag": ("node_selector", "parallelism", "retry"),
+    "document_metadata": ("labels", "annotations"),
+    "workflow_root": ("labels", "annotations", "node_selector", "parallelism_if_root"),
+    "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),
+}
+
+
+# Resolved once: (TemplateOptions field, rule function, also on synthetic workflows) per site, in order.
+_PLAN: dict[Site, tuple[tuple[str, Place, bool], ...]] = {
+    site: tuple((OPTIONS[n].field, RULES[n].sites[site], RULES[n].synthetic) for n in order)
+    for site, order in SITE_ORDER.items()
+}
+
+
+def fields(site: Site, t: TemplateIR, s: EmitSettings) -> Fields:
+    """The fields ``t``'s options add at ``site``, in :data:`SITE_ORDER`; dict values of one key merge.
+
+    A falsy value is "not given": every normalized site value is ``None``, an empty tuple, or truthy
+    (durations and counts are ≥ 1, strings non-empty). This runs for every template, so it stays lean.
+    """
+    synthetic = isinstance(t, Workflow) and t.synthetic
+    o = t.options
+    out: Fields = {}
+    for name, place, on_synthetic in _PLAN[site]:
+        value = getattr(o, name)
+        if not value or (synthetic and not on_synthetic):
+            continue
+        for key, v in place(value, t, s).items():
+            prev = out.get(key)
+            if type(prev) is dict:
+                prev.update(v)
+            else:
+                out[key] = v
+    return out
