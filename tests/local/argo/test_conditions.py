@@ -48,6 +48,8 @@ def ref_value(arg: Input | Lit, inputs: dict[str, Any]) -> Any:
             v = v.get(step)
         elif isinstance(v, list) and isinstance(step, int) and -len(v) <= step < len(v):
             v = v[step]
+        elif isinstance(v, str) and isinstance(step, int) and -len(v.encode()) <= step < len(v.encode()):
+            v = v.encode()[step]  # Go indexes a string by byte: a uint8, compared as a number
         else:
             raise Fails
     return v

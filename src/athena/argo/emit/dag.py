@@ -10,7 +10,7 @@ from athena.argo.emit import options
 from athena.argo.emit.common import param, ref, value_params
 from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import ArmMerge, Hook, Input, Program, Task, TaskOut, Workflow
-from athena.compile.typecheck import ArtifactT, ListT
+from athena.compile.typecheck import ArtifactT
 
 
 def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, Any]:
@@ -41,27 +41,9 @@ def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, An
 
 
 def _output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
-    r = t.result
-    if r is None:
-        return None
-    vf: dict[str, Any]
-    if isinstance(r, ArmMerge):
-        arms = list(r.arms)
-        text = f"tasks['{arms[-1]}'].outputs.parameters['return']"
-        for a in reversed(arms[:-1]):
-            text = (f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.parameters['return'] : "
-                    f"({text})")
-        vf = {"expression": text, "default": "null"}
-    else:
-        kind, text = expr.output_expression(r, scope)
-        vf = {kind: text}
-        if isinstance(r, TaskOut) and r.mode == "aggregate" and not r.path:
-            vf["default"] = "[]"
-        elif t.synthetic:
-            vf["default"] = "null"
-    if isinstance(t.returns, ListT) and isinstance(r, TaskOut) and r.mode == "aggregate":
-        vf.setdefault("default", "[]")
-    return {"name": "return", "valueFrom": vf}
+    # One text for emit and the in-process runner (which evaluates exactly this valueFrom).
+    vf = expr.dag_output(t.result, t.returns, t.synthetic, scope)
+    return None if vf is None else {"name": "return", "valueFrom": vf}
 
 
 def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
@@ -69,11 +51,7 @@ def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
         return None
     r = t.result
     if isinstance(r, ArmMerge):
-        arms = list(r.arms)
-        text = f"tasks['{arms[-1]}'].outputs.artifacts['return']"
-        for a in reversed(arms[:-1]):
-            text = f"tasks['{a}'].status == 'Succeeded' ? tasks['{a}'].outputs.artifacts['return'] : ({text})"
-        return {"name": "return", "fromExpression": text}
+        return {"name": "return", "fromExpression": expr.arm_merge_expression(r.arms, "artifacts")}
     if isinstance(r, (TaskOut, Input)):
         return {"name": "return", "from": expr.artifact_ref(r, scope)}
     return None
