@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import traceback
-
 import click
 
 from athena.cli import missing_dependency
@@ -58,6 +56,8 @@ def run(argv: list[str]) -> int:
 
 def _internal(exc: Exception, debug: bool) -> int:
     if debug:
+        import traceback
+
         click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
     click.echo(f"athena: internal error, please report it: {type(exc).__name__}: {exc}", err=True)
     if not debug:

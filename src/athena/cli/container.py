@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -57,6 +56,8 @@ def container_describe(state: State, name: str, app: str | None) -> int:
         "artifacts_in": [k for k, _ in t.resources.artifacts_in],
         "artifacts_out": list(t.resources.artifacts_out),
     }
+    import json
+
     click.echo(json.dumps(info, indent=2))
     return 0
 

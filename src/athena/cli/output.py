@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
 def table(rows: Sequence[Mapping[str, str]], as_json: bool) -> None:
     """Rows as aligned columns under upper-case headers, or as JSON."""
     if as_json:
+        import json
+
         click.echo(json.dumps(list(map(dict, rows)), indent=2))
         return
     if not rows:

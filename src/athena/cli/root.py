@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import ClassVar
 
 import click
 
@@ -15,7 +17,7 @@ class LazyGroup(click.Group):
     """A group whose commands live in other modules, imported on first use (``athena --help`` stays fast)."""
 
     #: command name -> "module:attribute" of its click command
-    lazy: dict[str, str] = {}
+    lazy: ClassVar[Mapping[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -32,7 +34,7 @@ class LazyGroup(click.Group):
 
 
 class Root(LazyGroup):
-    lazy = {
+    lazy: ClassVar[Mapping[str, str]] = {
         "emit": "athena.cli.compile:emit",
         "check": "athena.cli.compile:check",
         "lint": "athena.cli.compile:lint",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +65,8 @@ def workflow_describe(state: State, name: str, app: str | None) -> int:
                    **({"when": True} if k.when is not None else {}),
                    **({"continue_on": list(k.continue_on)} if k.continue_on else {})} for k in t.tasks],
     }
+    import json
+
     click.echo(json.dumps(info, indent=2))
     return 0
 
