@@ -119,7 +119,7 @@ def test_codes_mentioned_in_docs_exist() -> None:
 
 
 def _commands() -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    from athena.cli import main
+    from athena.cli.root import cli as main
 
     def walk(cmd: click.Command, path: tuple[str, ...], ctx: click.Context) -> Iterator[tuple[tuple[str, ...],
                                                                                            click.Command]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +15,7 @@ from typing import Any
 from athena.compile.model import Container, Program, TemplateIR
 from athena.config import Config
 from athena.decorators import Template
-from athena.errors import UsageError
+from athena.errors import AppImportError, AthenaError, UsageError
 
 __all__ = ["App", "find_template", "import_module", "load_app", "templates_in"]
 
@@ -48,8 +50,9 @@ def import_module(spec: str, root: Path | None = None) -> ModuleType:
         sys.modules[name] = module
         try:
             mspec.loader.exec_module(module)
-        except BaseException:
+        except BaseException as exc:
             sys.modules.pop(name, None)
+            _reraise_from_user_code(spec, exc)
             raise
         return module
     if root is not None:
@@ -65,7 +68,27 @@ def import_module(spec: str, root: Path | None = None) -> ModuleType:
         if exc.name and spec.startswith(exc.name):
             raise UsageError(f"cannot find app module `{spec}` (is it installed, or run from its directory?)") \
                 from None
+        _reraise_from_user_code(spec, exc)
         raise
+    except BaseException as exc:
+        _reraise_from_user_code(spec, exc)
+        raise
+
+
+_ATHENA_DIR = str(Path(__file__).resolve().parent) + os.sep
+
+
+def _reraise_from_user_code(spec: str, exc: BaseException) -> None:
+    """Raise :class:`AppImportError` for an ordinary exception from the user's module; athena's own errors
+    (a grammar error found at decoration) and SystemExit/KeyboardInterrupt pass through unchanged."""
+    if isinstance(exc, AthenaError) or not isinstance(exc, Exception):
+        return
+    # Only the user's frames: importlib's machinery and athena's loader are noise to them.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(("<frozen importlib", _ATHENA_DIR))]
+    text = "Traceback (most recent call last):\n" if frames else ""
+    text += "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(exc))
+    raise AppImportError(spec, text) from exc
 
 
 def templates_in(module: ModuleType) -> list[Template[Any, Any]]:

@@ -4,6 +4,7 @@
      ├── CompileError      one or more located Diagnostics (grammar, types, options, names, limits)
      ├── ConfigError       athena.toml / pyproject [tool.athena] problems, naming the file and key
      ├── UsageError        a CLI/API argument that makes no sense (unknown app, unknown template…)
+     ├── AppImportError    the user's module raised while being imported (carries the user's traceback)
      └── WorkflowFailed    an in-process run whose task failed with nothing to let it go on
 
 A Diagnostic carries a stable code from ``athena.codes``; its rendering is rustc-like:
@@ -112,6 +113,16 @@ class ConfigError(AthenaError):
 
 class UsageError(AthenaError):
     """A request that cannot be served (unknown app, unknown template name, bad flag value)."""
+
+
+class AppImportError(AthenaError):
+    """Importing the user's app raised: ``user_traceback`` holds the user's frames only (not athena's or
+    importlib's), so the report points at their code; the original exception is ``__cause__``."""
+
+    def __init__(self, spec: str, user_traceback: str) -> None:
+        super().__init__(f"importing the app failed:\n{user_traceback.rstrip()}")
+        self.spec = spec
+        self.user_traceback = user_traceback
 
 
 class WorkflowFailed(AthenaError):

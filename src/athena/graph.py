@@ -1,8 +1,13 @@
-"""A workflow's DAG as mermaid or graphviz dot text."""
+"""A workflow's DAG as mermaid or graphviz dot text, or a PNG drawn by graphviz's ``dot``."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 from athena.compile.model import Workflow
+from athena.errors import UsageError
 
 
 def _label(t: Workflow, task_name: str) -> str:
@@ -46,3 +51,21 @@ def dot(t: Workflow) -> str:
             lines.append(f'    "{d}" -> "{k.name}";')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def png(t: Workflow, out: Path) -> None:
+    """Draw ``t`` into ``out`` with graphviz's ``dot``; a missing or failing ``dot`` is a one-line UsageError."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise UsageError("--format png needs graphviz's `dot` on PATH (apt-get install graphviz); "
+                         "use --format dot or mermaid")
+    try:
+        proc = subprocess.run([exe, "-Tpng", "-o", str(out)], input=dot(t).encode(), capture_output=True,
+                              check=False)
+    except OSError as exc:
+        raise UsageError(f"cannot run graphviz's dot ({exe}): {exc.strerror or exc}") from exc
+    if proc.returncode != 0:
+        # dot's own words are the useful part (e.g. "Could not open ... for writing"); keep the first line.
+        said = proc.stderr.decode(errors="replace").strip().splitlines()
+        why = said[0] if said else f"exit code {proc.returncode}"
+        raise UsageError(f"graphviz's dot could not draw {out}: {why}")

@@ -48,9 +48,10 @@ def _item(name: str, requires: list[str], *, requested: bool = False, extras: li
     return item
 
 
-def test_select_drops_athenas_cli_dependencies_unless_the_project_needs_them() -> None:
+def test_select_drops_athenas_cli_extra_unless_the_project_needs_it() -> None:
     report = [
-        _item("athena-workflows", ["msgspec>=0.18", "PyYAML>=6", "obstore", "click"], requested=True,
+        _item("athena-workflows", ["msgspec>=0.18", 'PyYAML>=6; extra == "cli"', 'obstore; extra == "cli"',
+                                   'click; extra == "cli"'], requested=True,
               url="file:///w/athena_workflows-0.1.0-py3-none-any.whl", direct=True),
         _item("my-app", ["athena-workflows", "click>=8", "rich[jupyter]; python_version >= '3.8'"], requested=True,
               url="file:///w/my_app-1.0-py3-none-any.whl", direct=True),
@@ -62,7 +63,7 @@ def test_select_drops_athenas_cli_dependencies_unless_the_project_needs_them() -
         _item("ipywidgets", []),
         _item("pygments", []),
     ]
-    chosen = dict(wheels.select(report, exclude=wheels.CLI_ONLY))
+    chosen = dict(wheels.select(report))
     assert sorted(chosen) == ["athena-workflows==1.0", "click==1.0", "ipywidgets==1.0", "msgspec==1.0",
                               "my-app==1.0", "pygments==1.0", "rich==1.0"]
     assert chosen["my-app==1.0"] == "/w/my_app-1.0-py3-none-any.whl"  # local wheels install by path

@@ -7,10 +7,10 @@ perennial tag to older ones). ``PIP_CONSTRAINT`` is cleared (a machine-wide cons
 change a bundle). Environment markers are evaluated by pip against the host interpreter, which is why the
 host's minor version must match the target's.
 
-Resolution is a ``--dry-run --report`` first; from its result athena-workflows' command-line-only
-dependencies (:data:`CLI_ONLY`: PyYAML, click, jsonschema, obstore, pyelftools, pbs-installer) are dropped
-unless something else needs them, and the rest is installed pinned with ``--no-deps``: a pod imports only
-athena's runtime, and obstore alone would add ~5.5 MB (gz) per target.
+Resolution is a ``--dry-run --report`` first; what it reports is installed pinned with ``--no-deps``.
+athena-workflows is requested without extras, so only its core requirements (what a pod imports) come
+along; the command line's dependencies are its ``cli`` extra and stay out by construction (obstore alone
+would add ~5.5 MB (gz) per target) unless the project itself requires them.
 
 A requirement with no wheel for a target: its sdist is fetched; one that contains native code fails the
 build naming package and target; a pure one is built into a ``py3-none-any`` wheel on the host (cached in
@@ -46,7 +46,6 @@ from athena.bundle.errors import BundleError, MissingWheelError
 
 __all__ = [
     "ATHENA_DIST",
-    "CLI_ONLY",
     "WheelFile",
     "athena_wheel",
     "build_project_wheel",
@@ -60,9 +59,6 @@ __all__ = [
 ]
 
 ATHENA_DIST = "athena-workflows"
-#: athena-workflows' dependencies that only its command line uses: a pod never imports them, so a bundle
-#: leaves them out unless the project itself (or another dependency) requires them.
-CLI_ONLY = frozenset({"pyyaml", "click", "jsonschema", "obstore", "pyelftools", "pbs-installer"})
 _JUNK = {".git", ".hg", ".svn", ".athena", "build", "dist", "__pycache__", ".mypy_cache", ".pytest_cache",
          ".ruff_cache", ".hypothesis", ".venv", "venv", ".tox", ".nox", "node_modules"}
 _NATIVE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++", ".pyx", ".pxd", ".rs", ".f", ".f90", ".f95", ".cu",
@@ -149,13 +145,11 @@ def install(
     requirements: Sequence[str],
     wheelhouse: Path,
     env: Mapping[str, str],
-    exclude: Iterable[str] = CLI_ONLY,
 ) -> list[str]:
     """Install ``requirements`` for the target into ``site_packages``; returns the installed ``name==version``.
 
-    Resolution runs first (``--dry-run --report``); then athena-workflows' dependencies named in
-    ``exclude`` are dropped unless something else installed requires them, and the rest is installed
-    pinned with ``--no-deps``.
+    Resolution runs first (``--dry-run --report``); what it chose is then installed pinned with
+    ``--no-deps``.
     """
     built: set[str] = set()
     wheelhouse.mkdir(parents=True, exist_ok=True)
@@ -186,7 +180,7 @@ def install(
             _build_pure(requirement, name, arch=arch, python=python, glibc=glibc, wheelhouse=wheelhouse, env=env)
             built.add(name)
         report = json.loads(report_path.read_text(encoding="utf-8"))
-    pinned = select(report.get("install", []), exclude=exclude)
+    pinned = select(report.get("install", []))
     shutil.rmtree(site_packages, ignore_errors=True)
     cmd = command(site_packages, [r for _, r in pinned])
     cmd.insert(cmd.index("--no-compile"), "--no-deps")
@@ -198,13 +192,13 @@ def install(
     return [label for label, _ in pinned]
 
 
-def select(items: Sequence[Mapping[str, Any]], *, exclude: Iterable[str]) -> list[tuple[str, str]]:
+def select(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """From a pip ``--report``'s install items: ``(name==version, requirement to install)``, in name order.
 
-    Kept: everything reachable from the requested items, where athena-workflows' edges to ``exclude`` are
-    not followed (requirements are edges whatever their markers: pip already applied those).
+    Kept: everything reachable from the requested items through requirements whose ``extra ==`` markers
+    name an extra that was asked for (other markers pip already applied). athena-workflows is requested
+    without extras, so its ``cli`` extra is reached only if the project asks for it.
     """
-    skip = {_canonical(n) for n in exclude}
     by_name: dict[str, Mapping[str, Any]] = {}
     for item in items:
         by_name[_canonical(str(item["metadata"]["name"]))] = item
@@ -215,7 +209,7 @@ def select(items: Sequence[Mapping[str, Any]], *, exclude: Iterable[str]) -> lis
         for req in item["metadata"].get("requires_dist") or []:
             text = str(req).strip()
             dep = _canonical(re.split(r"[<>=!~;\[ (@]", text, maxsplit=1)[0])
-            if dep not in by_name or (name == ATHENA_DIST and dep in skip):
+            if dep not in by_name:
                 continue
             head, _, marker = text.partition(";")
             asks = re.search(r"\[([^\]]*)\]", head)
