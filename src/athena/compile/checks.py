@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from athena import codes
+from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.config import Config
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic
-
-MAX_DAG_TASKS = 200
-MAX_INPUT_PARAMS = 500
-MAX_DEPTH = 100
 
 
 def check_container_options(t: Template[Any, Any], ir: Container, config: Config,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from athena import codes
+from athena.ports import PORT_FUNCTIONS
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.source import span_of
 from athena.compile.model import (
@@ -44,7 +45,7 @@ if hasattr(ast, "TryStar"):
 
 _CONVERSIONS = {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "frozenset", "len", "repr",
                 "sorted", "sum", "min", "max", "abs", "round", "bytes"}
-_PORT_FUNCS = {"host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str"}
+_PORT_FUNCS = frozenset(PORT_FUNCTIONS)
 _OPTION_KEYS = ("continue_on", "on_exit", "on_success", "on_failure", "on_error", "hooks")
 _CMP: dict[type[ast.cmpop], Any] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
