@@ -1,4 +1,4 @@
-"""Pieces of athena.local.pod.executor that need no container runtime."""
+"""Pieces of the pod executor (athena.local.pod) that need no container runtime."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from athena.errors import AthenaError
-from athena.local.pod.executor import detect_runtime, emulate, k8s_expand, substitute
+from athena.local.argo.substitute import substitute
+from athena.local.pod import detect_runtime, emulate, k8s_expand
 
 
 @pytest.mark.parametrize(("text", "want"), [

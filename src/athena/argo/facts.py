@@ -16,11 +16,11 @@ from typing import Final
 __all__ = [
     "HANG_REASON",
     "LINES",
+    "MAX_CRON_WORKFLOW_NAME",
     "MAX_DAG_TASKS",
     "MAX_DEPTH",
     "MAX_ENV_VAR_LEN",
     "MAX_INPUT_PARAMS",
-    "MAX_CRON_WORKFLOW_NAME",
     "MAX_OBJECT_NAME",
     "MAX_TEMPLATES",
     "MAX_TEMPLATE_NAME",

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from athena import codes
-from athena.ports import PORT_FUNCTIONS
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.source import span_of
 from athena.compile.model import (
@@ -24,6 +23,7 @@ from athena.compile.typecheck import (
 )
 from athena.decorators import Template
 from athena.errors import Diagnostic, Span
+from athena.ports import PORT_FUNCTIONS
 
 MAX_SAFE_INT = 2**53 - 1
 
