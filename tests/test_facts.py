@@ -67,3 +67,9 @@ def test_every_line_minimum_is_a_schema_tag_or_older() -> None:
     for line, patch in facts.MIN_PATCH.items():
         newest = facts.parse_version(facts.SCHEMA_TAGS[line], allow_v=True)
         assert newest is not None and newest.line == line and (newest.patch or 0) >= patch
+
+
+@pytest.mark.parametrize(("version", "has"), [("3.6.19", False), ("3.7", True), ("4.1.0", True)])
+def test_backoff_cap_needs_3_7(version: str, has: bool) -> None:
+    parsed = facts.parse_version(version)
+    assert parsed is not None and facts.has_backoff_cap(parsed) is has

@@ -29,6 +29,7 @@ __all__ = [
     "SUPPORTED_TEXT",
     "ArgoVersion",
     "hangs_on_skipped_outputs",
+    "has_backoff_cap",
     "offloads_large_args",
     "parse_version",
 ]
@@ -101,6 +102,11 @@ def hangs_on_skipped_outputs(version: ArgoVersion) -> bool:
         return False
     line = version.canonical_line
     return (line == "3.7" and 11 <= p <= 15) or (line == "4.0" and 2 <= p <= 6)
+
+
+def has_backoff_cap(version: ArgoVersion) -> bool:
+    """``retryStrategy.backoff.cap`` exists since 3.7 (the 3.6 schema rejects it)."""
+    return (version.major, version.minor) >= (3, 7)
 
 
 def offloads_large_args(version: ArgoVersion) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from athena import codes
+from athena.argo import facts
 from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
@@ -47,7 +48,7 @@ def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic])
     from athena.compile.lower.source import decorator_keyword_span
 
     r = t.options_.retry
-    if r is not None and r.cap_seconds is not None and config.defaults.argo_line == "3.6":
+    if r is not None and r.cap_seconds is not None and not facts.has_backoff_cap(config.defaults.argo):
         diags.append(codes.diag(codes.TARGET_LACKS_OPTION, "Retry(cap=...) needs Argo 3.7 or later; "
                                 f"[defaults].argo_version is {config.defaults.argo_version}",
                                 decorator_keyword_span(t.fn, "retry")))

@@ -27,6 +27,7 @@ MANIFEST = "manifest.json"
 RUN_SCRIPT = "run"
 MAIN_SCRIPT = "app/__athena_main__.py"
 TMP_FALLBACK = "/athena/tmp"
+TMP_DIR = "/tmp"  # the athena-tmp volume's mount path; Argo's emissary writes offloaded args here
 #: The tarball's single top-level directory (unpacked at BUNDLE_DIR) and the manifest's member name in it.
 BUNDLE_ROOT = "bin"
 MANIFEST_MEMBER = f"{BUNDLE_ROOT}/{MANIFEST}"
@@ -73,7 +74,7 @@ OFFLOAD_INDEX_BASE = 3
 
 def offloaded_arg_path(i: int) -> str:
     """The file the emissary writes argument ``i`` to: ``/tmp/argo_arg_<i>.txt``."""
-    return f"/tmp/argo_arg_{i}.txt"
+    return f"{TMP_DIR}/argo_arg_{i}.txt"
 
 
 def offloaded_slot(k: int) -> str:

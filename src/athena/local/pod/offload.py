@@ -82,7 +82,7 @@ def offload_args(pod: Pod, command: Sequence[str], cargs: Sequence[str], env: di
     env[proto.ENV_ARGS_FILE] = f"{proto.ARGO_CONFIG_DIR}/{proto.ENV_ARGS_FILE}"
     full = [*command[1:], *cargs]
     out = list(cargs)
-    tmp = pod.host_path("/tmp")
+    tmp = pod.host_path(proto.TMP_DIR)
     first = len(command) - 1  # the index of cargs[0] in the emissary's argv
     for i, a in enumerate(full):
         if i < first or len(a.encode("utf-8")) <= MAX_ARG_LEN:
