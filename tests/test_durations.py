@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from athena.durations import MAX_SECONDS, format_seconds, parse_duration
+from athena.durations import MAX_SECONDS, format_seconds, parse_duration, parse_go_duration
 
 FORMS = "use an int of seconds or a string like '90s', '1h30m', '2d'"
 
@@ -124,3 +124,19 @@ def test_prop_groups_sum(d: int, h: int, m: int, s: int) -> None:
     assert parse_duration(text, what="x") == total
     assert parse_duration(format_seconds(total), what="x") == total
     assert parse_duration(str(total), what="x") == total
+
+
+# ------------------------------------------------------------------------------------ Go durations (Argo's)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("90s", 90.0), ("1h30m", 5400.0), ("1.5h", 5400.0), ("300ms", 0.3), ("2m0.5s", 120.5), ("0", 0.0),
+    ("-1s", -1.0), (" 10s ", 10.0), ("1h1h", 7200.0),
+])
+def test_go_durations_are_read_like_time_parse_duration(text: str, seconds: float) -> None:
+    assert parse_go_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["30", "1d", "", "s", "1x", "h1"])
+def test_what_go_does_not_parse_is_none(text: str) -> None:
+    assert parse_go_duration(text) is None

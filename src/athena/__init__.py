@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 
+from athena.runtime.protocol import ENV_RUNTIME
+
 TYPE_CHECKING = False
-if TYPE_CHECKING or os.environ.get("ATHENA_RUNTIME") != "1":
+if TYPE_CHECKING or os.environ.get(ENV_RUNTIME) != "1":
     from athena.decorators import Fragment, Template, container, fragment, workflow
 else:  # in a pod: the same names, recording only, without importing `typing`
     from athena._inert import Fragment, Template, container, fragment, workflow  # type: ignore[assignment]

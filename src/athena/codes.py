@@ -16,141 +16,309 @@ from athena.errors import Diagnostic, Note, Span
 class Code:
     code: str
     title: str
-    hint: str
+    hint: str  # what to do; the compiler prints it after ``hint:``
+    meaning: str = ""  # what the error means, for docs/errors.md
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A group of codes (``prefix`` + two digits) and what the errors reference says about when they arise."""
+
+    prefix: str
+    heading: str
+    intro: str
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("ATH1", "ATH1xx: workflow body grammar",
+           "The workflow body is read, not executed, and only the forms of the guide's \"workflow body\" "
+           "section are accepted. These are raised when the `@workflow` (or `@container`) decorator runs, "
+           "that is, when the module is imported outside a pod; the few that need to know the other "
+           "templates (ATH126 unknown names, ATH133 recursion, ATH136 empty body) are raised when the "
+           "workflow is first compiled."),
+    Family("ATH2", "ATH2xx: types",
+           "Raised when a workflow is first compiled (`athena check`, `athena emit`, the other `athena` "
+           "commands that load an app, or a direct call of the workflow), because the templates it calls "
+           "may be defined later in the module. Annotations are resolved then, exactly as the pod resolves"
+           " them."),
+    Family("ATH3", "ATH3xx: decorator arguments and options",
+           "Most are raised when the decorator runs and point at the offending keyword of the decorator "
+           "call; parameter injection (ATH304) and target-version checks (ATH307) are made at compile "
+           "time."),
+    Family("ATH4", "ATH4xx: names and Argo limits",
+           "Argo's and Kubernetes' naming rules and size limits, checked before any YAML is written. A bad"
+           " `name=` and a workflow's own parameter names are reported when the decorator runs; container "
+           "parameter names, duplicate names and limits when the workflow is first compiled."),
+    Family("ATH6", "ATH6xx: resources and artifacts",
+           "Problems with the `athena.host()` / `athena.load_artifact()` / `athena.save_artifact()` calls "
+           "that athena collects statically from container and fragment bodies, when the app is compiled."),
+)
 
 
 CATALOGUE: dict[str, Code] = {}
 
 
-def _c(code: str, title: str, hint: str) -> str:
+def _c(code: str, title: str, hint: str, meaning: str = "") -> str:
     assert code not in CATALOGUE, code
-    CATALOGUE[code] = Code(code, title, hint)
+    CATALOGUE[code] = Code(code, title, hint, meaning)
     return code
 
 
 # --- ATH1xx: the workflow body grammar
 NO_SOURCE = _c("ATH100", "workflow source not available",
-               "define workflows in a .py file; code from `python -c`, the REPL or exec() has no source to read")
+               "define workflows in a .py file; code from `python -c`, the REPL or exec() has no source to read",
+               "athena reads a workflow's body from its source file. A workflow defined in `python -c`, "
+               "the REPL or `exec()` has no file to read, so it cannot be compiled.")
 FOR_LOOP = _c("ATH101", "`for` loop in a workflow body",
-              "fan out with a comprehension instead: `ys = [t(x) for x in xs]`")
+              "fan out with a comprehension instead: `ys = [t(x) for x in xs]`",
+              "The workflow body contains a `for` (or `async for`) statement. The body describes a fixed "
+              "graph of tasks; it is never run as a loop.")
 WHILE_LOOP = _c("ATH102", "`while` loop in a workflow body",
-                "a workflow is a DAG, not a program; repeat work with a fan-out or a retry")
-MATCH = _c("ATH103", "`match` in a workflow body", "use `if`/`elif`/`else` with comparisons")
+                "a workflow is a DAG, not a program; repeat work with a fan-out or a retry",
+                "The workflow body contains a `while` loop.")
+MATCH = _c("ATH103", "`match` in a workflow body", "use `if`/`elif`/`else` with comparisons",
+           "The workflow body contains a `match` statement.")
 TRY = _c("ATH104", "`try` in a workflow body",
-         "use `t.options(continue_on=[\"failed\"])(...)` to go on after a failure, or `on_failure=` hooks")
-WITH = _c("ATH105", "`with` in a workflow body", "move the work into a @container function")
-DEL = _c("ATH106", "`del` in a workflow body", "bindings cannot be deleted; just stop using it")
-GLOBAL = _c("ATH107", "`global`/`nonlocal` in a workflow body", "pass values as workflow inputs")
+         "use `t.options(continue_on=[\"failed\"])(...)` to go on after a failure, or `on_failure=` hooks",
+         "The workflow body contains `try` (or `try`/`except*`). Failures happen on the cluster, not in "
+         "the body, so there is nothing for `except` to catch.")
+WITH = _c("ATH105", "`with` in a workflow body", "move the work into a @container function",
+          "The workflow body contains `with` (or `async with`).")
+DEL = _c("ATH106", "`del` in a workflow body", "bindings cannot be deleted; just stop using it",
+         "The workflow body contains `del`.")
+GLOBAL = _c("ATH107", "`global`/`nonlocal` in a workflow body", "pass values as workflow inputs",
+            "The workflow body contains `global` or `nonlocal`.")
 AUG_ASSIGN = _c("ATH108", "augmented assignment in a workflow body",
-                "arithmetic happens in containers: call a @container that computes the new value")
-WALRUS = _c("ATH109", "`:=` in a workflow body", "bind with a plain assignment: `x = t(...)`")
-STAR_ARGS = _c("ATH110", "`*args`/`**kwargs` at a call site", "pass each argument explicitly")
+                "arithmetic happens in containers: call a @container that computes the new value",
+                "The workflow body contains an augmented assignment such as `x += 1`.")
+WALRUS = _c("ATH109", "`:=` in a workflow body", "bind with a plain assignment: `x = t(...)`",
+            "The workflow body contains an assignment expression (`:=`), anywhere.")
+STAR_ARGS = _c("ATH110", "`*args`/`**kwargs` at a call site", "pass each argument explicitly",
+               "A template call uses `*xs` or `**kw`. athena maps each argument to a parameter from the "
+               "source, so every argument must be written out.")
 NOT_A_TEMPLATE = _c("ATH111", "call of something that is not a template",
-                    "only @container and @workflow functions can be called in a workflow body")
+                    "only @container and @workflow functions can be called in a workflow body",
+                    "The body calls something that is neither a `@container` nor a `@workflow`: a plain "
+                    "function, a class, or a value (`x()` where `x` is a binding or an input).")
 FRAGMENT_CALL = _c("ATH112", "call of a @fragment in a workflow body",
-                   "fragments are helpers for containers: call it from a @container body")
+                   "fragments are helpers for containers: call it from a @container body",
+                   "The body calls a `@fragment`. Fragments are helpers that run inside containers; they "
+                   "are not tasks.")
 METHOD_CALL = _c("ATH113", "method call in a workflow body",
-                 "values are placeholders for task outputs here; do the work in a @container")
+                 "values are placeholders for task outputs here; do the work in a @container",
+                 "The body calls a method on a value (`a.upper()`), or reaches an attribute of an object "
+                 "that is neither a module nor an `Enum` class. In a workflow body a binding stands for a "
+                 "task's future output; it has no methods.")
 ARITHMETIC = _c("ATH114", "arithmetic, f-string or operator on a value in a workflow body",
-                "compute it in a @container and pass the result on")
+                "compute it in a @container and pass the result on",
+                "An argument computes a value: arithmetic (`a + 1`), an f-string, a unary operator on a "
+                "binding, or a comparison or `and`/`or` outside a condition.")
 CONVERSION = _c("ATH115", "conversion such as str(x) in a workflow body",
-                "declare the parameter with the type you need, or convert inside a @container")
+                "declare the parameter with the type you need, or convert inside a @container",
+                "An argument converts a value with a builtin such as `str(x)`, `int(x)`, `len(x)`, "
+                "`sorted(x)`.")
 RETURN_NOT_LAST = _c("ATH116", "`return` that is not the last statement",
-                     "a workflow returns once, at its end")
+                     "a workflow returns once, at its end",
+                     "A `return` is not the last statement of the workflow body (a `return` inside an `if`"
+                     " arm counts as not last).")
 ARM_BINDING_ESCAPES = _c("ATH117", "binding made inside an `if` arm used after it",
-                         "use a value-if instead: `x = a(...) if cond else b(...)`")
+                         "use a value-if instead: `x = a(...) if cond else b(...)`",
+                         "A name bound inside an arm of a statement `if` is used after the `if`. Which arm"
+                         " ran is only known on the cluster, so the name may not exist.")
 COMPREHENSION_SHAPE = _c("ATH118", "unsupported comprehension",
-                         "a fan-out is exactly `[t(x, ...) for x in xs]`: one `for`, no `if`, one template call")
+                         "a fan-out is exactly `[t(x, ...) for x in xs]`: one `for`, no `if`, one template call",
+                         "A list comprehension is not a fan-out of the supported shape: it has more than "
+                         "one `for`, an `if` filter, a loop target that is not a single name, or an "
+                         "element that is not one template call.")
 HOOK_ON_VALUE_IF = _c("ATH119", "hooks or options on a value-if arm",
-                      "bind the arm's call first, or move the options to a statement `if`")
+                      "bind the arm's call first, or move the options to a statement `if`",
+                      "An arm of a value-if (`x = a(...) if c else b(...)`) uses `.options(...)`.")
 OUTCOME_MISUSE = _c("ATH120", "returning or fanning over an `Outcome` binding",
-                    "pass the binding to a container whose parameter is typed `Outcome[...]`")
+                    "pass the binding to a container whose parameter is typed `Outcome[...]`",
+                    "A binding made with `continue_on` (an `Outcome`) is returned from the workflow or "
+                    "used as a fan-out source.")
 UNSUPPORTED_STATEMENT = _c("ATH121", "statement not allowed in a workflow body",
-                           "a workflow body holds template calls, bindings, `if` and `return` only")
+                           "a workflow body holds template calls, bindings, `if` and `return` only",
+                           "A statement that a workflow body cannot hold: `import`, `def`, `class`, "
+                           "`assert`, `raise`, an expression statement that is not a template call (such "
+                           "as an unbound fan-out), an assignment to several or unpacked targets, or a "
+                           "binding that does not take the result of a template call, a value-if or a "
+                           "fan-out (`a = b`).")
 UNSUPPORTED_EXPRESSION = _c("ATH122", "expression not allowed as an argument",
-                            "arguments are literals, workflow inputs, bindings, their fields, or template calls")
+                            "arguments are literals, workflow inputs, bindings, their fields, or template calls",
+                            "An argument (or returned value) that is not one of: a literal, a workflow "
+                            "input, a binding, a field of one, or a template call. Also: an inline "
+                            "value-if or fan-out (bind it first), a list or dict containing bindings, "
+                            "indexing with anything but a string key (`xs[0]`), a template call inside a "
+                            "fan-out's element or as a hook argument, and returning a literal.")
 BAD_CONDITION = _c("ATH123", "unsupported condition",
                    "conditions compare inputs, bindings, fields or template calls with literals "
-                   "(`== != < <= > >=`, `is None`, `in (...)`) or use a bool value, joined by and/or/not")
+                   "(`== != < <= > >=`, `is None`, `in (...)`) or use a bool value, joined by and/or/not",
+                   "A condition uses a form athena cannot lower: `is` with something other than `None`, "
+                   "`in` with something other than a literal tuple or list, a comparison of lists or "
+                   "dicts, or another expression.")
 TRUTHINESS = _c("ATH124", "truthiness of a non-bool value",
-                "compare explicitly, e.g. `if n > 0:` or `if s != \"\":` or `if x is not None:`")
-CHAINED_COMPARE = _c("ATH125", "chained comparison", "split it: `a < b and b < c`")
+                "compare explicitly, e.g. `if n > 0:` or `if s != \"\":` or `if x is not None:`",
+                "A condition tests the truthiness of a value that is not a `bool` (`if n:` with `n: int`).")
+CHAINED_COMPARE = _c("ATH125", "chained comparison", "split it: `a < b and b < c`",
+                     "A condition uses a chained comparison such as `1 < x < 3`.")
 UNKNOWN_NAME = _c("ATH126", "unknown name in a workflow body",
-                  "use a workflow parameter, an earlier binding, or a literal")
-ASYNC_WORKFLOW = _c("ATH127", "`async def` workflow", "write the workflow as a plain `def`")
+                  "use a workflow parameter, an earlier binding, or a literal",
+                  "A name is not a workflow parameter, an earlier binding, a module-level constant or a "
+                  "template.")
+ASYNC_WORKFLOW = _c("ATH127", "`async def` workflow", "write the workflow as a plain `def`",
+                    "A `@workflow` is an `async def`.")
 ASYNC_CONTAINER = _c("ATH128", "`async def` container",
-                     "write the container as a plain `def`; call asyncio.run(...) inside it if you need async code")
+                     "write the container as a plain `def`; call asyncio.run(...) inside it if you need async code",
+                     "A `@container` is an `async def` (or an async generator). athena does not run event "
+                     "loops for you.")
 NOT_MODULE_LEVEL = _c("ATH129", "decorated function is not at module level",
-                      "define it at the top level of a module: the pod imports it by `module:qualname`")
+                      "define it at the top level of a module: the pod imports it by `module:qualname`",
+                      "A decorated function is defined inside a function or a class. The pod imports every"
+                      " template as `module:qualname`, so it must be a module-level name.")
 BAD_OPTIONS_CALL = _c("ATH130", "malformed `.options(...)` call",
                       "use `t.options(continue_on=[...], on_exit=..., on_success=..., on_failure=..., "
-                      "on_error=..., hooks={...})(args)`")
+                      "on_error=..., hooks={...})(args)`",
+                      "A `.options(...)` call is malformed: positional arguments, an unknown keyword, "
+                      "`.options(...)` not followed by the call's own arguments, or a `hooks=` that is not"
+                      " a dict literal with non-empty string keys.")
 BAD_HOOK_TARGET = _c("ATH131", "hook target is not a template",
-                     "a hook is a template (`on_exit=cleanup`) or a lambda calling one (`lambda: record(\"x\")`)")
+                     "a hook is a template (`on_exit=cleanup`) or a lambda calling one (`lambda: record(\"x\")`)",
+                     "A hook target is not a template or a lambda calling one: a lambda with parameters, a"
+                     " lambda whose body is not one template call, a hook argument that uses a binding the"
+                     " hooked task does not depend on, or an `on_exit_if_root=` that is not a template.")
 ARTIFACT_IN_WORKFLOW = _c("ATH132", "artifact or host call in a workflow body",
-                          "host(), load_artifact() and save_artifact() belong in @container or @fragment bodies")
-RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, directly or through others")
+                          "host(), load_artifact() and save_artifact() belong in @container or @fragment bodies",
+                          "`athena.host()`, `load_artifact()` or `save_artifact()` (or the `_str` "
+                          "variants) is called in a workflow body.")
+RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, directly or through others",
+               "A workflow calls itself, directly or through other workflows.")
 LITERAL_TEMPLATE_BRACES = _c("ATH134", "string literal containing `{{`",
-                             "Argo would substitute it; pass the text as a workflow input instead")
-EMPTY_BODY = _c("ATH136", "workflow body with no tasks", "call at least one template in the workflow body")
+                             "Argo would substitute it; pass the text as a workflow input instead",
+                             "A string literal in the workflow body contains `{{` (or a condition literal "
+                             "contains `}}`). Argo would treat it as its own template syntax, and Argo has"
+                             " no escape for it.")
+EMPTY_BODY = _c("ATH136", "workflow body with no tasks", "call at least one template in the workflow body",
+                "The workflow body calls no template (it holds only a docstring, `pass` or nothing).")
 FANOUT_CONTINUE_ON = _c("ATH137", "hooks with continue_on on a fan-out",
-                        "hook the tasks that consume the fan-out instead")
+                        "hook the tasks that consume the fan-out instead",
+                        "A fan-out element uses `continue_on` together with hooks (`on_exit=`, "
+                        "`on_failure=`, `hooks=`, ...). `continue_on` alone on a fan-out is supported.")
 
 # --- ATH2xx: types
-MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type")
+MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type",
+                        "A template parameter or its return value has no annotation.")
 NOT_BOUNDARY_TYPE = _c("ATH202", "type cannot cross a step boundary",
                        "use JSON types: str, int, float, bool, None, list/dict/tuple/set of them, dataclasses, "
-                       "TypedDict, NamedTuple, Enum, Literal, msgspec.Struct, pydantic models")
-ARG_TYPE = _c("ATH203", "argument type mismatch", "pass a value of the declared type")
-ARITY = _c("ATH204", "wrong number of arguments", "match the callee's signature")
-UNKNOWN_KWARG = _c("ATH205", "unknown keyword argument", "use one of the callee's parameter names")
-MISSING_ARG = _c("ATH206", "missing argument", "pass every parameter that has no default")
-NO_FIELD = _c("ATH207", "no such field", "use a field the type declares")
+                       "TypedDict, NamedTuple, Enum, Literal, msgspec.Struct, pydantic models",
+                       "An annotation is not a type that can travel between steps as JSON: for example "
+                       "`object`, `complex`, a type variable, a class that is not a "
+                       "dataclass/TypedDict/NamedTuple/msgspec Struct/pydantic model, or a `dict` whose "
+                       "keys are not strings.")
+ARG_TYPE = _c("ATH203", "argument type mismatch", "pass a value of the declared type",
+              "A value passed to a template parameter does not have the parameter's type: a literal that "
+              "does not decode as the type, or a binding whose type is not assignable to it. Also raised "
+              "when an annotated binding (`x: T = t(...)`) disagrees with the callee's return type.")
+ARITY = _c("ATH204", "wrong number of arguments", "match the callee's signature",
+           "A call passes more positional arguments than the template takes.")
+UNKNOWN_KWARG = _c("ATH205", "unknown keyword argument", "use one of the callee's parameter names",
+                   "A call passes a keyword the template has no parameter for.")
+MISSING_ARG = _c("ATH206", "missing argument", "pass every parameter that has no default",
+                 "A call omits a parameter that has no default.")
+NO_FIELD = _c("ATH207", "no such field", "use a field the type declares",
+              "A field access names a field the type does not declare, or reaches into a value that has no"
+              " fields that travel as JSON (an `Optional` or union value, an `Enum`, a datetime, an "
+              "`Outcome`).")
 NONE_CONSUMED = _c("ATH208", "consuming a template that returns None",
-                   "give the producer a return type, or call it without binding its result")
-VALUE_IF_ARMS = _c("ATH209", "value-if arms of different types", "make both arms return the same type")
-FANOUT_SOURCE = _c("ATH210", "fan-out over a value that is not a list", "fan out over a list-typed value")
-RETURN_TYPE = _c("ATH211", "workflow return type mismatch", "return a value of the declared return type")
+                   "give the producer a return type, or call it without binding its result",
+                   "The result of a template that returns `None` is passed on.")
+VALUE_IF_ARMS = _c("ATH209", "value-if arms of different types", "make both arms return the same type",
+                   "The arms of a value-if return different types.")
+FANOUT_SOURCE = _c("ATH210", "fan-out over a value that is not a list", "fan out over a list-typed value",
+                   "A fan-out iterates over something that is not a list (or tuple, or set), or over a "
+                   "literal that is not a list.")
+RETURN_TYPE = _c("ATH211", "workflow return type mismatch", "return a value of the declared return type",
+                 "The workflow's return value does not match its declared return type, or the workflow "
+                 "declares a return type but has no `return`.")
 OUTCOME_TYPE = _c("ATH212", "`Outcome` binding passed to a non-Outcome parameter",
-                  "type the parameter `Outcome[T]`, or drop `continue_on`")
-CONDITION_TYPE = _c("ATH213", "condition operands of different types", "compare values of the same scalar type")
+                  "type the parameter `Outcome[T]`, or drop `continue_on`",
+                  "A `continue_on` binding (`Outcome[T]`) is passed to a parameter that is not typed "
+                  "`Outcome[...]`.")
+CONDITION_TYPE = _c("ATH213", "condition operands of different types", "compare values of the same scalar type",
+                    "A comparison in a condition mixes scalar types (a `str` with an `int`), compares a "
+                    "non-scalar, or an `in (...)` lists a literal the value can never equal.")
 UNRESOLVED_ANNOTATION = _c("ATH214", "annotation cannot be resolved",
-                           "import the names used in signatures at run time, not only under TYPE_CHECKING")
+                           "import the names used in signatures at run time, not only under TYPE_CHECKING",
+                           "An annotation cannot be evaluated at compile time, typically a name imported "
+                           "only under `if TYPE_CHECKING:` or a typo. The pod would fail the same way.")
 HOOK_ARGS = _c("ATH215", "hook target takes arguments",
-               "wrap it in a lambda that passes them: `on_exit=lambda: cleanup(x)`")
+               "wrap it in a lambda that passes them: `on_exit=lambda: cleanup(x)`",
+               "A hook target given bare (`on_exit=cleanup`), or an `on_exit_if_root=` target, has "
+               "parameters without defaults. An exit handler gets no arguments.")
 INT_RANGE = _c("ATH216", "integer literal outside ±(2**53-1)",
-               "Argo's expressions decode numbers as float64; pass big integers as str")
-BAD_LITERAL = _c("ATH217", "literal that is not JSON", "use str, int, float, bool, None, lists, dicts and tuples")
-DUPLICATE_ARG = _c("ATH218", "argument given twice", "pass each parameter once")
+               "Argo's expressions decode numbers as float64; pass big integers as str",
+               "An integer literal lies outside ±(2**53-1). Argo's expressions decode numbers as float64, "
+               "so larger integers would silently lose precision.")
+BAD_LITERAL = _c("ATH217", "literal that is not JSON", "use str, int, float, bool, None, lists, dicts and tuples",
+                 "A literal or default value is not JSON: bytes, complex numbers, a dict with non-string "
+                 "keys, NaN or infinity, or a module-level constant of such a value.")
+DUPLICATE_ARG = _c("ATH218", "argument given twice", "pass each parameter once",
+                   "The same parameter is given twice, positionally and by keyword.")
 SETTINGS_EXPLICIT = _c("ATH219", "unsupported parameter kind",
-                       "use plain positional-or-keyword parameters (no *args, **kwargs or positional-only)")
+                       "use plain positional-or-keyword parameters (no *args, **kwargs or positional-only)",
+                       "A template has `*args`, `**kwargs` or positional-only parameters.")
 
 # --- ATH3xx: decorator arguments and options
-BAD_OPTION = _c("ATH301", "invalid decorator argument", "see docs/reference.md for the accepted values")
-BAD_DURATION = _c("ATH302", "invalid duration", "use an int of seconds or a string like '90s', '1h30m', '2d'")
-BAD_ENUM = _c("ATH303", "value not among the accepted choices", "pick one of the listed values")
+BAD_OPTION = _c("ATH301", "invalid decorator argument", "see docs/reference.md for the accepted values",
+                "A decorator argument does not exist (`@container has no argument ...`, with a "
+                "suggestion), or has the wrong type or an invalid value (for example an empty `image`, "
+                "`parallelism=0`, a label value Kubernetes rejects, `Retry(factor=...)` without "
+                "`backoff=`).")
+BAD_DURATION = _c("ATH302", "invalid duration", "use an int of seconds or a string like '90s', '1h30m', '2d'",
+                  "A duration is not a positive whole number of seconds in an accepted form.")
+BAD_ENUM = _c("ATH303", "value not among the accepted choices", "pick one of the listed values",
+              "A value that must be one of a fixed set is not (`Retry(policy=...)`, `pod_gc_if_root=`).")
 BAD_INJECTION = _c("ATH304", "invalid parameter injection",
                    "`{name}` or `{name.field}` must name a str/int/float parameter of this container; "
-                   "`{{...}}` passes through to Argo")
+                   "`{{...}}` passes through to Argo",
+                   "A `{...}` in `image=`, `service_account=` or `node_selector=` does not name a `str`, "
+                   "`int` or `float` parameter (or field of one) of this container.")
 OPTION_WRONG_KIND = _c("ATH305", "argument not valid for this kind of template",
-                       "check the table of decorator arguments in docs/reference.md")
-CONTINUE_ON = _c("ATH306", "invalid continue_on", "use continue_on=[\"failed\"], [\"error\"] or both, once")
+                       "check the table of decorator arguments in docs/reference.md",
+                       "A container-only argument is given to `@workflow`, or a workflow-only argument to "
+                       "`@container`.")
+CONTINUE_ON = _c("ATH306", "invalid continue_on", "use continue_on=[\"failed\"], [\"error\"] or both, once",
+                 "`continue_on=` is not a literal list of `\"failed\"` and/or `\"error\"` without repeats.")
 TARGET_LACKS_OPTION = _c("ATH307", "option not supported by the target Argo version",
-                         "raise [defaults].argo_version or drop the option")
+                         "raise [defaults].argo_version or drop the option",
+                         "An option needs a newer Argo than `[defaults].argo_version` (`Retry(cap=...)` "
+                         "needs 3.7).")
 
 # --- ATH4xx: names and Argo limits
-BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'")
+BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",
+              "A `name=` is not a valid Kubernetes name: lowercase letters, digits and `-`, starting and "
+              "ending with a letter or digit, at most 63 characters.")
 YAML_SPECIAL = _c("ATH402", "name a YAML 1.1 parser reads as a bool or null",
                   "rename it: `yes`, `no`, `on`, `off`, `y`, `n`, `true`, `false`, `null` and `~` are not strings "
-                  "to every YAML parser")
-DUPLICATE_TEMPLATE = _c("ATH403", "two templates with one name", "give one of them `name=\"...\"`")
-TOO_MANY_TASKS = _c("ATH404", "DAG above Argo's task limit", "split the workflow into smaller @workflow functions")
-TOO_MANY_PARAMS = _c("ATH405", "template above Argo's input-parameter limit", "group parameters into a dataclass")
-TOO_DEEP = _c("ATH406", "workflow nesting above Argo's recursion limit", "flatten the nesting of workflows")
+                  "to every YAML parser",
+                  "A parameter name or `name=` is a word that YAML 1.1 parsers (kubectl's among them) read"
+                  " as a bool or null: `y yes n no on off true false null ~`, in any case.")
+DUPLICATE_TEMPLATE = _c("ATH403", "two templates with one name", "give one of them `name=\"...\"`",
+                        "Two templates get the same name, for example two functions with one name in "
+                        "different modules that share a prefix, or two `name=` overrides.")
+TOO_MANY_TASKS = _c("ATH404", "DAG above Argo's task limit", "split the workflow into smaller @workflow functions",
+                    "One workflow body has more than 200 tasks, Argo v4's limit for one DAG.")
+TOO_MANY_PARAMS = _c("ATH405", "template above Argo's input-parameter limit", "group parameters into a dataclass",
+                     "A template has more than 500 parameters, Argo v4's limit.")
+TOO_DEEP = _c("ATH406", "workflow nesting above Argo's recursion limit", "flatten the nesting of workflows",
+              "Workflows nest (workflow calling workflow) more than 100 levels deep.")
 
 # --- ATH6xx: resources and artifacts
 RESOURCE_KEY = _c("ATH601", "artifact key or host path is not a literal",
-                  "pass a string literal or a module-level string constant")
+                  "pass a string literal or a module-level string constant",
+                  "The key of `load_artifact()` / `save_artifact()` or the path of `host()` is not a "
+                  "string literal or a module-level string constant, so it cannot be known without running"
+                  " the code.")
 
 
 def diag(code: str, message: str, span: Span | None, *, hint: str | None = None,

@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from athena.argo import facts
 from athena.errors import ConfigError
 
 __all__ = [
@@ -54,13 +55,9 @@ __all__ = [
 Arch = Literal["x86_64", "aarch64"]
 Interpreter = Literal["pbs", "apt", "local", "image"]
 
-#: Supported Argo lines and the first patch of each that athena accepts (DESIGN §0).
-ARGO_LINES: Mapping[str, int] = {"3.6": 19, "3.7": 16, "4.0": 7, "4.1": 0}
-_HANG_REASON = (
-    "3.7.11–3.7.15 and 4.0.2–4.0.6 hang forever on a reference to a Skipped task's output, "
-    "which every if/else and empty fan-out produces"
-)
-_SUPPORTED = "athena supports Argo 3.6.19+, 3.7.16+, 4.0.7+, 4.1.x"
+#: Supported Argo lines and the first patch of each that athena accepts (DESIGN §0); the fact lives in
+#: :mod:`athena.argo.facts`.
+ARGO_LINES: Mapping[str, int] = facts.MIN_PATCH
 _KEY_FIELDS = ("project", "version", "digest")
 
 
@@ -125,15 +122,22 @@ class Defaults(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     run_as_user: Annotated[int, msgspec.Meta(ge=1)] | None = 8737
 
     @property
+    def argo(self) -> facts.ArgoVersion:
+        """``argo_version`` parsed (it was checked when the configuration was loaded)."""
+        parsed = facts.parse_version(self.argo_version)
+        if parsed is None:  # only a hand-built Defaults gets here
+            raise ValueError(f"argo_version {self.argo_version!r}: use X.Y or X.Y.Z")
+        return parsed
+
+    @property
     def argo_line(self) -> str:
         """The Argo release line, ``"X.Y"`` (``"3.7"`` for ``argo_version = "3.7.16"``)."""
-        return ".".join(self.argo_version.split(".")[:2])
+        return self.argo.line
 
     @property
     def argo_patch(self) -> int | None:
         """The patch number when ``argo_version`` gave one, else None (meaning: the line's newest)."""
-        parts = self.argo_version.split(".")
-        return int(parts[2]) if len(parts) > 2 else None
+        return self.argo.patch
 
 
 class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -337,16 +341,15 @@ def _check_key(key: str) -> None:
 
 def _check_argo(version: str) -> None:
     at = ("defaults", "argo_version")
-    m = re.fullmatch(r"(\d+\.\d+)(?:\.(\d+))?", version)
-    if m is None or m[1] not in ARGO_LINES:
+    v = facts.parse_version(version)
+    if v is None or v.line not in ARGO_LINES:
         lines = ", ".join(ARGO_LINES)
         raise _Invalid(at, f'expected one of {lines} (or with a patch, e.g. "3.7.16"), got {version!r}')
-    if m[2] is None:
+    if v.patch is None:
         return
-    line, patch = m[1], int(m[2])
+    line, patch = v.line, v.patch
     if patch < ARGO_LINES[line]:
-        hangs = (line == "3.7" and 11 <= patch <= 15) or (line == "4.0" and 2 <= patch <= 6)
-        reason = _HANG_REASON if hangs else _SUPPORTED
+        reason = facts.HANG_REASON if facts.hangs_on_skipped_outputs(v) else facts.SUPPORTED_TEXT
         raise _Invalid(
             at, f"Argo {version} is not supported: {reason}; use {line}.{ARGO_LINES[line]} or later"
         )

@@ -11,6 +11,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from athena.runtime.protocol import ENV_RUNTIME
+
 if TYPE_CHECKING:
     from athena.compile.options import TTL, Retry, TemplateOptions, Validated
     from athena.outcome import Outcome
@@ -20,7 +22,7 @@ R = TypeVar("R")
 Hook = Callable[[], object]
 ContinueOn = Sequence[Literal["failed", "error"]]
 
-_RUNTIME = os.environ.get("ATHENA_RUNTIME") == "1"
+_RUNTIME = os.environ.get(ENV_RUNTIME) == "1"
 
 
 class Template(Generic[P, R]):

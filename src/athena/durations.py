@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-__all__ = ["MAX_SECONDS", "format_seconds", "parse_duration"]
+__all__ = ["MAX_SECONDS", "format_seconds", "parse_duration", "parse_go_duration"]
 
 MAX_SECONDS = 2**31 - 1
 """The longest accepted duration, in seconds (about 68 years)."""
@@ -102,3 +102,25 @@ def format_seconds(n: int) -> str:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"format_seconds: expected a positive int of seconds, got {n!r}")
     return f"{n}s"
+
+
+_GO_UNIT_SECONDS = {"ns": Fraction(1, 10**9), "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6),
+                    "μs": Fraction(1, 10**6), "ms": Fraction(1, 1000), "s": Fraction(1), "m": Fraction(60),
+                    "h": Fraction(3600)}
+_GO_GROUP = re.compile(rf"({_NUMBER})(ns|us|µs|μs|ms|s|m|h)")
+_GO_DURATION = re.compile(rf"[-+]?(?:(?:{_NUMBER}(?:ns|us|µs|μs|ms|s|m|h))+|0)")
+
+
+def parse_go_duration(text: str) -> float | None:
+    """A Go duration as Argo reads it (``time.ParseDuration``: ``"90s"``, ``"1h30m"``, ``"1.5h"``, ``"300ms"``,
+    ``"0"``), in seconds; None when ``text`` is not one.
+
+    This reads what a template *carries* (e.g. a container's ``timeout``); user input goes through
+    :func:`parse_duration`, which is stricter (whole, positive seconds, a ``d`` unit).
+    """
+    t = text.strip()
+    if _GO_DURATION.fullmatch(t) is None:
+        return None
+    sign = -1 if t.startswith("-") else 1
+    total = sum((Fraction(n) * _GO_UNIT_SECONDS[u] for n, u in _GO_GROUP.findall(t)), Fraction(0))
+    return float(sign * total)

@@ -31,6 +31,7 @@ import hashlib
 import re
 import unicodedata
 
+from athena.argo import facts
 from athena.runtime import protocol
 
 __all__ = [
@@ -55,13 +56,13 @@ __all__ = [
     "wrapper_name",
 ]
 
-WORKFLOW_TEMPLATE_MAX = 63
+WORKFLOW_TEMPLATE_MAX = facts.MAX_OBJECT_NAME
 """Workflow / WorkflowTemplate / ClusterWorkflowTemplate ``metadata.name`` limit."""
 
-CRON_WORKFLOW_MAX = 52
+CRON_WORKFLOW_MAX = facts.MAX_CRON_WORKFLOW_NAME
 """CronWorkflow ``metadata.name`` limit (children are named ``<name>-<unix ts>``)."""
 
-TEMPLATE_MAX = 128
+TEMPLATE_MAX = facts.MAX_TEMPLATE_NAME
 """Template, DAG task and step name limit."""
 
 YAML11_SPECIAL_WORDS: frozenset[str] = frozenset(

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 
+#: Every port function, by name: the compiler recognises calls to these (``athena.compile.ports``) and
+#: ``athena`` re-exports them.
+PORT_FUNCTIONS = ("host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str")
+
 #: Set by the in-process runner: artifact ports read and write files under this directory.
 LOCAL_STORE: ContextVar[str | None] = ContextVar("athena_local_store", default=None)
 #: The in-process run's id, standing in for Argo's ``{{workflow.uid}}`` in artifact keys.
@@ -20,7 +24,9 @@ def _local_key(key: str) -> str:
 
 
 def _in_pod() -> bool:
-    return os.environ.get("ATHENA_RUNTIME") == "1"
+    from athena.runtime.protocol import ENV_RUNTIME
+
+    return os.environ.get(ENV_RUNTIME) == "1"
 
 
 def _outside(fn: str) -> Exception:

@@ -12,6 +12,7 @@ import pytest
 from athena import _inert, codes, decorators
 from athena.argo.emit import options as emit_options
 from athena.argo.emit.settings import EmitSettings
+from athena.argo.facts import ArgoVersion, parse_version
 from athena.compile.model import Container, Param, Workflow
 from athena.compile.options import (
     OPTIONS,
@@ -110,11 +111,17 @@ def test_validators_report_plain_messages() -> None:
     assert problems("parallelism", True)[0][1].startswith("`parallelism` must be an int ≥ 1")
 
 
+def parse(text: str) -> ArgoVersion:
+    version = parse_version(text)
+    assert version is not None
+    return version
+
+
 def test_target_rule() -> None:
     spec = OPTIONS["retry"].validate(Retry(backoff="1s", cap="1m"))
     assert OPTIONS["retry"].target is not None
-    assert OPTIONS["retry"].target(spec, "3.6") == "Retry(cap=...) needs Argo 3.7 or later"
-    assert OPTIONS["retry"].target(spec, "3.7") is None
+    assert OPTIONS["retry"].target(spec, parse("3.6")) == "Retry(cap=...) needs Argo 3.7 or later"
+    assert OPTIONS["retry"].target(spec, parse("3.7.16")) is None
 
 
 @decorators.container

@@ -24,7 +24,7 @@ from podman_app import (
     make_bundle,
 )
 
-from athena.local.pod.executor import Runtime, detect_runtime
+from athena.local.pod import Runtime, detect_runtime
 
 REPO = Path(__file__).resolve().parents[2]
 CONTAINERS_CONF = REPO / "tests" / "podman" / "containers.conf"

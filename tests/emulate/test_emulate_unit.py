@@ -1,13 +1,19 @@
-"""Pieces of athena.local.pod.executor that need no container runtime."""
+"""Pieces of the pod executor (athena.local.pod) that need no container runtime."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from pathlib import Path
 
 import pytest
 
+from athena.argo import facts
 from athena.errors import AthenaError
-from athena.local.pod.executor import detect_runtime, emulate, k8s_expand, substitute
+from athena.local.argo.substitute import substitute
+from athena.local.pod import PodOptions, detect_runtime, emulate, k8s_expand, run_pod
+from athena.local.pod.offload import MAX_ARG_LEN, offloads_args
+from athena.local.pod.template import input_values, template_deadline
 
 
 @pytest.mark.parametrize(("text", "want"), [
@@ -56,3 +62,60 @@ def test_bad_bundle_and_template_fail_before_any_container(tmp_path: Path) -> No
         emulate({"name": "d", "dag": {}}, bundle=junk)
     with pytest.raises(AthenaError, match="no athena-bundle input artifact"):
         emulate({**tmpl, "inputs": {}}, bundle=junk)
+
+
+# ---------------------------------------------------------------------------------------- the split modules
+
+
+def test_the_package_exposes_the_executor() -> None:
+    import athena.local.pod as pod
+
+    assert set(pod.__all__) >= {"emulate", "EmulateResult", "Runtime", "detect_runtime", "k8s_expand", "run_pod",
+                                "PodOptions"}
+    # run_pod takes what `athena run` will have: the template, resolved values and how to run it.
+    assert list(inspect.signature(pod.run_pod).parameters) == ["template", "values", "bundle", "options"]
+    # every emulate keyword beyond the template, bundle and args is a PodOptions field, and back
+    keywords = set(inspect.signature(pod.emulate).parameters) - {"template", "bundle", "args"}
+    assert keywords == {f.name for f in dataclasses.fields(pod.PodOptions)}
+
+
+@pytest.mark.parametrize(("tmpl", "seconds"), [
+    ({}, None),
+    ({"activeDeadlineSeconds": 30}, 30.0),
+    ({"activeDeadlineSeconds": "45"}, 45.0),
+    ({"timeout": "1m30s"}, 90.0),
+    ({"timeout": "2h", "activeDeadlineSeconds": 100}, 100.0),
+    ({"timeout": "{{inputs.parameters.t}}"}, None),
+])
+def test_template_deadline(tmpl: dict[str, object], seconds: float | None) -> None:
+    assert template_deadline(tmpl) == seconds
+
+
+def test_input_values_take_args_then_defaults() -> None:
+    tmpl = {"name": "t", "inputs": {"parameters": [{"name": "a"}, {"name": "b", "default": "2"},
+                                                   {"name": "c", "value": "3"}]}}
+    assert input_values(tmpl, {"a": "1"}) == {"a": "1", "b": "2", "c": "3"}
+    with pytest.raises(AthenaError, match="no value for parameter"):
+        input_values(tmpl, {})
+    with pytest.raises(AthenaError, match="unknown parameter"):
+        input_values(tmpl, {"a": "1", "z": "0"})
+
+
+def test_offload_decision_reads_the_argo_facts() -> None:
+    small = ["x" * 10]
+    big = ["x" * (MAX_ARG_LEN + 1)]
+    assert MAX_ARG_LEN == facts.MAX_ENV_VAR_LEN
+    assert not offloads_args(small, "3.6", "t")
+    assert offloads_args(big, "3.7.10", "t") and offloads_args(big, "4.1", "t")
+    with pytest.raises(AthenaError, match="argument list too long"):
+        offloads_args(big, "3.7.9", "t")
+    with pytest.raises(AthenaError, match=r"use X\.Y or X\.Y\.Z"):
+        offloads_args(big, "v4.1", "t")
+
+
+def test_run_pod_substitutes_with_resolved_values(tmp_path: Path) -> None:
+    """run_pod checks the bundle before touching a runtime, like emulate."""
+    tmpl = {"name": "t", "inputs": {"artifacts": [{"name": "athena-bundle", "path": "/athena/bin"}]},
+            "container": {"image": "x"}}
+    with pytest.raises(AthenaError, match="does not exist"):
+        run_pod(tmpl, {}, bundle=tmp_path / "missing.tar.gz", options=PodOptions(runtime="lxc"))

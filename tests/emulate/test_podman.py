@@ -1,4 +1,4 @@
-"""The emitted bootstrap, run by `athena.local.pod.executor.emulate` in podman exactly as Argo would run the pod.
+"""The emitted bootstrap, run by `athena.local.pod.emulate` in podman exactly as Argo would run the pod.
 
 The bundle is hand-made (tests/emulate/conftest.py): its `app-<arch>/run` is a shell script standing in for the
 runtime, so these tests depend only on the emitter, the bootstrap and emulate. Needs `scripts/setup-podman`.
@@ -21,7 +21,7 @@ from podman_app import (
 )
 
 from athena.errors import AthenaError
-from athena.local.pod.executor import EmulateResult, Runtime, emulate
+from athena.local.pod import EmulateResult, Runtime, emulate
 from athena.runtime import protocol as proto
 
 Templates = dict[str, dict[str, Any]]

@@ -20,29 +20,26 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from types import MappingProxyType
 from typing import Any, Final, Protocol
 
 import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
+from athena.argo import facts
 from athena.argo.yaml.io import load_yaml_documents
 from athena.errors import UsageError
 
 __all__ = ["SCHEMA_TAGS", "SUPPORTED", "LintIssue", "lint_documents", "lint_text", "normalize_version"]
 
-SUPPORTED: Final = ("3.6", "3.7", "4.0", "4.1")
+SUPPORTED: Final = facts.LINES
 #: The newest tag of each line; ``athena/argo/schemas/<tag>.json`` is its ``api/jsonschema/schema.json``.
-SCHEMA_TAGS: Final[Mapping[str, str]] = MappingProxyType(
-    {"3.6": "v3.6.19", "3.7": "v3.7.18", "4.0": "v4.0.10", "4.1": "v4.1.2"}
-)
+SCHEMA_TAGS: Final[Mapping[str, str]] = facts.SCHEMA_TAGS
 KINDS: Final = frozenset(
     {"Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow", "WorkflowEventBinding"}
 )
 
 _PREFIX: Final = "io.argoproj.workflow.v1alpha1."
 _MAX_MESSAGE: Final = 300  # jsonschema quotes whole instances; a 200-task DAG would flood the report
-_VERSION_RX: Final = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +60,8 @@ class LintIssue:
 
 def normalize_version(version: str) -> str:
     """``"4.1"``, ``"4.1.2"`` or ``"v4.1.2"`` → ``"4.1"``; anything unsupported is a UsageError."""
-    match = _VERSION_RX.fullmatch(version.strip())
-    line = f"{int(match[1])}.{int(match[2])}" if match else None
+    parsed = facts.parse_version(version.strip(), allow_v=True)
+    line = parsed.canonical_line if parsed is not None else None
     if line is None or line not in SCHEMA_TAGS:
         raise UsageError(f"unsupported Argo version {version!r}; supported lines: {', '.join(SUPPORTED)}")
     return line
@@ -233,12 +230,12 @@ _TEMPLATE_TYPES: Final = (
     "http",
     "plugin",
 )
-_OBJECT_NAME_MAX: Final = {"CronWorkflow": 52}  # the controller appends -<unix time> to each child
-_DEFAULT_OBJECT_NAME_MAX: Final = 63
-_NAME_MAX: Final = 128
-_TEMPLATES_MAX: Final = 200
-_TASKS_MAX: Final = 200
-_INPUTS_MAX: Final = 500
+_OBJECT_NAME_MAX: Final = {"CronWorkflow": facts.MAX_CRON_WORKFLOW_NAME}
+_DEFAULT_OBJECT_NAME_MAX: Final = facts.MAX_OBJECT_NAME
+_NAME_MAX: Final = facts.MAX_TEMPLATE_NAME
+_TEMPLATES_MAX: Final = facts.MAX_TEMPLATES
+_TASKS_MAX: Final = facts.MAX_DAG_TASKS
+_INPUTS_MAX: Final = facts.MAX_INPUT_PARAMS
 
 _Found = Iterator[tuple[str, str]]
 

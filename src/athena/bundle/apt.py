@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from athena.bundle.errors import InterpreterError
+from athena.runtime import protocol
 
 __all__ = ["DEB_ARCH", "PYTHON_PACKAGES", "RUNTIME_PACKAGES", "SUITES", "PrivateApt", "deb_names", "suite_for"]
 
-DEB_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+DEB_ARCH = protocol.PLATFORM_ARCH  # Debian's names are the OCI ones for both targets
 #: Debian release per Python minor version (the release's only python3.X).
 SUITES = {"3.11": "bookworm", "3.13": "trixie"}
 _COMMON = ("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libexpat1", "libffi8", "libbz2-1.0", "liblzma5",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from athena.bundle.errors import BundleError
+from athena.runtime import protocol
 
 __all__ = ["MTIME", "write_tarball"]
 
@@ -44,7 +45,7 @@ def write_tarball(
     root: Path,
     out: Path,
     *,
-    top: str = "bin",
+    top: str = protocol.BUNDLE_ROOT,
     level: int = 6,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:

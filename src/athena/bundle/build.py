@@ -91,17 +91,14 @@ def default_output(config: Config, digest: str, project: str | None = None,
 
 def manifest_of(tarball: Path) -> dict[str, Any]:
     """Read ``bin/manifest.json`` from a built bundle (for ``publish`` and ``emulate``)."""
-    import tarfile
-
     try:
-        with tarfile.open(tarball, "r:gz") as tf:
-            f = tf.extractfile(f"bin/{protocol.MANIFEST}")
-            if f is None:
-                raise KeyError(protocol.MANIFEST)
-            data: dict[str, Any] = json.loads(f.read())
-            return data
-    except (OSError, KeyError, tarfile.TarError, ValueError) as exc:
-        raise BundleError(f"{tarball} is not an athena bundle (no readable bin/{protocol.MANIFEST}: {exc})") from exc
+        data = protocol.read_manifest(str(tarball)) if tarball.is_file() else None
+    except protocol.ManifestError as exc:
+        raise BundleError(f"{tarball} is not an athena bundle (no readable {protocol.MANIFEST_MEMBER}: {exc})") \
+            from exc
+    if data is None:
+        raise BundleError(f"{tarball} is not an athena bundle (no such file)")
+    return dict(data)
 
 
 def build_bundle(
@@ -143,7 +140,7 @@ def build_bundle(
                         "archive": 10})
     with tempfile.TemporaryDirectory(prefix="athena-build-") as tmp_name:
         tmp = Path(tmp_name)
-        bin_dir = tmp / "stage" / "bin"
+        bin_dir = tmp / "stage" / protocol.BUNDLE_ROOT
         bin_dir.mkdir(parents=True)
 
         interpreters: dict[str, Interpreter] = {}
@@ -166,7 +163,7 @@ def build_bundle(
         strict_site: dict[str, tuple[str, ...]] = {}
         for arch in chosen:
             interp = interpreters[arch]
-            target = bin_dir / f"app-{arch}"
+            target = bin_dir / protocol.app_dir(arch)
             steps.start(f"deps:{arch}", f"dependencies for {arch}")
             site = target / "site-packages"
             packages = wheels.install(site_packages=site, python=python, arch=arch, glibc=interp.glibc,
@@ -182,8 +179,8 @@ def build_bundle(
         compiler = _compiler(python, bin_dir, interpreters)
         jobs: list[CompileJob] = []
         for arch, interp in interpreters.items():
-            target = bin_dir / f"app-{arch}"
-            shown = f"{protocol.BUNDLE_DIR}/app-{arch}"
+            target = bin_dir / protocol.app_dir(arch)
+            shown = f"{protocol.BUNDLE_DIR}/{protocol.app_dir(arch)}"
             if interp.bundled:
                 jobs.append(CompileJob(target / "python" / "lib" / f"python{python}",
                                        f"{shown}/python/lib/python{python}", sourceless=True))
@@ -202,13 +199,13 @@ def build_bundle(
             "targets": list(chosen),
         }
         _write(bin_dir / protocol.MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", 0o644)
-        unpacked = {arch: _tree_size(bin_dir / f"app-{arch}") for arch in chosen}
+        unpacked = {arch: _tree_size(bin_dir / protocol.app_dir(arch)) for arch in chosen}
 
         steps.start("archive", "writing the tarball")
         sizes = write_tarball(bin_dir.parent, out, progress=lambda done, total: steps.within(done / max(total, 1)))
     steps.finish()
     final = {
-        arch: TargetResult(arch, sizes.get(f"app-{arch}", 0), unpacked[arch][0], unpacked[arch][1],
+        arch: TargetResult(arch, sizes.get(protocol.app_dir(arch), 0), unpacked[arch][0], unpacked[arch][1],
                            d.python_version, d.glibc, d.libraries, d.packages)
         for arch, d in details.items()
     }
@@ -336,7 +333,7 @@ def _compiler(python: str, bin_dir: Path, interpreters: Mapping[str, Interpreter
     host = providers.host_arch()
     interp = interpreters.get(host)
     if interp is not None and interp.bundled:
-        return interpreter_command(bin_dir / f"app-{host}")
+        return interpreter_command(bin_dir / protocol.app_dir(host))
     raise BundleError(f"no Python {python} to byte-compile with: this Python is "
                       f"{sys.version_info[0]}.{sys.version_info[1]} and the bundle has no {host} interpreter; "
                       f"run athena build with Python {python}")

@@ -22,6 +22,7 @@ from elftools.elf.gnuversions import GNUVerDefSection
 from elftools.elf.segments import InterpSegment
 
 from athena.bundle.errors import BundleError, UnresolvedSonameError
+from athena.runtime import protocol
 
 __all__ = [
     "ALWAYS",
@@ -252,13 +253,10 @@ def closure(
                 if found is None:
                     raise UnresolvedSonameError(
                         f"{name} (glibc loads it at run time) was not found for target {arch} under "
-                        f"{sysroot}; provide libgcc_s (Debian: libgcc-s1:{_DEB_ARCH[arch]}) there",
+                        f"{sysroot}; provide libgcc_s (Debian: libgcc-s1:{protocol.PLATFORM_ARCH[arch]}) there",
                         soname=name, needed_by=result.loader_name, target=arch)
                 take(name, found)
     return result
-
-
-_DEB_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
 def inside(path: Path, directory: Path) -> bool:

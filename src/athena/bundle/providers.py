@@ -33,6 +33,7 @@ from pathlib import Path
 from athena.bundle import apt, elf
 from athena.bundle.errors import BundleError, InterpreterError
 from athena.filehash import sha256_file
+from athena.runtime import protocol
 
 __all__ = ["PROVIDERS", "Interpreter", "cache_dir", "host_arch", "provide"]
 
@@ -78,8 +79,9 @@ def cache_dir(env: Mapping[str, str]) -> Path:
 
 
 def host_arch() -> str:
+    """This machine's bundle target (``x86_64``, ``aarch64``), else its own ``uname -m``."""
     m = platform.machine().lower()
-    return {"amd64": "x86_64", "arm64": "aarch64"}.get(m, m)
+    return protocol.normalize_arch(m) or m
 
 
 def provide(provider: str, arch: str, python: str, *, env: Mapping[str, str]) -> Interpreter:

@@ -8,13 +8,14 @@ import click
 
 from athena.cli.output import Bar
 from athena.cli.state import State
+from athena.runtime.protocol import ARCH_ALIASES
 
 __all__ = ["build", "publish"]
 
 
 @click.command()
 @click.option("--app", default=None, help="APP (default: [project].app).")
-@click.option("--target", "targets", multiple=True, type=click.Choice(["x86_64", "aarch64"]),
+@click.option("--target", "targets", multiple=True, type=click.Choice(list(ARCH_ALIASES)),
               help="Build only this target (repeatable); default: [bootstrap].targets.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Write the tarball here.")
 @click.option("--print", "print_only", is_flag=True, help="Print the bundle's digest and targets; build nothing.")

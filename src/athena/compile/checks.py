@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from athena import codes
+from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.compile.options import OPTIONS
 from athena.config import Config
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic
-
-MAX_DAG_TASKS = 200
-MAX_INPUT_PARAMS = 500
-MAX_DEPTH = 100
 
 
 def check_container_options(t: Template[Any, Any], ir: Container, config: Config,
@@ -70,7 +67,7 @@ def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic])
         value = getattr(t.options_, spec.field)
         if spec.target is None or value is None:
             continue
-        lacks = spec.target(value, config.defaults.argo_line)
+        lacks = spec.target(value, config.defaults.argo)
         if lacks:
             diags.append(codes.diag(codes.TARGET_LACKS_OPTION, f"{lacks}; [defaults].argo_version is "
                                     f"{config.defaults.argo_version}", decorator_keyword_span(t.fn, spec.name)))

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from athena.argo.facts import ArgoVersion
 
 # ----------------------------------------------------------------------------------- user value types
 
@@ -118,7 +121,7 @@ class OptionInvalid(ValueError):
 
 Where = Literal["container", "workflow", "both"]
 Validator = Callable[[Any], Any]
-TargetRule = Callable[[Any, str], str | None]
+TargetRule = Callable[[Any, "ArgoVersion"], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,7 @@ class OptionSpec:
     field: str  # the TemplateOptions field the normalized value lands in
     injectable: bool = False  # `{param}` in its text is rendered from the container's inputs
     reference: bool = False  # names another template: kept by the decorator, resolved to a name at compile
-    target: TargetRule | None = None  # (normalized, argo_line) -> why the target Argo lacks it, or None
+    target: TargetRule | None = None  # (normalized, target version) -> why the target Argo lacks it, or None
 
     def allowed(self, kind: str) -> bool:
         return self.where == "both" or self.where == kind
@@ -289,8 +292,10 @@ def _retry(value: Any) -> RetrySpec:
     return spec
 
 
-def _retry_target(spec: RetrySpec, argo_line: str) -> str | None:
-    if spec.cap_seconds is not None and argo_line == "3.6":
+def _retry_target(spec: RetrySpec, version: ArgoVersion) -> str | None:
+    from athena.argo import facts
+
+    if spec.cap_seconds is not None and not facts.has_backoff_cap(version):
         return "Retry(cap=...) needs Argo 3.7 or later"
     return None
 

@@ -78,7 +78,7 @@ def collect(t: Template[Any, Any]) -> Ports:
 
 
 
-_PORT_NAMES = frozenset({"host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str"})
+_PORT_NAMES = frozenset(ports.PORT_FUNCTIONS)
 
 
 def _mentions(code: Any, g: dict[str, Any]) -> bool:

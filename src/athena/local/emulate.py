@@ -18,9 +18,7 @@ from typing import Any
 from athena.api import App, emit_documents
 from athena.config import Config
 from athena.errors import UsageError
-from athena.runtime import codec
-
-HOST_TARGETS = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+from athena.runtime import codec, protocol
 
 
 @dataclass(frozen=True)
@@ -81,21 +79,23 @@ def _type_name(tp: Any) -> str:
 def container_template(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any]:
     """The emitted container template named ``name`` (template or function name) and its function."""
     from athena.api import compile_templates, find_template
-    from athena.runtime.main import _resolve
+    from athena.runtime.main import resolve_entry
 
     program = compile_templates(app.roots, config)
     ir = find_template(program, name, "container")
     assert ir.kind == "container"
     docs = emit_documents(app, config, program=program)
     doc = next(d for d in docs if d["spec"]["entrypoint"] == ir.name)
-    return doc, _resolve(ir.entry)
+    return doc, resolve_entry(ir.entry)
 
 
 def host_target() -> str:
     machine = platform.machine().lower()
-    if machine not in HOST_TARGETS:
-        raise UsageError(f"this machine's architecture {machine} has no bundle target (x86_64, aarch64)")
-    return HOST_TARGETS[machine]
+    target = protocol.normalize_arch(machine)
+    if target is None:
+        raise UsageError(f"this machine's architecture {machine} has no bundle target "
+                         f"({', '.join(protocol.ARCH_ALIASES)})")
+    return target
 
 
 def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: Path | None, build: bool,
@@ -111,7 +111,8 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
         return build_bundle(app, config, targets=[host_target()], progress=progress).path
     from athena.remote.publish import fetch_bundle
 
-    key = next(a for a in doc["spec"]["templates"][0]["inputs"]["artifacts"] if a["name"] == "athena-bundle")["s3"]["key"]
+    arts = doc["spec"]["templates"][0]["inputs"]["artifacts"]
+    key = next(a for a in arts if a["name"] == protocol.BUNDLE_ARTIFACT)["s3"]["key"]
     return fetch_bundle(config, key)
 
 
@@ -120,7 +121,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
                  skip_artifacts: bool = False, containers_conf: Path | None = None, image: str | None = None,
                  progress: Callable[[str, float], None] | None = None) -> StepResult:
     """Run one container exactly as Argo would; S3 artifact ports are synced unless ``skip_artifacts``."""
-    from athena.local.pod import executor as engine
+    from athena.local.pod import emulate
 
     doc, fn = container_template(app, config, name)
     template = doc["spec"]["templates"][0]
@@ -146,7 +147,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
         ports_dir = Path(ports)
         store = None
         in_keys = [a["s3"]["key"] for a in template["inputs"].get("artifacts", [])
-                   if a["name"] != "athena-bundle" and "s3" in a]
+                   if a["name"] != protocol.BUNDLE_ARTIFACT and "s3" in a]
         if not skip_artifacts and (in_keys or template.get("outputs", {}).get("artifacts")):
             from athena.remote.store import S3Store
 
@@ -157,9 +158,9 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
             for key in in_keys:
                 if store.exists(key):
                     store.get_file(key, ports_dir / key)
-        result = engine.emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
-                                containers_conf=containers_conf, image=image, input_files=files or None,
-                                argo_version=config.defaults.argo_version)
+        result = emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
+                         containers_conf=containers_conf, image=image, input_files=files or None,
+                         argo_version=config.defaults.argo_version)
         if store is not None and result.exit_code == 0:
             for key, path in result.outputs.items():
                 store.put_file(Path(path), key)

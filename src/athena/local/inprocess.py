@@ -30,7 +30,7 @@ from athena.local.argo.evaluate import ExprError, evaluate
 from athena.local.argo.gojson import format_v
 from athena.local.argo.lexer import ExprSyntaxError
 from athena.local.argo.render import TemplateError, expand, render
-from athena.runtime import codec
+from athena.runtime import codec, protocol
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ class InProcessRunner:
     def run_container(self, t: Container, args: Mapping[str, str]) -> str:
         from athena import ports
         from athena.outcome import Artifact
-        from athena.runtime.main import _artifact_type, _resolve
+        from athena.runtime.main import artifact_type, resolve_entry
 
-        fn = self._fns.get(t.entry) or self._fns.setdefault(t.entry, _resolve(t.entry))
+        fn = self._fns.get(t.entry) or self._fns.setdefault(t.entry, resolve_entry(t.entry))
         hints = typing.get_type_hints(fn)
         kwargs: dict[str, Any] = {}
         for p in t.params:
@@ -106,7 +106,7 @@ class InProcessRunner:
                     args = {**args, p.name: json.dumps(p.default)}
                 else:
                     raise AthenaError(f"`{t.function}` is missing argument `{p.name}`")
-            inner = _artifact_type(hints.get(p.name))
+            inner = artifact_type(hints.get(p.name))
             if inner is not None:
                 key = json.loads(args[p.name])["key"]
                 kwargs[p.name] = Artifact(str(self.store / key), kind=inner)
@@ -125,7 +125,7 @@ class InProcessRunner:
         finally:
             ports.LOCAL_RUN.reset(run_token)
             ports.LOCAL_STORE.reset(token)
-        if _artifact_type(hints.get("return")) is not None:
+        if artifact_type(hints.get("return")) is not None:
             return self.save_artifact(t, result)
         text = codec.encode(result)
         limit = _value_limit()
@@ -249,9 +249,7 @@ def _absent(text: str) -> bool:
 
 
 def _value_limit() -> int:
-    from athena.runtime.main import MAX_VALUE_BYTES
-
-    return int(os.environ.get("ATHENA_MAX_VALUE_BYTES", MAX_VALUE_BYTES))
+    return int(os.environ.get(protocol.ENV_MAX_VALUE_BYTES, protocol.MAX_VALUE_BYTES))
 
 
 def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, store: Path | None = None) -> Any:
@@ -270,12 +268,12 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
         text = codec.encode(value)
         codec.decode(text, hints.get(name, Any))  # the value must survive the wire, as on Argo
         inputs[name] = text
-    env_store = os.environ.get("ATHENA_LOCAL_STORE")
+    env_store = os.environ.get(protocol.ENV_LOCAL_STORE)
     runner = InProcessRunner(program, store or (Path(env_store) if env_store else None))
     text = runner.run_template(root, inputs)
-    from athena.runtime.main import _artifact_type
+    from athena.runtime.main import artifact_type
 
-    inner = _artifact_type(hints.get("return"))
+    inner = artifact_type(hints.get("return"))
     if inner is not None:
         from athena.outcome import Artifact
 

@@ -14,9 +14,7 @@ changed). Keys contain ``{digest}``, so a published key is immutable and downloa
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,6 +33,7 @@ from athena.remote.store import (
     StoreError,
     Timeouts,
 )
+from athena.runtime import protocol
 
 __all__ = [
     "MANIFEST",
@@ -49,9 +48,7 @@ __all__ = [
 ]
 
 #: The manifest's path inside a bundle tarball.
-MANIFEST = "bin/manifest.json"
-_MANIFEST_FIELDS = ("protocol", "digest", "project", "version", "python", "interpreter", "targets")
-_MAX_MANIFEST = 1024 * 1024
+MANIFEST = protocol.MANIFEST_MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,39 +75,23 @@ def read_manifest(tarball: Path) -> BundleManifest:
     if not tarball.is_file():
         raise StoreError(f"{tarball}: no such bundle tarball; build one with `athena build`")
     try:
-        with tarfile.open(tarball, "r:*") as tar:
-            member = next((m for m in tar if m.name.removeprefix("./") == MANIFEST), None)
-            if member is None or not member.isfile() or member.size > _MAX_MANIFEST:
-                raise StoreError(f"{tarball}: not an athena bundle (no {MANIFEST}); build one with `athena build`")
-            handle = tar.extractfile(member)
-            assert handle is not None  # a regular file
-            raw = handle.read()
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise StoreError(f"{tarball}: cannot read the bundle tarball: {exc}") from None
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{tarball}: {MANIFEST} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise StoreError(f"{tarball}: {MANIFEST} must hold a JSON object")
-    missing = [name for name in _MANIFEST_FIELDS if name not in data]
+        data = protocol.read_manifest(str(tarball))
+    except protocol.ManifestError as exc:
+        raise StoreError(f"{tarball}: not an athena bundle ({exc}); build one with `athena build`") from None
+    assert data is not None  # a tarball always has a manifest or raises
+    missing = [name for name in protocol.MANIFEST_FIELDS if name not in data]
     if missing:
         raise StoreError(f"{tarball}: {MANIFEST} lacks {', '.join(missing)}; rebuild it with `athena build`")
+    strings: dict[str, str] = {}
     for name in ("digest", "project", "version", "python", "interpreter"):
-        if not isinstance(data[name], str) or (name in ("digest", "project") and not data[name]):
-            raise StoreError(f"{tarball}: {MANIFEST}: {name} must be a non-empty string, got {data[name]!r}")
+        value = data[name]
+        if not isinstance(value, str) or (name in ("digest", "project") and not value):
+            raise StoreError(f"{tarball}: {MANIFEST}: {name} must be a non-empty string, got {value!r}")
+        strings[name] = value
     targets = data["targets"]
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         raise StoreError(f"{tarball}: {MANIFEST}: targets must be a list of strings, got {targets!r}")
-    return BundleManifest(
-        protocol=data["protocol"],
-        digest=data["digest"],
-        project=data["project"],
-        version=data["version"],
-        python=data["python"],
-        interpreter=data["interpreter"],
-        targets=tuple(targets),
-    )
+    return BundleManifest(protocol=data["protocol"], targets=tuple(targets), **strings)
 
 
 def publish(

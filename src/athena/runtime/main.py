@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # the pod must not pay for `typing` unless the user's code imports it
     from typing import Any
 
-MAX_VALUE_BYTES = 128 * 1024
+MAX_VALUE_BYTES = protocol.MAX_VALUE_BYTES  # kept importable here; the wire value lives in protocol
 
 
 class ProtocolError(Exception):
@@ -39,14 +39,15 @@ def _fail(message: str, code: int = protocol.EXIT_PROTOCOL_ERROR) -> int:
 
 def _check_bundle(template: str) -> None:
     expected = _env(protocol.ENV_BUNDLE)
-    root = _env("ATHENA_BUNDLE_DIR", protocol.BUNDLE_DIR) or protocol.BUNDLE_DIR
-    path = os.path.join(root, protocol.MANIFEST)
-    if not expected or not os.path.exists(path):
+    if not expected:
+        return
+    root = _env(protocol.ENV_BUNDLE_DIR, protocol.BUNDLE_DIR) or protocol.BUNDLE_DIR
+    try:
+        manifest = protocol.read_manifest(root)
+    except protocol.ManifestError as exc:
+        raise ProtocolError(f"template {template}: the bundle at {root}: {exc}") from None
+    if manifest is None:
         return  # a local process run has no unpacked bundle
-    import json
-
-    with open(path, encoding="utf-8") as f:
-        manifest = json.load(f)
     if manifest.get("digest") != expected:
         raise ProtocolError(f"template {template} expects bundle {expected}, but {root} holds "
                             f"{manifest.get('digest')}; publish the bundle this YAML was emitted with")
@@ -57,7 +58,8 @@ def _check_bundle(template: str) -> None:
                             f"{have} (the image's python3 with the `image` provider?)")
 
 
-def _resolve(entry: str) -> Any:
+def resolve_entry(entry: str) -> Any:
+    """The function ``module:qualname`` names (``ATHENA_ENTRY``); the in-process runner and emulate use it too."""
     module_name, _, qualname = entry.partition(":")
     if not module_name or not qualname:
         raise ProtocolError(f"{protocol.ENV_ENTRY}={entry!r} is not `module:function`")
@@ -79,21 +81,18 @@ def _hints(fn: Any) -> dict[str, Any]:
     return dict(ann)
 
 
-#: The emissary numbers offloaded args by their index after the command's first element: for the emitted
-#: ``command: [/bin/sh, -c]`` and ``args: [<bootstrap>, --, slot0, ...]``, "-c" is 0, so slot k is k + 3.
-#: (DESIGN §5.1 says k + 2; argo's emissary.go, `for i, arg := range command[1:]`, gives k + 3.)
-OFFLOAD_INDEX_BASE = 3
+OFFLOAD_INDEX_BASE = protocol.OFFLOAD_INDEX_BASE
 
 
 def _slot_text(slot: str, k: int) -> str:
     """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+3>.txt`` — exactly that."""
-    if os.environ.get("ARGO_CONTAINER_ARGS_FILE") and slot == f"@/tmp/argo_arg_{k + OFFLOAD_INDEX_BASE}.txt":
+    if os.environ.get(protocol.ENV_ARGS_FILE) and slot == protocol.offloaded_slot(k):
         with open(slot[1:], encoding="utf-8") as f:
             return f.read()
     return slot
 
 
-def _artifact_type(annotation: Any) -> Any:
+def artifact_type(annotation: Any) -> Any:
     """The ``T`` of ``Artifact[T]``, or None when ``annotation`` is not an Artifact."""
     loaded = sys.modules.get("athena.outcome")
     if loaded is None:  # nothing imported Artifact, so no annotation can be one
@@ -109,7 +108,7 @@ def _artifact_type(annotation: Any) -> Any:
 
 
 def _write_result(text: str) -> None:
-    path = _env("ATHENA_RESULT", protocol.RESULT_PATH) or protocol.RESULT_PATH
+    path = _env(protocol.ENV_RESULT, protocol.RESULT_PATH) or protocol.RESULT_PATH
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     tmp = f"{path}.tmp.{os.getpid()}"
@@ -124,7 +123,7 @@ def _save_artifact(value: Any) -> str:
     from athena.outcome import Artifact
     from athena.runtime import codec
 
-    path = _env("ATHENA_ARTIFACT_RETURN", protocol.ARTIFACT_RETURN_PATH) or protocol.ARTIFACT_RETURN_PATH
+    path = _env(protocol.ENV_ARTIFACT_RETURN, protocol.ARTIFACT_RETURN_PATH) or protocol.ARTIFACT_RETURN_PATH
     os.makedirs(os.path.dirname(path), exist_ok=True)
     data: bytes
     if isinstance(value, Artifact) and value.has_value:
@@ -142,7 +141,7 @@ def _save_artifact(value: Any) -> str:
     with open(path, "wb") as f:
         f.write(data)
     os.chmod(path, 0o644)
-    return codec.encode({"key": _env("ATHENA_RETURN_KEY", "") or ""})
+    return codec.encode({"key": _env(protocol.ENV_RETURN_KEY, "") or ""})
 
 
 def run(argv: list[str]) -> int:
@@ -154,7 +153,7 @@ def run(argv: list[str]) -> int:
         argv = argv[1:]
     try:
         _check_bundle(template)
-        fn = _resolve(entry)
+        fn = resolve_entry(entry)
         hints = _hints(fn)
         code = fn.__code__
         names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
@@ -167,7 +166,7 @@ def run(argv: list[str]) -> int:
         return _fail(f"template {template}: importing {entry} failed: {exc}", protocol.EXIT_USER_ERROR)
     from athena.runtime import codec
 
-    value_params = [n for n in names if _artifact_type(hints.get(n)) is None]
+    value_params = [n for n in names if artifact_type(hints.get(n)) is None]
     if len(argv) != len(value_params):
         return _fail(f"template {template}: argv has {len(argv)} slot(s), {entry} takes {len(value_params)} "
                      f"({', '.join(value_params) or 'none'}); the template and the bundle are from different "
@@ -180,7 +179,7 @@ def run(argv: list[str]) -> int:
             return _fail(f"template {template}: parameter `{name}` cannot be decoded as "
                          f"{getattr(hints.get(name), '__name__', hints.get(name))}: {exc}")
     for name in names:
-        inner = _artifact_type(hints.get(name))
+        inner = artifact_type(hints.get(name))
         if inner is not None:
             from athena.outcome import Artifact
 
@@ -202,13 +201,13 @@ def run(argv: list[str]) -> int:
         sys.stderr.flush()
         return protocol.EXIT_USER_ERROR
     try:
-        if _artifact_type(hints.get("return")) is not None:
+        if artifact_type(hints.get("return")) is not None:
             text = _save_artifact(result)
         else:
             text = codec.encode(result)
     except (codec.CodecError, OSError) as exc:
         return _fail(f"template {template}: the return value cannot be encoded: {exc}")
-    limit = int(_env("ATHENA_MAX_VALUE_BYTES", str(MAX_VALUE_BYTES)) or MAX_VALUE_BYTES)
+    limit = int(_env(protocol.ENV_MAX_VALUE_BYTES, str(MAX_VALUE_BYTES)) or MAX_VALUE_BYTES)
     size = len(text.encode("utf-8"))
     if size > limit:
         return _fail(f"template {template}: the return value is {size} bytes of JSON, above the {limit}-byte limit "
@@ -218,6 +217,9 @@ def run(argv: list[str]) -> int:
     except OSError as exc:
         return _fail(f"template {template}: cannot write the result: {exc}")
     return 0
+
+
+# The in-process runner still imports the old private spellings (local/inprocess.py, not this module's owner).
 
 
 def main(argv: list[str] | None = None) -> int:

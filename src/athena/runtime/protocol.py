@@ -27,15 +27,59 @@ MANIFEST = "manifest.json"
 RUN_SCRIPT = "run"
 MAIN_SCRIPT = "app/__athena_main__.py"
 TMP_FALLBACK = "/athena/tmp"
+TMP_DIR = "/tmp"  # the athena-tmp volume's mount path; Argo's emissary writes offloaded args here
+#: The tarball's single top-level directory (unpacked at BUNDLE_DIR) and the manifest's member name in it.
+BUNDLE_ROOT = "bin"
+MANIFEST_MEMBER = f"{BUNDLE_ROOT}/{MANIFEST}"
+#: Fields every manifest has (``athena build`` writes them; publish and emulate rely on them).
+MANIFEST_FIELDS = ("protocol", "digest", "project", "version", "python", "interpreter", "targets")
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
+def app_dir(target: str) -> str:
+    """The per-target directory of the bundle, relative to BUNDLE_DIR: ``app-x86_64``."""
+    return f"app-{target}"
 
 BUNDLE_ARTIFACT = "athena-bundle"
 WORK_VOLUME = "athena-work"
 TMP_VOLUME = "athena-tmp"
 
-ENV_TEMPLATE = "ATHENA_TEMPLATE"
-ENV_ENTRY = "ATHENA_ENTRY"
-ENV_BUNDLE = "ATHENA_BUNDLE"
-ENV_RUNTIME = "ATHENA_RUNTIME"
+# Env vars between the emitter, the pod runtime, the emulator and the in-process runner.
+ENV_TEMPLATE = "ATHENA_TEMPLATE"  # the template's name, for messages
+ENV_ENTRY = "ATHENA_ENTRY"  # module:qualname of the container function
+ENV_BUNDLE = "ATHENA_BUNDLE"  # the bundle digest the template was emitted with
+ENV_RUNTIME = "ATHENA_RUNTIME"  # "1" inside a pod: decorators are inert
+ENV_RESULT = "ATHENA_RESULT"  # where the runtime writes the result JSON (default RESULT_PATH)
+ENV_BUNDLE_DIR = "ATHENA_BUNDLE_DIR"  # where the unpacked bundle is (default BUNDLE_DIR)
+ENV_MAX_VALUE_BYTES = "ATHENA_MAX_VALUE_BYTES"  # the result size limit (default MAX_VALUE_BYTES)
+ENV_RETURN_KEY = "ATHENA_RETURN_KEY"  # the S3 key an Artifact return value is uploaded to
+ENV_ARTIFACT_RETURN = "ATHENA_ARTIFACT_RETURN"  # where an Artifact return value is written (ARTIFACT_RETURN_PATH)
+ENV_LOCAL_STORE = "ATHENA_LOCAL_STORE"  # the in-process runner's artifact directory
+ENV_CONTAINERS_CONF = "ATHENA_CONTAINERS_CONF"  # the containers.conf the emulator gives podman
+
+#: The largest result JSON, in bytes: an Argo parameter must stay well below etcd's object size.
+MAX_VALUE_BYTES = 128 * 1024
+
+# Argo's large-argument offload (3.7.10+/4.0.1+, :func:`athena.argo.facts.offloads_large_args`): the controller
+# puts the args into a ConfigMap key mounted under ARGO_CONFIG_DIR and names it in ENV_ARGS_FILE; the emissary
+# writes each argument above 128 KiB to ``offloaded_arg_path(i)`` and passes ``@<path>`` instead.
+ENV_ARGS_FILE = "ARGO_CONTAINER_ARGS_FILE"
+ENV_ARGO_TEMPLATE = "ARGO_TEMPLATE"
+ARGO_CONFIG_DIR = "/argo/config"
+#: ``i`` counts the emissary's argv after the command's first element: for the emitted ``command: [/bin/sh, -c]``
+#: and ``args: [<bootstrap>, --, slot0, ...]``, "-c" is 0, so slot k is k + 3.
+#: (DESIGN §5.1 says k + 2; argo's emissary.go, `for i, arg := range command[1:]`, gives k + 3.)
+OFFLOAD_INDEX_BASE = 3
+
+
+def offloaded_arg_path(i: int) -> str:
+    """The file the emissary writes argument ``i`` to: ``/tmp/argo_arg_<i>.txt``."""
+    return f"{TMP_DIR}/argo_arg_{i}.txt"
+
+
+def offloaded_slot(k: int) -> str:
+    """What slot ``k`` reads when Argo offloaded it: ``@/tmp/argo_arg_<k + 3>.txt``."""
+    return "@" + offloaded_arg_path(k + OFFLOAD_INDEX_BASE)
 
 EXIT_USER_ERROR = 1
 EXIT_PROTOCOL_ERROR = 2
@@ -43,11 +87,74 @@ EXIT_UNSUPPORTED_ARCH = 70
 
 DEFAULT_RUN_AS_USER = 8737
 
-# uname -m spellings per bundle target.
+# Architectures. A bundle target is ``x86_64`` or ``aarch64`` (uname -m); ARCH_ALIASES lists every spelling of
+# each (uname -m, Go/OCI, Debian); PLATFORM_ARCH is the OCI/Go/Debian name (the three agree for both targets).
 ARCH_ALIASES = {
     "x86_64": ("x86_64", "amd64"),
     "aarch64": ("aarch64", "arm64", "armv8b", "armv8l"),
 }
+PLATFORM_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def normalize_arch(name: str) -> str | None:
+    """The bundle target for any spelling of an architecture (``arm64`` → ``aarch64``), else None."""
+    low = name.strip().lower()
+    for target, spellings in ARCH_ALIASES.items():
+        if low in spellings:
+            return target
+    return None
+
+
+def platform_arch(name: str) -> str:
+    """The OCI/Debian name for any spelling (``aarch64`` → ``arm64``); an unknown name is returned as given."""
+    target = normalize_arch(name)
+    return PLATFORM_ARCH[target] if target is not None else name
+
+
+class ManifestError(ValueError):
+    """A bundle's manifest is missing or unreadable; the message says why (no path: the caller adds it)."""
+
+
+def parse_manifest(raw: bytes) -> dict[str, object]:
+    """The manifest's JSON object; :class:`ManifestError` when it is not one."""
+    import json
+
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{MANIFEST_MEMBER} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"{MANIFEST_MEMBER} must hold a JSON object")
+    return data
+
+
+def read_manifest(bundle: str) -> dict[str, object] | None:
+    """The manifest of a bundle: an unpacked bundle directory (BUNDLE_DIR in a pod; None when it has no
+    manifest, as for a local process run) or a bundle tarball (:class:`ManifestError` when it has none).
+
+    The one reader for the pod, ``athena build``, publish and emulate.
+    """
+    import os
+
+    if os.path.isdir(bundle):
+        path = os.path.join(bundle, MANIFEST)
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as f:
+            return parse_manifest(f.read())
+    import tarfile
+
+    try:
+        with tarfile.open(bundle, "r:*") as tar:
+            member = next((m for m in tar if m.name.removeprefix("./") == MANIFEST_MEMBER), None)
+            if member is None or not member.isfile() or member.size > MAX_MANIFEST_BYTES:
+                raise ManifestError(f"no {MANIFEST_MEMBER}")
+            handle = tar.extractfile(member)
+            assert handle is not None  # a regular file
+            raw = handle.read()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ManifestError(f"cannot read the bundle tarball: {exc}") from None
+    return parse_manifest(raw)
 
 
 def bootstrap_script(targets: tuple[str, ...]) -> str:

@@ -57,11 +57,11 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
         {"name": proto.ENV_BUNDLE, "value": s.digest},
     ]
     if isinstance(t.returns, ArtifactT):
-        env.append({"name": "ATHENA_RETURN_KEY", "value": RETURN_KEY})
+        env.append({"name": proto.ENV_RETURN_KEY, "value": RETURN_KEY})
     mounts = [{"name": proto.WORK_VOLUME, "mountPath": proto.WORK_DIR}]
     volumes: list[dict[str, Any]] = [{"name": proto.WORK_VOLUME, "emptyDir": {}}]
     if o.tmp_volume:  # the `tmp_volume` option (see options.RULES)
-        mounts.append({"name": proto.TMP_VOLUME, "mountPath": "/tmp"})
+        mounts.append({"name": proto.TMP_VOLUME, "mountPath": proto.TMP_DIR})
         volumes.append({"name": proto.TMP_VOLUME, "emptyDir": {}})
     for path in ports.host_paths:
         vname = proto.host_volume_name(path)

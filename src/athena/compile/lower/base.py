@@ -23,6 +23,7 @@ from athena.compile.typecheck import (
 )
 from athena.decorators import Template
 from athena.errors import Diagnostic, Span
+from athena.ports import PORT_FUNCTIONS
 
 MAX_SAFE_INT = 2**53 - 1
 
@@ -44,7 +45,7 @@ if hasattr(ast, "TryStar"):
 
 _CONVERSIONS = {"str", "int", "float", "bool", "list", "dict", "tuple", "set", "frozenset", "len", "repr",
                 "sorted", "sum", "min", "max", "abs", "round", "bytes"}
-_PORT_FUNCS = {"host", "load_artifact", "load_artifact_str", "save_artifact", "save_artifact_str"}
+_PORT_FUNCS = frozenset(PORT_FUNCTIONS)
 _OPTION_KEYS = ("continue_on", "on_exit", "on_success", "on_failure", "on_error", "hooks")
 _CMP: dict[type[ast.cmpop], Any] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 

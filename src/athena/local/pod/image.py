@@ -1,0 +1,85 @@
+"""Images and the pod's identity: pulling and inspecting the image, the kubelet's ``runAsNonRoot`` checks, the
+user and groups the container runs as."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Mapping
+from typing import Any
+
+from athena.errors import AthenaError
+from athena.local.pod.containers import SETUP_HINT, Runtime, tail
+from athena.runtime.protocol import platform_arch
+
+__all__ = ["ensure_image", "host_arch", "security"]
+
+
+def host_arch() -> str:
+    """This machine's architecture as images name it (``amd64``, ``arm64``)."""
+    return platform_arch(platform.machine().lower())
+
+
+def ensure_image(rt: Runtime, image: str, arch: str | None, pull: bool) -> dict[str, Any]:
+    """The image's ``inspect`` record, pulling it (for ``arch`` when given) if it is absent and ``pull``."""
+    want = platform_arch(arch) if arch else None
+    info = _inspect(rt, image)
+    if info is not None and (want is None or info.get("Architecture") == want):
+        return info
+    if not pull:
+        raise AthenaError(f"image {image} is not present locally{f' for {want}' if want else ''} "
+                          f"(pulling is off); for athena's test images: {SETUP_HINT}")
+    argv = ["pull", image] if want is None else (
+        ["pull", "--arch", want, image] if rt.is_podman else ["pull", "--platform", f"linux/{want}", image])
+    proc = rt.run(*argv, timeout=None)
+    info = _inspect(rt, image)
+    if proc.returncode != 0 or info is None:
+        raise AthenaError(f"image {image} is not present locally and could not be pulled: {tail(proc.stderr, 5)}"
+                          f"\nfor athena's test images (localhost/athena-*): {SETUP_HINT}")
+    return info
+
+
+def _inspect(rt: Runtime, image: str) -> dict[str, Any] | None:
+    proc = rt.run("image", "inspect", image)
+    if proc.returncode != 0:
+        if "cannot connect" in proc.stderr.lower() or "permission denied" in proc.stderr.lower():
+            raise AthenaError(f"{rt.name} does not work here: {tail(proc.stderr, 5)}")
+        return None
+    data = json.loads(proc.stdout or "[]")
+    return dict(data[0]) if data else None
+
+
+def security(tmpl: Mapping[str, Any], container: Mapping[str, Any], info: Mapping[str, Any],
+             name: str) -> tuple[str | None, list[str]]:
+    """The ``--user`` and ``--group-add`` values of the pod's securityContext, after the kubelet's
+    ``runAsNonRoot`` checks against the image's user."""
+    pod_sc = tmpl.get("securityContext") or {}
+    c_sc = container.get("securityContext") or {}
+
+    def pick(key: str) -> Any:
+        return c_sc.get(key, pod_sc.get(key))
+
+    uid, gid, non_root = pick("runAsUser"), pick("runAsGroup"), pick("runAsNonRoot")
+    image_user = str((info.get("Config") or {}).get("User") or "")
+    if non_root:
+        if uid is None:
+            u = image_user.split(":", 1)[0]
+            if not u or u == "root":
+                raise AthenaError(f"{name}: CreateContainerConfigError: container has runAsNonRoot and image will "
+                                  "run as root")
+            if not u.isdigit():
+                raise AthenaError(f"{name}: CreateContainerConfigError: container has runAsNonRoot and image has "
+                                  f"non-numeric user ({u}), cannot verify user is non-root")
+            uid = int(u)
+        if int(uid) == 0:
+            raise AthenaError(f"{name}: CreateContainerConfigError: container's runAsUser breaks non-root policy")
+    user: str | None = None
+    if uid is not None:
+        user = f"{uid}:{gid}" if gid is not None else str(uid)
+    elif gid is not None:
+        u = image_user.split(":", 1)[0] or "0"
+        user = f"{u}:{gid}"
+    groups = [str(g) for g in pod_sc.get("supplementalGroups") or []]
+    if pod_sc.get("fsGroup") is not None:
+        groups.append(str(pod_sc["fsGroup"]))
+    return user, groups
