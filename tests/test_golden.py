@@ -41,12 +41,13 @@ EMIT_ARGS: dict[str, dict[str, Any]] = {
 @pytest.fixture(autouse=True)
 def isolated_imports() -> Iterator[None]:
     """Every feature's module is called ``app``: loading one by path must not leave it for the next."""
-    path, modules = list(sys.path), dict(sys.modules)
+    path = list(sys.path)
     yield
     sys.path[:] = path
-    for name in set(sys.modules) - set(modules):
-        del sys.modules[name]
-    sys.modules.update(modules)
+    for name, module in list(sys.modules.items()):
+        # only the feature modules: athena's own lazily imported modules must stay the ones already bound
+        if GOLDEN in Path(getattr(module, "__file__", None) or "/").resolve().parents:
+            del sys.modules[name]
 
 
 def _placeholders(value: Any, script: str, digest: str) -> Any:
