@@ -5,7 +5,8 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="rewrite tests/golden/*.yaml from the current emitter (review the diff!)")
+                     help="rewrite tests/golden/<feature>/expected.yaml and tests/golden/bootstrap.sh "
+                          "from the current emitter (review the diff!)")
 
 
 @pytest.fixture

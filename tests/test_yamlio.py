@@ -211,6 +211,8 @@ def test_fast_writer_is_byte_identical_to_pyyaml(docs: list[dict[str, Any]]) -> 
 def test_goldens_are_written_by_both_writers_alike() -> None:
     from pathlib import Path
 
-    for golden in (Path(__file__).parent / "golden").glob("*.yaml"):
+    goldens = sorted((Path(__file__).parent / "golden").rglob("*.yaml"))
+    assert goldens
+    for golden in goldens:
         docs = yamlio.load_yaml_documents(golden.read_text())
         assert yamlio.dump_yaml(docs) == yamlio.dump_yaml_reference(docs)
