@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import pytest
-
 from athena.argo.emit import EmitSettings, emit_program
 from athena.compile.model import (
     ArmMerge,
@@ -451,8 +449,6 @@ def test_a_containers_exit_template_comes_first() -> None:
     assert names == ["z-done", "a-work"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Program.callees ignores a Workflow's on_exit_if_root, so its exit "
-                                       "template can be emitted after the root that refers to it")
 def test_a_workflows_exit_template_comes_first() -> None:
     done = container("z-done", returns=NONE)
     top = workflow("a-top", (Task("w", "p-work", (("value", Lit(1)),)),),

@@ -195,8 +195,9 @@ class Program:
 
     def callees(self, name: str) -> list[str]:
         t = self.templates[name]
-        if isinstance(t, Container):
-            return [t.options.on_exit_if_root] if isinstance(t.options.on_exit_if_root, str) else []
-        out = [task.template for task in t.tasks]
-        out += [h.template for task in t.tasks for h in task.hooks]
+        # The exit handler is referenced from the root's spec.hooks: a callee like any task's template.
+        out = [t.options.on_exit_if_root] if t.options.on_exit_if_root is not None else []
+        if isinstance(t, Workflow):
+            out += [task.template for task in t.tasks]
+            out += [h.template for task in t.tasks for h in task.hooks]
         return out
