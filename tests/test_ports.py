@@ -17,4 +17,18 @@ def test_every_port_function_exists_and_is_exported() -> None:
 def test_the_compiler_recognises_exactly_the_port_functions() -> None:
     assert base._PORT_FUNCS == frozenset(ports.PORT_FUNCTIONS)
     assert compile_ports._PORT_NAMES == frozenset(ports.PORT_FUNCTIONS)
-    assert {f.__name__ for f in compile_ports._FUNCS} == set(ports.PORT_FUNCTIONS)
+    assert set(compile_ports._KINDS) == set(ports.PORT_FUNCTIONS)
+
+
+def test_a_second_copy_of_the_ports_module_is_still_recognised() -> None:
+    """Ports are found by qualified name: a reloaded ``athena.ports`` must not hide them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("athena.ports", ports.__file__)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copy)
+    assert copy.host is not ports.host
+    assert compile_ports._kind(copy.host) == "host"
+    assert compile_ports._kind(copy.save_artifact_str) == "out"
+    assert compile_ports._kind(print) is None and compile_ports._kind("host") is None

@@ -12,13 +12,23 @@ from athena.compile.model import Ports
 from athena.decorators import Fragment, Template
 from athena.errors import CompileError, Diagnostic
 
-_FUNCS = {
-    ports.host: "host",
-    ports.load_artifact: "in",
-    ports.load_artifact_str: "in",
-    ports.save_artifact: "out",
-    ports.save_artifact_str: "out",
+# By qualified name, not object identity: a second import of athena.ports (a reloaded module, a test
+# harness) must not make the ports invisible.
+_KINDS = {
+    "host": "host",
+    "load_artifact": "in",
+    "load_artifact_str": "in",
+    "save_artifact": "out",
+    "save_artifact_str": "out",
 }
+assert set(_KINDS) == set(ports.PORT_FUNCTIONS)
+
+
+def _kind(target: Any) -> str | None:
+    """``host``/``in``/``out`` when ``target`` is one of athena's port functions, else None."""
+    if not callable(target) or getattr(target, "__module__", None) != ports.__name__:
+        return None
+    return _KINDS.get(getattr(target, "__qualname__", ""))
 
 
 def collect(t: Template[Any, Any]) -> Ports:
@@ -48,10 +58,7 @@ def collect(t: Template[Any, Any]) -> Ports:
             if isinstance(target, Fragment):
                 visit(target.fn)
                 continue
-            try:
-                kind = _FUNCS.get(target)
-            except TypeError:  # an unhashable object is not one of the port functions
-                kind = None
+            kind = _kind(target)
             if kind is None:
                 continue
             key = _key(call, g)
@@ -89,11 +96,8 @@ def _mentions(code: Any, g: dict[str, Any]) -> bool:
         target = g.get(name)
         if isinstance(target, (Fragment, types.ModuleType)):
             return True  # a module attribute may be a fragment elsewhere: walk to find out
-        try:
-            if target in _FUNCS:
-                return True
-        except TypeError:  # unhashable globals are never port functions
-            pass
+        if _kind(target) is not None:
+            return True
     return any(_mentions(c, g) for c in code.co_consts if hasattr(c, "co_names"))
 
 
