@@ -1,6 +1,6 @@
 """The emitter over hand-built IR: exact documents, no compiler in the loop.
 
-The goldens (tests/test_golden.py) pin what whole programs emit; these pin each emit rule on its own, so a
+The goldens (tests/golden/test_golden.py) pin what whole programs emit; these pin each emit rule on its own, so a
 failure names the rule. Only the public surface is used: ``emit_program`` and ``EmitSettings``.
 """
 

@@ -5,7 +5,7 @@ Two long strings are the same in every container and would drown the diff: the b
 once in ``tests/golden/bootstrap.sh`` and the bundle digest (a hash of the app's sources) is pinned as
 ``<digest>``; every other golden carries placeholders for them.
 
-Regenerate with ``pytest tests/test_golden.py --update-goldens`` and review the diff.
+Regenerate with ``pytest tests/golden/test_golden.py --update-goldens`` and review the diff.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from athena.argo.yaml import io as yamlio
 from athena.config import load_config
 from athena.runtime.protocol import bootstrap_script
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parent
 FEATURES = sorted(p.parent for p in GOLDEN.glob("*/app.py"))
 EXAMPLES = sorted((GOLDEN.parent.parent / "examples").glob("*.py"))
 BOOTSTRAP = GOLDEN / "bootstrap.sh"
 BOOTSTRAP_PLACEHOLDER = "<bootstrap.sh>"
 DIGEST_PLACEHOLDER = "<digest>"
-REFRESH = "if the change is intended, rerun `pytest tests/test_golden.py --update-goldens` and review the diff"
+REFRESH = "if the change is intended, rerun `pytest tests/golden/test_golden.py --update-goldens` and review the diff"
 
 # Emit arguments beyond the defaults (templates only), for the features that are about them.
 EMIT_ARGS: dict[str, dict[str, Any]] = {
@@ -46,7 +46,7 @@ def isolated_imports() -> Iterator[None]:
     sys.path[:] = path
     for name, module in list(sys.modules.items()):
         # only the feature modules: athena's own lazily imported modules must stay the ones already bound
-        if GOLDEN in Path(getattr(module, "__file__", None) or "/").resolve().parents:
+        if name != __name__ and GOLDEN in Path(getattr(module, "__file__", None) or "/").resolve().parents:
             del sys.modules[name]
 
 
@@ -73,16 +73,16 @@ def emit(feature: Path) -> tuple[list[dict[str, Any]], str]:
 def _check(path: Path, text: str, update: bool) -> None:
     if update:
         path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"{path} is missing; run `pytest tests/test_golden.py --update-goldens` and review it"
+    assert path.is_file(), f"{path} is missing; run `pytest tests/golden/test_golden.py --update-goldens` and review it"
     assert text == path.read_text(encoding="utf-8"), f"{path.relative_to(GOLDEN.parent)} differs; {REFRESH}"
 
 
 def test_every_feature_has_a_golden() -> None:
     assert len(FEATURES) >= 25
-    for d in sorted(p for p in GOLDEN.iterdir() if p.is_dir()):
+    for d in sorted(p for p in GOLDEN.iterdir() if p.is_dir() and p.name != "__pycache__"):
         assert {"app.py", "expected.yaml"} <= {p.name for p in d.iterdir()}, f"{d} needs app.py and expected.yaml"
     files = sorted(p.name for p in GOLDEN.iterdir() if p.is_file())
-    assert files == ["athena.toml", "bootstrap.sh"], "goldens live in tests/golden/<feature>/expected.yaml"
+    assert files == ["athena.toml", "bootstrap.sh", "test_golden.py"], "goldens live in tests/golden/<feature>/expected.yaml"
 
 
 def test_bootstrap_golden(update_goldens: bool) -> None:

@@ -1,6 +1,6 @@
 """The emitted bootstrap, run by `athena.local.pod.emulate` in podman exactly as Argo would run the pod.
 
-The bundle is hand-made (tests/emulate/conftest.py): its `app-<arch>/run` is a shell script standing in for the
+The bundle is hand-made (tests/local/pod/conftest.py): its `app-<arch>/run` is a shell script standing in for the
 runtime, so these tests depend only on the emitter, the bootstrap and emulate. Needs `scripts/setup-podman`.
 """
 

@@ -1,4 +1,4 @@
-"""Fixtures for running emitted container templates in podman (tests/emulate/test_podman.py).
+"""Fixtures for running emitted container templates in podman (tests/local/pod/test_podman.py).
 
 These tests need rootful podman, tests/podman/containers.conf and the localhost/athena-* images: they FAIL (never
 skip) with a pointer to `scripts/setup-podman` when something is missing.
@@ -26,7 +26,7 @@ from podman_app import (
 
 from athena.local.pod import Runtime, detect_runtime
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONTAINERS_CONF = REPO / "tests" / "podman" / "containers.conf"
 SETUP = "run `sudo scripts/setup-podman` (Debian 12) to install podman and build the localhost/athena-* images"
 QEMU_BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from athena.argo.lint import SCHEMA_TAGS, SUPPORTED, LintIssue, lint_documents, 
 from athena.argo.yaml.io import dump_yaml
 from athena.errors import UsageError
 
-SHARED_SCHEMAS = Path("/work/shared/argo-schema")
+# ../shared beside the repository holds the team's pinned copies (CI always has it; users do not)
+SHARED_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "argo-schema"
 
 
 def template(**extra: Any) -> dict[str, Any]:
@@ -264,7 +266,14 @@ def test_every_line_has_its_bundled_schema() -> None:
     schemas = resources.files("athena.argo") / "schemas"
     assert sorted(SCHEMA_TAGS) == sorted(SUPPORTED)
     for tag in SCHEMA_TAGS.values():
-        data = (schemas / f"{tag}.json").read_bytes()
-        if SHARED_SCHEMAS.is_dir():  # the team's pinned copies; users' machines do not have them
-            shared = (SHARED_SCHEMAS / f"{tag}.json").read_bytes()
-            assert data == shared, tag
+        assert (schemas / f"{tag}.json").is_file(), tag
+
+
+def test_bundled_schemas_are_the_teams_pinned_copies() -> None:
+    if not SHARED_SCHEMAS.is_dir():
+        # CI always has ../shared beside the clone: there the comparison must run, never skip.
+        assert not os.environ.get("CI"), f"{SHARED_SCHEMAS} is missing in CI"
+        pytest.skip(f"{SHARED_SCHEMAS} is not beside this checkout (only the team's machines have it)")
+    schemas = resources.files("athena.argo") / "schemas"
+    for tag in SCHEMA_TAGS.values():
+        assert (schemas / f"{tag}.json").read_bytes() == (SHARED_SCHEMAS / f"{tag}.json").read_bytes(), tag

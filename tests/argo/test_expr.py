@@ -166,7 +166,7 @@ def test_public_surface_resolves_is_sorted_and_documented() -> None:
     for name in names:
         value = getattr(athena, name)  # the lazy ones are imported here
         assert getattr(value, "__name__", name) == name, f"athena.{name} resolves to {value!r}"
-    reference = (Path(__file__).resolve().parent.parent / "docs" / "reference.md").read_text(encoding="utf-8")
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "reference.md").read_text(encoding="utf-8")
     public = reference[reference.index("## Public names"):]
     undocumented = [n for n in names if not re.search(rf"`(athena\.)?{n}\b", public)]
     assert undocumented == [], "add them to docs/reference.md#public-names"
