@@ -11,7 +11,7 @@ import pytest
 
 from athena import api
 from athena.argo.lint import SUPPORTED, lint_documents
-from athena.argo.yaml.io import dump_yaml, load_yaml_documents
+from athena.argo.yaml import dump_yaml, load_yaml_documents
 from athena.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent

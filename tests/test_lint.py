@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from athena.argo.lint import SCHEMA_TAGS, SUPPORTED, LintIssue, lint_documents, lint_text, normalize_version
-from athena.argo.yaml.io import dump_yaml
+from athena.argo.yaml import dump_yaml
 from athena.errors import UsageError
 
 SHARED_SCHEMAS = Path("/work/shared/argo-schema")
