@@ -6,6 +6,8 @@ import collections
 import dataclasses
 from typing import Any
 
+import msgspec
+
 from athena import codes
 from athena.compile.checks import (
     check_container_options,
@@ -87,7 +89,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                                             hint="an exit handler gets no arguments; give its parameters defaults"))
                 queue.append(hook)
                 ir_t = templates[name]
-                templates[name] = dataclasses.replace(
+                templates[name] = msgspec.structs.replace(
                     ir_t, options=dataclasses.replace(ir_t.options, on_exit_if_root=namer.name(hook)))
         except CompileError as exc:
             diags.extend(exc.diagnostics)
