@@ -11,8 +11,16 @@ Public API::
 
 from __future__ import annotations
 
-from athena.bundle.build import BuildResult, TargetResult, build_bundle, default_output, manifest_of
+from typing import TYPE_CHECKING, Any
+
 from athena.bundle.errors import BundleError, InterpreterError, MissingWheelError, UnresolvedSonameError
+
+if TYPE_CHECKING:
+    from athena.bundle.build import BuildResult, TargetResult, build_bundle, default_output, manifest_of
+
+# Loaded on first use: `athena emit` imports `athena.bundle.identity`, and the builder's imports (ELF
+# reader, HTTP, wheels) would otherwise cost it a third of its start-up.
+_BUILD = frozenset({"BuildResult", "TargetResult", "build_bundle", "default_output", "manifest_of"})
 
 __all__ = [
     "BuildResult",
@@ -25,3 +33,11 @@ __all__ = [
     "default_output",
     "manifest_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILD:
+        from athena.bundle import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
