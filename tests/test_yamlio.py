@@ -279,3 +279,12 @@ def test_the_plain_fast_path_agrees_with_pyyamls_analysis(value: str) -> None:
         got = fast._string(value, 2, simple_key)
         assert (got == value) == (expected == ""), (value, got, expected)
     assert dump_yaml([{"k": value}]) == yamlio.dump_yaml_reference([{"k": value}])
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_st.from_regex(fast._QUOTE_SAFE, fullmatch=True)
+        | _st.sampled_from(["{{inputs.parameters.x}}", "{{=sprig.int(1)}}", "[a, b]", "#x", "'q'", "|", "@ a"]))
+def test_the_single_quote_fast_path_agrees_with_pyyamls_analysis(value: str) -> None:
+    for simple_key in (False, True):
+        assert fast._style(value, simple_key) == "'", value
+    assert dump_yaml([{"k": value, "l": [value]}]) == yamlio.dump_yaml_reference([{"k": value, "l": [value]}])

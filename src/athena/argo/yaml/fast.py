@@ -36,6 +36,9 @@ _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_./-]{1,127}\Z")
 # Strings PyYAML's analysis always allows plain in block context: a letter first (no indicator), then
 # only characters with no meaning there (a `:` only when a non-space follows). Skips the analysis.
 _PLAIN_SAFE = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*\Z")
+# Strings the analysis always writes single-quoted: an indicator first (never plain), then printable ASCII
+# on one line with no trailing space (nothing that forbids single quotes). Argo's `{{...}}` are these.
+_QUOTE_SAFE = re.compile(r"[#,\[\]{}&*!|>'\"%@`][\x20-\x7e]*(?<! )\Z")
 
 
 class Unsupported(Exception):
@@ -133,7 +136,22 @@ def _float(v: float) -> str:
     return text
 
 
+# Non-literal renderings do not depend on the indentation: styled once per string, whatever the depth.
+_flat: dict[str, str] = {}
+
+
 def _string(v: str, indent: int, simple_key: bool) -> str:
+    if not simple_key:
+        hit = _flat.get(v)
+        if hit is not None:
+            return hit
+    text = _render(v, indent, simple_key)
+    if not simple_key and text[:1] != "|":
+        _flat[v] = text
+    return text
+
+
+def _render(v: str, indent: int, simple_key: bool) -> str:
     if _ASTRAL.search(v):
         raise Unsupported  # libyaml and PyYAML's emitter disagree on characters beyond the BMP
     if _ODD.search(v) or (simple_key and not _SIMPLE_KEY.match(v)):
@@ -141,7 +159,7 @@ def _string(v: str, indent: int, simple_key: bool) -> str:
         raise Unsupported
     if _PLAIN_SAFE.match(v) is not None and requested_style(v, Dumper) is None:
         return v
-    style = _style(v, simple_key)
+    style = "'" if _QUOTE_SAFE.match(v) is not None else _style(v, simple_key)
     if style == "":
         return v
     if style == "'":
