@@ -210,9 +210,10 @@ class Runner:
     verified: dict[tuple[Tool, str], set[str]] = field(default_factory=dict)
 
     def run(self, result: Result) -> Sample:
+        env = athena_env(self.env) if result.tool == "athena" else self.env
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        proc = subprocess.run(result.command, cwd=self.workdir, env=self.env, capture_output=True,
+        proc = subprocess.run(result.command, cwd=self.workdir, env=env, capture_output=True,
                               timeout=SUBPROCESS_TIMEOUT, check=False)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -288,6 +289,11 @@ def bench_env(workdir: Path) -> dict[str, str]:
     env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     env["PYTHONHASHSEED"] = "0"
     return env
+
+
+def athena_env(env: dict[str, str]) -> dict[str, str]:
+    """athena runs from this checkout's `src/`, not whichever athena happens to be installed."""
+    return {**env, "PYTHONPATH": str(ROOT / "src")}
 
 
 def write_sources(workdir: Path, cases: Sequence[Case], hera_python: Path) -> dict[str, dict[Tool, list[str]]]:
@@ -488,7 +494,8 @@ def render_doc(m: Machine, warmup: int, runs: int, main_results: Sequence[dict[T
         "",
         "### Reproduce",
         "",
-        "From the repository root, with athena installed in the current Python:",
+        "From the repository root, with athena's dependencies installed in the current Python (athena "
+        "itself runs from this checkout's `src/`):",
         "",
         "```sh",
         *this_run,
@@ -498,7 +505,7 @@ def render_doc(m: Machine, warmup: int, runs: int, main_results: Sequence[dict[T
         "python benchmarks/emit.py --quick --no-doc --workdir /tmp/emit-bench",
         "HERA_PY=$PWD/benchmarks/.venv-hera/bin/python; cd /tmp/emit-bench",
         "export PYTHONPYCACHEPREFIX=$PWD/pycache; unset PYTHONDONTWRITEBYTECODE",
-        "time python -m athena.cli emit athena_chain_200.py > /dev/null",
+        "time env PYTHONPATH=\"$OLDPWD/src\" python -m athena.cli emit athena_chain_200.py > /dev/null",
         'time "$HERA_PY" hera_chain_200.py > /dev/null',
         "```",
         "",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from athena.argo.lint import SCHEMA_TAGS, SUPPORTED, LintIssue, lint_documents, lint_text, normalize_version
-from athena.argo.yaml.io import dump_yaml
+from athena.argo.yaml import dump_yaml
 from athena.errors import UsageError
 
 # ../shared beside the repository holds the team's pinned copies (CI always has it; users do not)

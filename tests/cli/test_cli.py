@@ -19,7 +19,7 @@ def athena(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def test_emit_matches_golden_stream() -> None:
     """`athena emit` prints exactly the documents of the with_workflow golden (placeholders put back)."""
     from athena import api
-    from athena.argo.yaml.io import dump_yaml, load_yaml_documents
+    from athena.argo.yaml import dump_yaml, load_yaml_documents
     from athena.config import load_config
     from athena.runtime.protocol import bootstrap_script
 

@@ -7,6 +7,7 @@ import inspect
 import typing
 from typing import Any
 
+import msgspec
 import pytest
 
 from athena import _inert, codes, decorators
@@ -168,7 +169,7 @@ def test_root_rules_merge_pod_metadata() -> None:
         "hooks": {"exit": {"templateRef": {"name": "bye", "template": "bye"}}},
         "podGC": {"strategy": "OnPodSuccess"},
     }
-    synthetic = dataclasses.replace(wf, options=dataclasses.replace(o, parallelism=2, retry=RetrySpec(
+    synthetic = msgspec.structs.replace(wf, options=dataclasses.replace(o, parallelism=2, retry=RetrySpec(
         1, None, None, None, None, None, ())), synthetic=True)
     assert emit_options.fields("dag", synthetic, SETTINGS) == {"nodeSelector": {"zone": "x"}}
 

@@ -26,7 +26,7 @@ import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from athena.argo import facts
-from athena.argo.yaml.io import load_yaml_documents
+from athena.argo.yaml import load_yaml_documents
 from athena.errors import UsageError
 
 __all__ = ["SCHEMA_TAGS", "SUPPORTED", "LintIssue", "lint_documents", "lint_text", "normalize_version"]

@@ -23,7 +23,7 @@ def emit(state: State, app: str | None, out: str | None, with_workflow: bool, na
     root; default: [project].app.
     """
     from athena import api
-    from athena.argo.yaml.io import dump_yaml
+    from athena.argo.yaml import dump_yaml
 
     config = state.config(app)
     warn_python(config)

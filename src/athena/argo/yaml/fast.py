@@ -2,18 +2,28 @@
 
 PyYAML's Python-level representer costs more than everything else in ``athena emit``; the documents are
 plain dicts, lists and scalars, so this writes them directly, asking PyYAML's own emitter only to *analyze*
-each distinct string (cached) and applying its style rules. Quoting decisions are ``yamlio``'s. Anything
+each distinct string (cached) and applying its style rules. Quoting decisions are :mod:`.scalars`'. Anything
 unusual raises :class:`Unsupported` and the caller falls back to PyYAML for that document.
+
+Each distinct string is styled once per indentation, and a :class:`~.frozen.FrozenDict` or
+:class:`~.frozen.FrozenList` is rendered once per indentation and call, so the blocks the emitter repeats in
+every template cost one lookup each.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from yaml.emitter import Emitter, ScalarAnalysis
+
+from athena.argo.yaml.frozen import FrozenDict, FrozenList
+from athena.argo.yaml.scalars import Dumper, requested_style
+
+__all__ = ["Unsupported", "dump_document", "dump_documents"]
 
 _BREAK_CHARS = "\n\x85\u2028\u2029"
 _ESCAPES = {"\0": "0", "\x07": "a", "\x08": "b", "\x09": "t", "\x0a": "n", "\x0b": "v", "\x0c": "f",
@@ -23,6 +33,12 @@ _ESCAPES = {"\0": "0", "\x07": "a", "\x08": "b", "\x09": "t", "\x0a": "n", "\x0b
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _ODD = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_./-]{1,127}\Z")
+# Strings PyYAML's analysis always allows plain in block context: a letter first (no indicator), then
+# only characters with no meaning there (a `:` only when a non-space follows). Skips the analysis.
+_PLAIN_SAFE = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*\Z")
+# Strings the analysis always writes single-quoted: an indicator first (never plain), then printable ASCII
+# on one line with no trailing space (nothing that forbids single quotes). Argo's `{{...}}` are these.
+_QUOTE_SAFE = re.compile(r"[#,\[\]{}&*!|>'\"%@`][\x20-\x7e]*(?<! )\Z")
 
 
 class Unsupported(Exception):
@@ -41,14 +57,8 @@ def _analysis(value: str) -> ScalarAnalysis:
 
 
 def _style(value: str, simple_key: bool) -> str:
-    """PyYAML's choose_scalar_style, for the style yamlio's representer would request."""
-    from athena.argo.yaml import io as yamlio  # imported here: yamlio imports this module
-
-    requested: str | None = None
-    if yamlio._BREAKS.search(value):
-        requested = "|" if yamlio._literal_round_trips(value, yamlio._Dumper) else '"'
-    elif yamlio._needs_quotes(value):
-        requested = "'"
+    """PyYAML's choose_scalar_style, for the style the representer would request."""
+    requested = requested_style(value, Dumper)
     a = _analysis(value)
     if requested is None and not (simple_key and (a.empty or a.multiline)) and a.allow_block_plain:
         return ""
@@ -126,38 +136,30 @@ def _float(v: float) -> str:
     return text
 
 
-_strings: dict[tuple[str, int, bool], str] = {}
-
-
-def _scalar(v: Any, indent: int, simple_key: bool = False) -> str:
-    """The scalar's text; a literal block ends with its own newline (callers must not add one)."""
-    if type(v) is str:
-        hit = _strings.get((v, indent, simple_key))
-        if hit is None:
-            hit = _strings[(v, indent, simple_key)] = _string(v, indent, simple_key)
-        return hit
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return _float(v)
-    if not isinstance(v, str):
-        raise Unsupported
-    return _string(v, indent, simple_key)
+# Non-literal renderings do not depend on the indentation: styled once per string, whatever the depth.
+_flat: dict[str, str] = {}
 
 
 def _string(v: str, indent: int, simple_key: bool) -> str:
+    if not simple_key:
+        hit = _flat.get(v)
+        if hit is not None:
+            return hit
+    text = _render(v, indent, simple_key)
+    if not simple_key and text[:1] != "|":
+        _flat[v] = text
+    return text
+
+
+def _render(v: str, indent: int, simple_key: bool) -> str:
     if _ASTRAL.search(v):
         raise Unsupported  # libyaml and PyYAML's emitter disagree on characters beyond the BMP
     if _ODD.search(v) or (simple_key and not _SIMPLE_KEY.match(v)):
         # Control characters, and keys beyond plain names: the emitters differ in small ways there.
         raise Unsupported
-    style = _style(v, simple_key)
+    if _PLAIN_SAFE.match(v) is not None and requested_style(v, Dumper) is None:
+        return v
+    style = "'" if _QUOTE_SAFE.match(v) is not None else _style(v, simple_key)
     if style == "":
         return v
     if style == "'":
@@ -167,58 +169,153 @@ def _string(v: str, indent: int, simple_key: bool) -> str:
     return _double(v)
 
 
-def _line(out: list[str], head: str, scalar: str) -> None:
-    out.append(head + scalar)
-    if not scalar.endswith("\n") or not scalar.startswith("|"):
-        out.append("\n")
+# Caches of rendered text. A value's "tail" is what follows `key: ` or `- `, newline included (a literal
+# block brings its own); it depends on the indentation only through a literal block's margin.
+_keys: dict[str, str] = {}
+_tails: dict[int, dict[str, str]] = {}
+# Frozen sub-documents rendered during the current call: (id, indent, lead) -> (object, text). The object
+# is held so its id cannot be reused; cleared after each call so nothing outlives the documents.
+_frozen_texts: dict[tuple[int, int, str | None], tuple[Any, str]] = {}
+
+
+def _key(k: Any) -> str:
+    if type(k) is not str:
+        raise Unsupported
+    text = _keys[k] = _string(k, 0, simple_key=True) + ":"
+    return text
+
+
+def _tail(v: Any, indent: int) -> str:
+    """The text of a scalar written at ``indent``, through its newline."""
+    if type(v) is str:
+        cache = _tails.get(indent)
+        if cache is None:
+            cache = _tails[indent] = {}
+        hit = cache.get(v)
+        if hit is None:
+            text = _string(v, indent, False)
+            hit = cache[v] = text if text[:1] == "|" else text + "\n"
+        return hit
+    if v is None:
+        return "null\n"
+    if v is True:
+        return "true\n"
+    if v is False:
+        return "false\n"
+    if isinstance(v, int):
+        return f"{v}\n"
+    if isinstance(v, float):
+        return _float(v) + "\n"
+    if isinstance(v, str):
+        text = _string(v, indent, False)
+        return text if text[:1] == "|" else text + "\n"
+    raise Unsupported
+
+
+def _frozen(v: FrozenDict | FrozenList, indent: int, out: list[str], lead: str | None) -> None:
+    key = (id(v), indent, lead)
+    hit = _frozen_texts.get(key)
+    if hit is None:
+        part: list[str] = []
+        if type(v) is FrozenDict:
+            _mapping(v, indent, part, lead)
+        else:
+            _sequence(v, indent, part, lead)
+        hit = _frozen_texts[key] = (v, "".join(part))
+    out.append(hit[1])
 
 
 def _mapping(m: Mapping[Any, Any], indent: int, out: list[str], lead: str | None) -> None:
-    first = True
+    pad = " " * indent
+    prefix = pad if lead is None else lead
+    inner = indent + 2
+    tails = _tails.get(inner)
+    if tails is None:
+        tails = _tails[inner] = {}
+    append = out.append
     for k, v in m.items():
-        if not isinstance(k, str):
-            raise Unsupported
-        prefix = lead if (first and lead is not None) else " " * indent
-        first = False
-        key = _scalar(k, indent, simple_key=True)
+        key = _keys.get(k) if type(k) is str else None
+        if key is None:
+            key = _key(k)
         tv = type(v)
-        if tv is dict or (tv is not str and isinstance(v, Mapping)):
-            if not v:
-                out.append(f"{prefix}{key}: {{}}\n")
+        if tv is str:
+            tail = tails.get(v)
+            if tail is None:
+                tail = _tail(v, inner)
+            append(f"{prefix}{key} {tail}")
+        elif tv is dict:
+            if v:
+                append(f"{prefix}{key}\n")
+                _mapping(v, inner, out, None)
             else:
-                out.append(f"{prefix}{key}:\n")
-                _mapping(v, indent + 2, out, None)
+                append(f"{prefix}{key} {{}}\n")
         elif tv is list or tv is tuple:
-            if not v:
-                out.append(f"{prefix}{key}: []\n")
-            else:
-                out.append(f"{prefix}{key}:\n")
+            if v:
+                append(f"{prefix}{key}\n")
                 _sequence(v, indent, out, None)
+            else:
+                append(f"{prefix}{key} []\n")
+        elif tv is FrozenDict or tv is FrozenList:
+            if v:
+                append(f"{prefix}{key}\n")
+                _frozen(v, inner if tv is FrozenDict else indent, out, None)
+            else:
+                append(f"{prefix}{key} {{}}\n" if tv is FrozenDict else f"{prefix}{key} []\n")
+        elif tv is not str and isinstance(v, Mapping):
+            if v:
+                append(f"{prefix}{key}\n")
+                _mapping(v, inner, out, None)
+            else:
+                append(f"{prefix}{key} {{}}\n")
         else:
-            _line(out, f"{prefix}{key}: ", _scalar(v, indent + 2))
+            append(f"{prefix}{key} {_tail(v, inner)}")
+        prefix = pad
 
 
-def _sequence(seq: list[Any] | tuple[Any, ...], indent: int, out: list[str], lead: str | None) -> None:
-    for i, item in enumerate(seq):
-        prefix = (lead if (i == 0 and lead is not None) else " " * indent) + "- "
+def _sequence(seq: Iterable[Any], indent: int, out: list[str], lead: str | None) -> None:
+    pad = " " * indent + "- "
+    prefix = pad if lead is None else lead + "- "
+    inner = indent + 2
+    append = out.append
+    for item in seq:
         ti = type(item)
-        if ti is dict or (ti is not str and isinstance(item, Mapping)):
+        if ti is dict or ti is FrozenDict or (ti is not str and isinstance(item, Mapping)):
             if not item:
-                out.append(prefix + "{}\n")
+                append(prefix + "{}\n")
+            elif ti is FrozenDict:
+                _frozen(item, inner, out, prefix)
             else:
-                _mapping(item, indent + 2, out, prefix)
-        elif ti is list or ti is tuple:
+                _mapping(item, inner, out, prefix)
+        elif ti is list or ti is tuple or ti is FrozenList:
             if not item:
-                out.append(prefix + "[]\n")
+                append(prefix + "[]\n")
+            elif ti is FrozenList:
+                _frozen(item, inner, out, prefix)
             else:
-                _sequence(item, indent + 2, out, prefix)
+                _sequence(item, inner, out, prefix)
         else:
-            _line(out, prefix, _scalar(item, indent + 2))
+            append(prefix + _tail(item, inner))
+        prefix = pad
 
 
 def dump_document(doc: Mapping[str, Any]) -> str:
+    """One document's text (no ``---``)."""
     if not doc:
         raise Unsupported  # PyYAML writes an empty document in flow style (`--- {}`)
     out: list[str] = []
     _mapping(doc, 0, out, None)
     return "".join(out)
+
+
+def dump_documents(docs: Iterable[Mapping[str, Any]]) -> str:
+    """The documents joined by ``---``; raises :class:`Unsupported` if any one needs PyYAML."""
+    # The writer makes no reference cycles; collecting while it runs only re-walks the caller's (large,
+    # live) documents and IR, so the collector waits until the text is done.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return "---\n".join([dump_document(doc) for doc in docs])
+    finally:
+        _frozen_texts.clear()
+        if enabled:
+            gc.enable()

@@ -1,78 +1,21 @@
-"""Deterministic YAML in and out (DESIGN §3).
+"""Deterministic YAML in and out (DESIGN §3): the stream writer and reader athena uses everywhere.
 
-Output is read by at least three resolvers: PyYAML (YAML 1.1), YAML 1.2-core tools, and go-yaml v2
-inside kubectl / the Argo CLI (``sigs.k8s.io/yaml``). They disagree about which plain scalars are
-strings (go-yaml v2 reads ``1e3`` and ``0o17`` as numbers and ``y``/``n`` as bools; PyYAML leaves the
-first two plain when dumping), so every string that *any* of them could read as something else is
-quoted. The rule is deliberately broad: a string that starts like a number is always quoted.
+The quoting rules live in :mod:`athena.argo.yaml.scalars`; :mod:`athena.argo.yaml.fast` writes the text and
+PyYAML (with the same rules) writes whatever the fast writer declines.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import yaml
-from yaml.nodes import ScalarNode
 from yaml.representer import SafeRepresenter
-from yaml.resolver import Resolver
 
-try:
-    from yaml import CSafeDumper as _FastBase
-except ImportError:  # pragma: no cover - libyaml missing: the pure-Python emitter writes the same text
-    from yaml import SafeDumper as _FastBase  # type: ignore[assignment]
+from athena.argo.yaml import fast
+from athena.argo.yaml.scalars import WIDTH, Dumper, Loader
 
-__all__ = ["dump_yaml", "load_yaml_documents"]
-
-_STR: Final = "tag:yaml.org,2002:str"
-_TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
-_VALUE: Final = "tag:yaml.org,2002:value"
-# libyaml's maximum; anything narrower makes the emitter fold long strings.
-_WIDTH: Final = 2**31 - 1
-
-# Words some resolver reads as bool/null/merge/value. Compared case-insensitively: no resolver
-# accepts `yEs`, but quoting it costs nothing.
-_KEYWORDS: Final = frozenset(
-    {"", "~", "=", "<<", "y", "n", "yes", "no", "true", "false", "on", "off", "null"}
-)
-# Every int, float, timestamp and sexagesimal form of YAML 1.1, 1.2 and go-yaml v2 begins like
-# this. go-yaml v2 deletes every `_` before strconv.ParseInt(s, 0, 64) once the first character is a
-# sign or digit (`-_1` is -1); PyYAML reads `._5` as a float.
-_NUMBER_START: Final = re.compile(r"[-+]?[._]*[0-9]|[-+]?\._")
-_SPECIAL_FLOAT: Final = re.compile(r"[-+]?\.?(?:inf|infinity|nan)", re.IGNORECASE)
-_BREAKS: Final = re.compile("[\n\r\x85\u2028\u2029]")
-# Breaks that YAML 1.1 loaders normalize (or fold, in single quotes) or that YAML 1.2 does not
-# count as breaks at all; only a double-quoted escape keeps them exact everywhere.
-_ODD_BREAKS: Final = re.compile("[\r\x85\u2028\u2029]")
-
-# PyYAML's own 1.1 resolver, as a backstop for anything the rules above miss (typed here because
-# the stubs leave `resolve` unannotated).
-_resolve: Final[Callable[[type[ScalarNode], str, tuple[bool, bool]], str]] = Resolver().resolve
-
-
-class _Dumper(_FastBase):
-    def ignore_aliases(self, data: Any) -> bool:
-        # Anchors/aliases for shared sub-objects are legal YAML but unreadable; always expand.
-        return True
-
-
-class _PyDumper(yaml.SafeDumper):
-    """The pure-Python twin of :class:`_Dumper`; tests run both."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that, like Kubernetes' JSON view, keeps dates as strings and reads ``=`` as text."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_TIMESTAMP, _VALUE)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+__all__ = ["dump_with", "dump_yaml", "dump_yaml_reference", "load_yaml_documents"]
 
 
 def dump_yaml(docs: Sequence[Mapping[str, Any]]) -> str:
@@ -81,17 +24,29 @@ def dump_yaml(docs: Sequence[Mapping[str, Any]]) -> str:
     Keys keep insertion order, strings are never folded, tuples are written as lists, and shared
     sub-objects are written out in full (no anchors).
     """
-    from athena.argo.yaml import fast as yamlfast
-
     try:
-        return "---\n".join(yamlfast.dump_document(doc) for doc in docs)
-    except yamlfast.Unsupported:
-        return _dump(docs, _Dumper)
+        return fast.dump_documents(docs)
+    except fast.Unsupported:
+        return dump_with(docs, Dumper)
 
 
 def dump_yaml_reference(docs: Sequence[Mapping[str, Any]]) -> str:
     """The same stream written by PyYAML's representer (slower); tests hold the fast writer to it."""
-    return _dump(docs, _Dumper)
+    return dump_with(docs, Dumper)
+
+
+def dump_with(docs: Sequence[Mapping[str, Any]], dumper: type[SafeRepresenter]) -> str:
+    """The stream written by PyYAML with ``dumper`` (:class:`~.scalars.Dumper` or :class:`~.scalars.PyDumper`)."""
+    text: str = yaml.dump_all(
+        [dict(doc) for doc in docs],
+        Dumper=dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=WIDTH,
+        indent=2,
+    )
+    return text
 
 
 def load_yaml_documents(text: str) -> list[dict[str, Any]]:
@@ -101,75 +56,10 @@ def load_yaml_documents(text: str) -> list[dict[str, Any]]:
     is not a mapping.
     """
     out: list[dict[str, Any]] = []
-    for index, doc in enumerate(yaml.load_all(text, Loader=_Loader)):
+    for index, doc in enumerate(yaml.load_all(text, Loader=Loader)):
         if doc is None:
             continue
         if not isinstance(doc, dict):
             raise yaml.YAMLError(f"document {index} is a {type(doc).__name__}, expected a mapping")
         out.append(doc)
     return out
-
-
-def _dump(docs: Sequence[Mapping[str, Any]], dumper: type[SafeRepresenter]) -> str:
-    text: str = yaml.dump_all(
-        [dict(doc) for doc in docs],
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=_WIDTH,
-        indent=2,
-    )
-    return text
-
-
-@functools.lru_cache(maxsize=8192)
-def _needs_quotes(value: str) -> bool:
-    return (
-        value.lower() in _KEYWORDS
-        or _NUMBER_START.match(value) is not None
-        or _SPECIAL_FLOAT.fullmatch(value) is not None
-        or _resolve(ScalarNode, value, (True, False)) != _STR
-    )
-
-
-_ROUND_TRIPS: dict[tuple[str, type[SafeRepresenter]], bool] = {}
-
-
-def _literal_round_trips(value: str, dumper: type[SafeRepresenter]) -> bool:
-    # Cached: the same bootstrap script appears in every container template.
-    hit = _ROUND_TRIPS.get((value, dumper))
-    if hit is None:
-        hit = _ROUND_TRIPS[(value, dumper)] = _try_literal(value, dumper)
-    return hit
-
-
-def _try_literal(value: str, dumper: type[SafeRepresenter]) -> bool:
-    # The emitters' block-scalar rules (indentation indicators, chomping, trailing spaces) have
-    # enough corner cases that trying it is more reliable than predicting it.
-    if _ODD_BREAKS.search(value):
-        return False
-    node = yaml.MappingNode(
-        "tag:yaml.org,2002:map", [(ScalarNode(_STR, "k"), ScalarNode(_STR, value, style="|"))]
-    )
-    text: str = yaml.serialize(node, Dumper=dumper, allow_unicode=True, width=_WIDTH)
-    try:
-        loaded = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return False
-    return isinstance(loaded, dict) and loaded.get("k") == value
-
-
-def _represent_str(representer: SafeRepresenter, value: str) -> ScalarNode:
-    style: str | None = None
-    if _BREAKS.search(value):
-        # Double quotes spell breaks as `\n`; multi-line single quotes fold them into blank lines.
-        style = "|" if _literal_round_trips(value, type(representer)) else '"'
-    elif _needs_quotes(value):
-        style = "'"
-    return representer.represent_scalar(_STR, value, style=style)
-
-
-for _cls in (_Dumper, _PyDumper):
-    _cls.add_representer(str, _represent_str)
-    _cls.add_representer(tuple, SafeRepresenter.represent_list)

@@ -1,4 +1,4 @@
-"""athena.argo.yaml.io: quoting that every resolver agrees on, exact round trips, deterministic text."""
+"""athena.argo.yaml: quoting that every resolver agrees on, exact round trips, deterministic text."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from athena.argo.yaml import FrozenDict, FrozenList, dump_yaml, fast, frozen, load_yaml_documents
 from athena.argo.yaml import io as yamlio
-from athena.argo.yaml.io import dump_yaml, load_yaml_documents
+from athena.argo.yaml.scalars import Dumper, PyDumper
 
 # Both emitters must agree: CSafeDumper in production, SafeDumper where libyaml is missing.
-DUMPERS = [pytest.param(yamlio._Dumper, id="fast"), pytest.param(yamlio._PyDumper, id="python")]
+DUMPERS = [pytest.param(Dumper, id="fast"), pytest.param(PyDumper, id="python")]
 
 AMBIGUOUS = [
     *"1e3 1E+3 0o17 0x1F 1_000 .5 yes ~ 2001-12-14 1:20 = null True on off n y NO 12 -3 +4 0.5 .inf .NaN "
@@ -58,7 +59,7 @@ def scalar_style(text: str) -> str | None:
 
 
 def dump_one(value: str, dumper: Any) -> str:
-    return yamlio._dump([{"k": value}], dumper)
+    return yamlio.dump_with([{"k": value}], dumper)
 
 
 @pytest.mark.parametrize("dumper", DUMPERS)
@@ -133,7 +134,7 @@ def test_stream_layout_is_deterministic() -> None:
     assert "&" not in text and "*" not in text  # shared objects are written out, never aliased
     assert second == f"kind: CronWorkflow\nlong: '{'word ' * 200}'\n"  # never folded
     assert load_yaml_documents(text) == [{**docs[0], "t": ["a", 2]}, docs[1]]
-    assert dump_yaml(docs) == text == yamlio._dump(docs, yamlio._PyDumper)
+    assert dump_yaml(docs) == text == yamlio.dump_with(docs, PyDumper)
     assert dump_yaml([]) == ""
 
 
@@ -208,11 +209,74 @@ def test_fast_writer_is_byte_identical_to_pyyaml(docs: list[dict[str, Any]]) -> 
     assert yamlio.dump_yaml(docs) == yamlio.dump_yaml_reference(docs)
 
 
-def test_goldens_are_written_by_both_writers_alike() -> None:
-    from pathlib import Path
+# ------------------------------------------------------------------- frozen sub-documents, fast paths
 
-    goldens = sorted((Path(__file__).parent / "golden").rglob("*.yaml"))
-    assert goldens
-    for golden in goldens:
-        docs = yamlio.load_yaml_documents(golden.read_text())
-        assert yamlio.dump_yaml(docs) == yamlio.dump_yaml_reference(docs)
+
+@_settings(max_examples=200, deadline=None)
+@_given(_st.lists(_st.dictionaries(_st.text(max_size=5), _DOCS, min_size=1, max_size=4), min_size=1, max_size=3))
+def test_frozen_sub_documents_are_written_like_plain_ones(parts: list[dict[str, Any]]) -> None:
+    # Each part shared at several depths and positions: a mapping value, first and later list items, a document.
+    shared = [frozen(p) for p in parts]
+    docs: list[dict[str, Any]] = [{"a": s, "b": [s, s, [s]], "c": {"d": [1, s]}} for s in shared] + shared
+    plain = [{"a": p, "b": [p, p, [p]], "c": {"d": [1, p]}} for p in parts] + parts
+    text = dump_yaml(docs)
+    assert text == yamlio.dump_yaml_reference(plain) == yamlio.dump_with(docs, Dumper)
+    assert dump_yaml(docs) == text  # the second call starts with an empty frozen-text cache
+    assert load_yaml_documents(text) == load_yaml_documents(yamlio.dump_yaml_reference(plain))
+
+
+def test_frozen_values_refuse_changes_and_behave_like_plain_ones() -> None:
+    import copy
+    import json
+    import pickle
+
+    f = frozen({"a": [1, {"b": "c"}], "e": {}})
+    assert type(f) is FrozenDict and type(f["a"]) is FrozenList and type(f["a"][1]) is FrozenDict
+    assert f == {"a": (1, {"b": "c"}), "e": {}} and isinstance(f, dict)
+    assert json.loads(json.dumps(f)) == {"a": [1, {"b": "c"}], "e": {}}
+    assert copy.deepcopy(f) is f and copy.copy(f) is f
+    assert pickle.loads(pickle.dumps(f)) == f
+    for change in (lambda: f.__setitem__("x", 1), lambda: f.__delitem__("a"), f.clear, lambda: f.pop("a"),
+                   f.popitem, lambda: f.setdefault("x", 1), lambda: f.update(x=1)):
+        with pytest.raises(TypeError, match="cannot change"):
+            change()
+    g = f
+    with pytest.raises(TypeError):
+        g |= {"x": 1}
+    assert f == {"a": (1, {"b": "c"}), "e": {}}
+    assert dump_yaml([{"k": frozen({}), "l": frozen([])}]) == "k: {}\nl: []\n"
+
+
+def test_the_writer_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    dump_yaml([{"a": 1}])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dump_yaml([{"a": 1}])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_st.from_regex(fast._PLAIN_SAFE, fullmatch=True) | _st.sampled_from(["y", "Null", "on", "a:b", "a:"]))
+def test_the_plain_fast_path_agrees_with_pyyamls_analysis(value: str) -> None:
+    for simple_key in (False, True):
+        if simple_key and not fast._SIMPLE_KEY.match(value):
+            continue
+        expected = fast._style(value, simple_key)
+        got = fast._string(value, 2, simple_key)
+        assert (got == value) == (expected == ""), (value, got, expected)
+    assert dump_yaml([{"k": value}]) == yamlio.dump_yaml_reference([{"k": value}])
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_st.from_regex(fast._QUOTE_SAFE, fullmatch=True)
+        | _st.sampled_from(["{{inputs.parameters.x}}", "{{=sprig.int(1)}}", "[a, b]", "#x", "'q'", "|", "@ a"]))
+def test_the_single_quote_fast_path_agrees_with_pyyamls_analysis(value: str) -> None:
+    for simple_key in (False, True):
+        assert fast._style(value, simple_key) == "'", value
+    assert dump_yaml([{"k": value, "l": [value]}]) == yamlio.dump_yaml_reference([{"k": value, "l": [value]}])
