@@ -19,8 +19,8 @@ else:  # in a pod: the same names, recording only, without importing `typing`
 if TYPE_CHECKING:
     from typing import Any
 
-    from athena.compile.options import TTL, Retry
     from athena.errors import AthenaError, CompileError, ConfigError, WorkflowFailed
+    from athena.option_types import TTL, Retry
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
     "WorkflowFailed": "athena.errors",
-    "TTL": "athena.compile.options", "Retry": "athena.compile.options",
+    "TTL": "athena.option_types", "Retry": "athena.option_types",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",

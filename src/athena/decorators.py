@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, ove
 from athena.runtime.protocol import ENV_RUNTIME
 
 if TYPE_CHECKING:
-    from athena.compile.options import TTL, Retry, TemplateOptions, Validated
+    from athena.compile.options import TemplateOptions, Validated
+    from athena.option_types import TTL, Retry
     from athena.outcome import Outcome
 
 P = ParamSpec("P")

@@ -232,7 +232,7 @@ def test_frozen_values_refuse_changes_and_behave_like_plain_ones() -> None:
 
     f = frozen({"a": [1, {"b": "c"}], "e": {}})
     assert type(f) is FrozenDict and type(f["a"]) is FrozenList and type(f["a"][1]) is FrozenDict
-    assert f == {"a": (1, {"b": "c"}), "e": {}} and isinstance(f, dict)
+    assert f == {"a": [1, {"b": "c"}], "e": {}} and isinstance(f, dict) and isinstance(f["a"], list)
     assert json.loads(json.dumps(f)) == {"a": [1, {"b": "c"}], "e": {}}
     assert copy.deepcopy(f) is f and copy.copy(f) is f
     assert pickle.loads(pickle.dumps(f)) == f
@@ -243,7 +243,15 @@ def test_frozen_values_refuse_changes_and_behave_like_plain_ones() -> None:
     g = f
     with pytest.raises(TypeError):
         g |= {"x": 1}
-    assert f == {"a": (1, {"b": "c"}), "e": {}}
+    items = f["a"]
+    for change in (lambda: items.append(1), lambda: items.extend([1]), lambda: items.insert(0, 1), items.pop,
+                   lambda: items.remove(1), items.clear, items.sort, items.reverse,
+                   lambda: items.__setitem__(0, 2), lambda: items.__delitem__(0)):
+        with pytest.raises(TypeError, match="cannot change"):
+            change()
+    with pytest.raises(TypeError):
+        items += [1]
+    assert f == {"a": [1, {"b": "c"}], "e": {}}
     assert dump_yaml([{"k": frozen({}), "l": frozen([])}]) == "k: {}\nl: []\n"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import typing
 from typing import Any
@@ -49,7 +48,7 @@ def test_overloads_declare_exactly_the_table(kind: str) -> None:
 
 
 def test_every_option_lands_in_template_options() -> None:
-    fields = {f.name: f.type for f in dataclasses.fields(TemplateOptions)}
+    fields = {f.name: f.type for f in msgspec.structs.fields(TemplateOptions)}
     assert sorted(fields) == sorted(s.field for s in OPTIONS.values())
     for name, annotation in fields.items():
         assert "Template" not in str(annotation) and "Any" not in str(annotation), name  # data only
@@ -169,7 +168,7 @@ def test_root_rules_merge_pod_metadata() -> None:
         "hooks": {"exit": {"templateRef": {"name": "bye", "template": "bye"}}},
         "podGC": {"strategy": "OnPodSuccess"},
     }
-    synthetic = msgspec.structs.replace(wf, options=dataclasses.replace(o, parallelism=2, retry=RetrySpec(
+    synthetic = msgspec.structs.replace(wf, options=msgspec.structs.replace(o, parallelism=2, retry=RetrySpec(
         1, None, None, None, None, None, ())), synthetic=True)
     assert emit_options.fields("dag", synthetic, SETTINGS) == {"nodeSelector": {"zone": "x"}}
 

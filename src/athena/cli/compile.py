@@ -22,9 +22,13 @@ def emit(state: State, app: str | None, out: str | None, with_workflow: bool, na
     APP is a module (my_flows.pipeline), a file (flows/pipeline.py), or either with :name to pick one
     root; default: [project].app.
     """
+    import gc
+
     from athena import api
     from athena.argo.yaml import dump_yaml
 
+    # A short-lived process that builds many small acyclic objects: the cycle collector only costs time here.
+    gc.disable()
     config = state.config(app)
     warn_python(config)
     loaded = api.load_app(app, config)

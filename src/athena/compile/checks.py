@@ -17,6 +17,8 @@ from athena.errors import CompileError, Diagnostic
 def check_container_options(t: Template[Any, Any], ir: Container, config: Config,
                              diags: list[Diagnostic]) -> None:
     """Render every injectable option against the container's parameters, then check the target."""
+    if not t.raw_options:
+        return  # a bare decorator: nothing to inject, no target rule to break
     from athena.argo.inject import InjectionError, render
     from athena.compile.lower.source import decorator_keyword_span
 
@@ -61,6 +63,8 @@ def _texts(value: Any) -> list[str]:
 
 def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic]) -> None:
     """Each option's target-version rule (from the option table) against ``[defaults].argo_version``."""
+    if not t.raw_options:
+        return
     from athena.compile.lower.source import decorator_keyword_span
 
     for spec in OPTIONS.values():

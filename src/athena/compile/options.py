@@ -16,35 +16,18 @@ Pods import this module only when user code names ``athena.Retry``/``athena.TTL`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+from athena.option_types import TTL, Retry
 
 if TYPE_CHECKING:
     from athena.argo.facts import ArgoVersion
 
-# ----------------------------------------------------------------------------------- user value types
-
-
-@dataclass(frozen=True)
-class Retry:
-    """``retryStrategy``. ``limit`` counts retries (so at most limit+1 attempts)."""
-
-    limit: int | Literal["unlimited"] = 3
-    policy: str | None = None  # Argo's default: OnFailure, or Always with on_exit_codes
-    backoff: int | str | None = None
-    factor: int | None = None
-    cap: int | str | None = None
-    max_duration: int | str | None = None
-    on_exit_codes: Sequence[int] = ()
-
-
-@dataclass(frozen=True)
-class TTL:
-    """``ttlStrategy`` of a submitted root: seconds (or durations) after the workflow finished."""
-
-    after_completion: int | str | None = None
-    after_success: int | str | None = None
-    after_failure: int | str | None = None
+# The user value types live in the pod-safe athena.option_types (a pod evaluates `Retry(...)` when it imports
+# the user's module); re-exported here for the validators.
 
 
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
@@ -53,8 +36,7 @@ POD_GC_STRATEGIES = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", 
 # ------------------------------------------------------------------------------------ normalized forms
 
 
-@dataclass(frozen=True, slots=True)
-class RetrySpec:
+class RetrySpec(msgspec.Struct, frozen=True):
     limit: int | None  # None = unlimited
     policy: str | None
     backoff_seconds: int | None
@@ -64,15 +46,13 @@ class RetrySpec:
     on_exit_codes: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TTLSpec:
+class TTLSpec(msgspec.Struct, frozen=True):
     after_completion: int | None
     after_success: int | None
     after_failure: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateOptions:
+class TemplateOptions(msgspec.Struct, frozen=True):
     """Validated decorator arguments, normalized (durations in seconds): plain data only.
 
     ``on_exit_if_root`` is the exit handler's template *name*; the decorator side keeps the template
@@ -102,8 +82,7 @@ class TemplateOptions:
 # ------------------------------------------------------------------------------------------- the table
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong with an option's value. ``code`` None means ``codes.BAD_OPTION``."""
 
     message: str
@@ -124,8 +103,7 @@ Validator = Callable[[Any], Any]
 TargetRule = Callable[[Any, "ArgoVersion"], str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class OptionSpec:
+class OptionSpec(msgspec.Struct, frozen=True):
     """One decorator option, declared once."""
 
     name: str
@@ -370,8 +348,7 @@ def options_for(kind: str) -> list[str]:
 # ---------------------------------------------------------------------------------- decorator wrapping
 
 
-@dataclass(frozen=True, slots=True)
-class Validated:
+class Validated(msgspec.Struct, frozen=True):
     """A decorator's options: the data, and the templates some options name (by option name)."""
 
     options: TemplateOptions
@@ -380,6 +357,8 @@ class Validated:
 
 def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) -> Validated:
     """Check a decorator's keywords against the table; report every problem at its keyword."""
+    if not raw:
+        return _NO_OPTIONS  # the common case (a bare decorator): nothing to check
     from athena import codes
     from athena.compile.lower.source import decorator_keyword_span
     from athena.errors import CompileError, Diagnostic
@@ -419,3 +398,6 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
     if diags:
         raise CompileError(diags) from None
     return Validated(TemplateOptions(**out), refs)
+
+
+_NO_OPTIONS = Validated(TemplateOptions(), MappingProxyType({}))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import dataclasses
 from typing import Any
 
 import msgspec
@@ -103,4 +102,4 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
 def _resolved(ir: TemplateIR, t: Template[Any, Any], namer: Namer) -> TemplateIR:
     """``ir`` with each template an option names (``on_exit_if_root``) replaced by that template's name."""
     names: dict[str, Any] = {OPTIONS[key].field: namer.name(ref) for key, ref in t.references.items()}
-    return msgspec.structs.replace(ir, options=dataclasses.replace(ir.options, **names))
+    return msgspec.structs.replace(ir, options=msgspec.structs.replace(ir.options, **names))

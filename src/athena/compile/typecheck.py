@@ -16,22 +16,21 @@ import types
 import typing
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Union
+
+import msgspec
 
 from athena.outcome import Artifact, Outcome
 
 # ---------------------------------------------------------------------------------------------- nodes
 
 
-@dataclass(frozen=True, slots=True)
-class AnyT:
+class AnyT(msgspec.Struct, frozen=True):
     def __str__(self) -> str:
         return "Any"
 
 
-@dataclass(frozen=True, slots=True)
-class ScalarT:
+class ScalarT(msgspec.Struct, frozen=True):
     """str, int, float, bool or None."""
 
     kind: str
@@ -40,8 +39,7 @@ class ScalarT:
         return self.kind
 
 
-@dataclass(frozen=True, slots=True)
-class OpaqueT:
+class OpaqueT(msgspec.Struct, frozen=True):
     """A type that travels as a JSON string but has no fields (datetime, date, UUID, Decimal…)."""
 
     name: str
@@ -50,8 +48,7 @@ class OpaqueT:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class ListT:
+class ListT(msgspec.Struct, frozen=True):
     item: TypeNode
     kind: str = "list"  # list | tuple | set | frozenset (all JSON arrays)
 
@@ -59,16 +56,14 @@ class ListT:
         return f"{self.kind}[{self.item}]"
 
 
-@dataclass(frozen=True, slots=True)
-class TupleT:
+class TupleT(msgspec.Struct, frozen=True):
     items: tuple[TypeNode, ...]
 
     def __str__(self) -> str:
         return f"tuple[{', '.join(map(str, self.items))}]"
 
 
-@dataclass(frozen=True, slots=True)
-class DictT:
+class DictT(msgspec.Struct, frozen=True):
     key: TypeNode
     value: TypeNode
 
@@ -76,47 +71,42 @@ class DictT:
         return f"dict[{self.key}, {self.value}]"
 
 
-@dataclass(frozen=True, slots=True)
-class UnionT:
+class UnionT(msgspec.Struct, frozen=True):
     options: tuple[TypeNode, ...]
 
     def __str__(self) -> str:
         return " | ".join(map(str, self.options))
 
 
-@dataclass(frozen=True, slots=True)
-class LiteralT:
+class LiteralT(msgspec.Struct, frozen=True):
     values: tuple[Any, ...]
 
     def __str__(self) -> str:
         return f"Literal[{', '.join(map(repr, self.values))}]"
 
 
-@dataclass(frozen=True, slots=True)
-class EnumT:
+class EnumT(msgspec.Struct, frozen=True):
     name: str
     values: tuple[Any, ...]
-    cls: type = field(compare=False, hash=False, repr=False)
+    cls: type = msgspec.field()
 
     def __str__(self) -> str:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     name: str  # the Python attribute name
     wire: str | int  # the JSON object key, or the array index (NamedTuple)
     type: TypeNode
     has_default: bool
 
 
-@dataclass(frozen=True, slots=True)
-class StructT:
+class StructT(msgspec.Struct, frozen=True):
     """dataclass, TypedDict, NamedTuple, msgspec.Struct or pydantic model."""
 
     flavour: str
     name: str
-    cls: type = field(compare=False, hash=False, repr=False)
+    cls: type = msgspec.field()
 
     def __str__(self) -> str:
         return self.name
@@ -126,16 +116,14 @@ class StructT:
         return _struct_fields(self.cls, self.flavour)
 
 
-@dataclass(frozen=True, slots=True)
-class OutcomeT:
+class OutcomeT(msgspec.Struct, frozen=True):
     inner: TypeNode
 
     def __str__(self) -> str:
         return f"Outcome[{self.inner}]"
 
 
-@dataclass(frozen=True, slots=True)
-class ArtifactT:
+class ArtifactT(msgspec.Struct, frozen=True):
     inner: TypeNode
 
     def __str__(self) -> str:

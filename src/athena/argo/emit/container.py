@@ -8,6 +8,7 @@ from athena.argo import inject
 from athena.argo.emit import options
 from athena.argo.emit.common import param, value_params
 from athena.argo.emit.settings import EmitSettings
+from athena.argo.yaml import frozen
 from athena.compile.model import Container
 from athena.compile.typecheck import NONE as _NONE
 from athena.compile.typecheck import ArtifactT
@@ -15,12 +16,22 @@ from athena.runtime import protocol as proto
 
 RETURN_KEY = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
 
+# The same in every container template: shared objects, rendered once by the YAML writer (argo/yaml/frozen.py).
+_COMMAND = frozen(["/bin/sh", "-c"])
+_CONTAINER_SC = frozen({"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}})
+_RETURN_PARAMETERS = frozen([{"name": "return", "valueFrom": {"path": proto.RESULT_PATH}}])
+_WORK_MOUNT = frozen({"name": proto.WORK_VOLUME, "mountPath": proto.WORK_DIR})
+_WORK_VOLUME = frozen({"name": proto.WORK_VOLUME, "emptyDir": {}})
+_TMP_MOUNT = frozen({"name": proto.TMP_VOLUME, "mountPath": proto.TMP_DIR})
+_TMP_VOLUME = frozen({"name": proto.TMP_VOLUME, "emptyDir": {}})
+_DEFAULT_MOUNTS = frozen([_WORK_MOUNT, _TMP_MOUNT])
+_DEFAULT_VOLUMES = frozen([_WORK_VOLUME, _TMP_VOLUME])
+
 
 def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     o = t.options
     ports = t.ports
-    bundle: dict[str, Any] = {"name": proto.BUNDLE_ARTIFACT, "path": proto.BUNDLE_DIR,
-                              "s3": {**s.s3, "key": s.bundle_key}}
+    bundle = s.bundle_artifact
     inputs: dict[str, Any] = {}
     values = value_params(t.params)
     if values:
@@ -38,7 +49,7 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     tmpl["inputs"] = inputs
     outputs: dict[str, Any] = {}
     if t.returns != _NONE:
-        outputs["parameters"] = [{"name": "return", "valueFrom": {"path": proto.RESULT_PATH}}]
+        outputs["parameters"] = _RETURN_PARAMETERS
     out_artifacts: list[dict[str, Any]] = []
     if isinstance(t.returns, ArtifactT):
         out_artifacts.append({"name": "return", "path": proto.ARTIFACT_RETURN_PATH, "archive": {"none": {}},
@@ -58,30 +69,30 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     ]
     if isinstance(t.returns, ArtifactT):
         env.append({"name": proto.ENV_RETURN_KEY, "value": RETURN_KEY})
-    mounts = [{"name": proto.WORK_VOLUME, "mountPath": proto.WORK_DIR}]
-    volumes: list[dict[str, Any]] = [{"name": proto.WORK_VOLUME, "emptyDir": {}}]
-    if o.tmp_volume:  # the `tmp_volume` option (see options.RULES)
-        mounts.append({"name": proto.TMP_VOLUME, "mountPath": proto.TMP_DIR})
-        volumes.append({"name": proto.TMP_VOLUME, "emptyDir": {}})
-    for path in ports.host_paths:
-        vname = proto.host_volume_name(path)
-        mounts.append({"name": vname, "mountPath": proto.host_mount_path(path)})
-        volumes.append({"name": vname, "hostPath": {"path": path}})
+    mounts: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+    if o.tmp_volume and not ports.host_paths:  # the `tmp_volume` option (see options.RULES)
+        mounts, volumes = _DEFAULT_MOUNTS, _DEFAULT_VOLUMES
+    else:
+        mounts, volumes = [_WORK_MOUNT], [_WORK_VOLUME]
+        if o.tmp_volume:
+            mounts.append(_TMP_MOUNT)
+            volumes.append(_TMP_VOLUME)
+        for path in ports.host_paths:
+            vname = proto.host_volume_name(path)
+            mounts.append({"name": vname, "mountPath": proto.host_mount_path(path)})
+            volumes.append({"name": vname, "hostPath": {"path": path}})
     tmpl["container"] = {
         "image": image,
-        "command": ["/bin/sh", "-c"],
+        "command": _COMMAND,
         "args": [proto.bootstrap_script(s.targets), "--",
                  *("{{inputs.parameters.%s}}" % p.name for p in values)],
         "env": env,
         "volumeMounts": mounts,
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": _CONTAINER_SC,
     }
     tmpl["volumes"] = volumes
-    pod_sc: dict[str, Any] = {}
-    if s.run_as_user is not None:
-        pod_sc = {"runAsNonRoot": True, "runAsUser": s.run_as_user, "runAsGroup": s.run_as_user}
-    pod_sc["seccompProfile"] = {"type": "RuntimeDefault"}
-    tmpl["securityContext"] = pod_sc
+    tmpl["securityContext"] = s.pod_security_context
     tmpl.update(options.fields("container", t, s))
     return tmpl
 

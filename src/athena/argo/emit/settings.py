@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from athena.argo.yaml import frozen
 from athena.config import Config
+from athena.runtime import protocol as proto
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,22 @@ class EmitSettings:
     s3: dict[str, Any]  # the S3 block of every artifact, without its key
     bundle_key: str
     digest: str
+
+    # Blocks every container template repeats: built once and shared, so the YAML writer renders them once.
+    @functools.cached_property
+    def bundle_artifact(self) -> dict[str, Any]:
+        block: dict[str, Any] = frozen({"name": proto.BUNDLE_ARTIFACT, "path": proto.BUNDLE_DIR,
+                                        "s3": {**self.s3, "key": self.bundle_key}})
+        return block
+
+    @functools.cached_property
+    def pod_security_context(self) -> dict[str, Any]:
+        sc: dict[str, Any] = {}
+        if self.run_as_user is not None:
+            sc = {"runAsNonRoot": True, "runAsUser": self.run_as_user, "runAsGroup": self.run_as_user}
+        sc["seccompProfile"] = {"type": "RuntimeDefault"}
+        block: dict[str, Any] = frozen(sc)
+        return block
 
     @classmethod
     def from_config(cls, config: Config, *, digest: str, namespace: str | None = None) -> EmitSettings:

@@ -55,10 +55,59 @@ class FrozenDict(dict[str, Any]):
         return (FrozenDict, (dict(self),))
 
 
-class FrozenList(tuple[Any, ...]):
-    """A sequence written like a list (its rendered text is cached by identity)."""
+class FrozenList(list[Any]):
+    """A list that refuses every change (its rendered text is cached by identity). A ``list`` subclass, not a
+    tuple, so schema validators and JSON encoders see an array."""
 
     __slots__ = ()
+
+    def _refuse(self) -> NoReturn:
+        raise TypeError("a frozen YAML sub-document cannot change; build a new list instead")
+
+    def __setitem__(self, index: Any, value: Any) -> NoReturn:
+        self._refuse()
+
+    def __delitem__(self, index: Any) -> NoReturn:
+        self._refuse()
+
+    def __iadd__(self, other: Any) -> NoReturn:  # type: ignore[misc]
+        self._refuse()
+
+    def __imul__(self, other: Any) -> NoReturn:  # type: ignore[misc]
+        self._refuse()
+
+    def append(self, value: Any) -> NoReturn:
+        self._refuse()
+
+    def extend(self, values: Any) -> NoReturn:
+        self._refuse()
+
+    def insert(self, index: Any, value: Any) -> NoReturn:
+        self._refuse()
+
+    def pop(self, *args: Any) -> NoReturn:
+        self._refuse()
+
+    def remove(self, value: Any) -> NoReturn:
+        self._refuse()
+
+    def clear(self) -> NoReturn:
+        self._refuse()
+
+    def sort(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+    def reverse(self) -> NoReturn:
+        self._refuse()
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenList:
+        return self
+
+    def __reduce__(self) -> tuple[type[FrozenList], tuple[list[Any]]]:
+        return (FrozenList, (list(self),))
 
 
 def frozen(value: Any) -> Any:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from athena import codes
 from athena.compile.lower.scope import Binding, Scope
@@ -55,23 +56,20 @@ class _Bail(Exception):
         self.diag = diag
 
 
-@dataclass
-class _Body:
+class _Body(msgspec.Struct):
     scope: Scope
-    tasks: list[Task] = field(default_factory=list)
-    taken: set[str] = field(default_factory=set)
+    tasks: list[Task] = msgspec.field(default_factory=list)
+    taken: set[str] = msgspec.field(default_factory=set)
     fan_item: bool = False  # lowering a fan-out element: no nested calls
 
 
-@dataclass(frozen=True, slots=True)
-class _Val:
+class _Val(msgspec.Struct, frozen=True):
     arg: Arg
     type: TypeNode | None  # None: a literal, checked by value
     span: Span
 
 
-@dataclass
-class Lowered:
+class Lowered(msgspec.Struct):
     workflow: Workflow | None
     synthetic: list[Workflow]
     callees: list[Template[Any, Any]]

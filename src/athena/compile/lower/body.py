@@ -439,6 +439,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
 
 
 def _positional_names(t: Template[Any, Any]) -> list[str]:
+    code = getattr(t.fn, "__code__", None)
+    if code is not None:  # a plain function: its code object says it without building a Signature
+        return list(code.co_varnames[code.co_posonlyargcount:code.co_argcount])
     import inspect
 
     return [p.name for p in inspect.signature(t.fn).parameters.values()

@@ -14,12 +14,13 @@ from athena.errors import CompileError, Span
 def check_decorated(t: Template[Any, Any]) -> None:
     fn = t.fn
     qual = fn.__qualname__
-    where = def_span(fn)
+    # The span is found only for an error: a module of containers is not parsed at import.
     if "." in qual or "<locals>" in qual:
-        raise CompileError([codes.diag(codes.NOT_MODULE_LEVEL, f"`{qual}` is not defined at module level", where)])
+        raise CompileError([codes.diag(codes.NOT_MODULE_LEVEL, f"`{qual}` is not defined at module level",
+                                       def_span(fn))])
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
         code = codes.ASYNC_WORKFLOW if t.kind == "workflow" else codes.ASYNC_CONTAINER
-        raise CompileError([codes.diag(code, f"`{qual}` is `async def`", where)])
+        raise CompileError([codes.diag(code, f"`{qual}` is `async def`", def_span(fn))])
     if t.kind != "workflow":
         return
     found = function_node(fn)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from athena.compile.model import Arg, Input, Item, Path, TaskMode, TaskOut
 from athena.compile.typecheck import TypeNode
 from athena.errors import Span
 
 
-@dataclass(frozen=True, slots=True)
-class Binding:
+class Binding(msgspec.Struct, frozen=True):
     kind: Literal["input", "task", "item"]
     type: TypeNode
     task: str = ""
@@ -26,16 +26,15 @@ class Binding:
         return Input(name, path)
 
 
-@dataclass
-class Scope:
+class Scope(msgspec.Struct):
     """One body's names. A capturing scope (a wrapper or an arm) turns each outer name it reads into a
     parameter of its own template, remembering the outer binding so the caller can pass it."""
 
     parent: Scope | None = None
     capturing: bool = False
-    names: dict[str, Binding] = field(default_factory=dict)
-    captures: list[tuple[str, Binding]] = field(default_factory=list)
-    arm_only: dict[str, Span | None] = field(default_factory=dict)
+    names: dict[str, Binding] = msgspec.field(default_factory=dict)
+    captures: list[tuple[str, Binding]] = msgspec.field(default_factory=list)
+    arm_only: dict[str, Span | None] = msgspec.field(default_factory=dict)
 
     def lookup(self, name: str) -> Binding | None:
         if name in self.names:

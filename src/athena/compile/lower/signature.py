@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 import json
 import typing
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from athena import codes, names
 from athena.compile.lower.source import def_span, function_node, span_of
@@ -16,8 +17,7 @@ from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(msgspec.Struct, frozen=True):
     params: tuple[Param, ...]
     returns: TypeNode
     param_spans: dict[str, Span]

@@ -12,7 +12,12 @@ from athena.errors import Span
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
-_cache: dict[str, tuple[float, ast.Module, dict[str, list[FunctionNode]]]] = {}
+_Parsed = tuple[float, ast.Module, dict[str, list[FunctionNode]]]
+_cache: dict[str, _Parsed] = {}
+# The parse a module's functions were found in, by the module's globals dict (held, so its id is not
+# reused): functions of one import share it, so a 1000-function module is stat'ed once, not 1000 times.
+# A re-imported module has a new globals dict and is checked afresh.
+_by_module: dict[tuple[str, int], tuple[dict[str, Any], _Parsed]] = {}
 
 
 def _parsed(path: str) -> tuple[float, ast.Module, dict[str, list[FunctionNode]]] | None:
@@ -30,14 +35,28 @@ def _parsed(path: str) -> tuple[float, ast.Module, dict[str, list[FunctionNode]]
         tree = ast.parse("".join(lines), filename=path)
     except SyntaxError:
         return None
-    # Index every function by name once, so finding one is not a walk of the whole module (emit stays linear).
-    index: dict[str, list[FunctionNode]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            index.setdefault(node.name, []).append(node)
-    entry = (mtime, tree, index)
+    entry = (mtime, tree, _index(tree))
     _cache[path] = entry
     return entry
+
+
+def _index(tree: ast.Module) -> dict[str, list[FunctionNode]]:
+    """Every function by name, found once so looking one up is not a walk of the module (emit stays linear).
+
+    Only statements are visited: a ``def`` cannot stand inside an expression, and a module's expressions are
+    most of its nodes.
+    """
+    index: dict[str, list[FunctionNode]] = {}
+    stack: list[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            index.setdefault(node.name, []).append(node)
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if children:
+                stack.extend(reversed(children))
+    return index
 
 
 def parse_file(path: str) -> ast.Module | None:
@@ -64,9 +83,16 @@ def _find_function_node(fn: Callable[..., Any]) -> tuple[str, FunctionNode] | No
     if code is None:
         return None
     path = code.co_filename
-    parsed = _parsed(path)
-    if parsed is None:
-        return None
+    module_globals: dict[str, Any] = getattr(fn, "__globals__", {})
+    known = _by_module.get((path, id(module_globals)))
+    if known is not None and known[0] is module_globals:
+        parsed = known[1]
+    else:
+        found = _parsed(path)
+        if found is None:
+            return None
+        parsed = found
+        _by_module[(path, id(module_globals))] = (module_globals, parsed)
     first = code.co_firstlineno
     for node in parsed[2].get(fn.__name__, ()):
         start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
