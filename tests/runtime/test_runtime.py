@@ -175,10 +175,32 @@ def test_pod_imports_only_what_it_needs(pod) -> None:
                    check=True, env=e, cwd=pod.dir)
     mods = set(listing.read_text().split())
     athena_mods = {m for m in mods if m.startswith("athena")}
-    assert athena_mods <= {"athena", "athena._inert", "athena.decorators", "athena.outcome", "athena.compile.options", "athena.ports",
-                           "athena.errors", "athena.runtime", "athena.runtime.main", "athena.runtime.codec",
+    assert athena_mods <= {"athena", "athena._inert", "athena.outcome", "athena.ports", "athena.errors",
+                           "athena.runtime", "athena.runtime.main", "athena.runtime.codec",
                            "athena.runtime.protocol"}, athena_mods
     # (`ast`/`inspect` arrive with the stdlib's dataclasses, which user types need anyway.)
-    assert "athena.decorators" not in mods and "athena.compile.options" not in mods  # inert stand-ins in pods
+    assert "athena.decorators" not in mods  # inert stand-ins in pods
     for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
         assert heavy not in mods, heavy
+
+
+def test_a_step_with_option_values_imports_no_compiler(tmp_path: Path) -> None:
+    """`@container(retry=Retry(...), ttl_if_root=TTL(...))` is evaluated when a pod imports the module: the
+    option values come from the pod-safe athena.option_types, never the compiler's option table (or msgspec)."""
+    (tmp_path / "opt_steps.py").write_text(
+        "from athena import TTL, Retry, container\n\n"
+        "@container(retry=Retry(limit=2, backoff='5s'), ttl_if_root=TTL(after_completion='1h'))\n"
+        "def one(x: int) -> int:\n    return x + 1\n")
+    listing = tmp_path / "modules.txt"
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("ATHENA_", "ARGO_"))}
+    e.update({"ATHENA_RUNTIME": "1", "ATHENA_ENTRY": "opt_steps:one", "ATHENA_RESULT": str(tmp_path / "r")})
+    src = str(Path(__file__).parents[2] / "src")
+    probe = ("import sys, atexit; atexit.register(lambda: open(sys.argv[1], 'w').write('\\n'.join(sorted("
+             "sys.modules))))")
+    subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path[:0] = [{str(tmp_path)!r}, {src!r}]; {probe}; "
+                    "from athena.runtime.main import main; raise SystemExit(main(['--', '41']))", str(listing)],
+                   check=True, env=e, cwd=tmp_path)
+    mods = set(listing.read_text().split())
+    assert (tmp_path / "r").read_text() == "42"
+    assert "athena.option_types" in mods
+    assert not {m for m in mods if m.startswith(("athena.compile", "athena.decorators", "msgspec"))}, sorted(mods)
