@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from athena.cli.output import read_file, write_file
+from athena.cli.output import emit_text, read_file
 from athena.cli.state import State, warn_python
 
 __all__ = ["check", "emit", "lint"]
@@ -33,11 +33,7 @@ def emit(state: State, app: str | None, out: str | None, with_workflow: bool, na
     warn_python(config)
     loaded = api.load_app(app, config)
     text = dump_yaml(api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace))
-    if out:
-        write_file(out, text)
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit_text(text, out)
     return 0
 
 

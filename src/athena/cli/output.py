@@ -40,6 +40,15 @@ def write_file(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+def emit_text(text: str, out: str | None) -> None:
+    """A command's data: to ``out`` (with a note on stderr) when given, else to stdout."""
+    if out:
+        write_file(out, text)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def read_file(path: str) -> str:
     """Read the user's ``path``; a failure is a user error naming the path."""
     try:

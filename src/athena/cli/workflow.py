@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from athena.cli.output import table, write_file
+from athena.cli.output import emit_text, table
 from athena.cli.state import State, app_and_program
 from athena.errors import UsageError
 
@@ -90,9 +90,5 @@ def workflow_graph(state: State, name: str, app: str | None, fmt: str, out: str 
         click.echo(f"wrote {out}", err=True)
         return 0
     text = graph.mermaid(t) if fmt == "mermaid" else graph.dot(t)
-    if out:
-        write_file(out, text)
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit_text(text, out)
     return 0

@@ -26,6 +26,7 @@ from athena.argo.emit.common import ref
 from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import TemplateIR, Workflow
 from athena.compile.options import OPTIONS, RetrySpec, TTLSpec
+from athena.durations import format_seconds
 
 Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root"]
 Fields = dict[str, Any]
@@ -48,10 +49,6 @@ def _pairs(v: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(v)
 
 
-def _go_duration(seconds: int) -> str:
-    return f"{seconds}s"
-
-
 def retry_strategy(r: RetrySpec) -> Fields:
     out: Fields = {}
     if r.limit is not None:
@@ -59,13 +56,13 @@ def retry_strategy(r: RetrySpec) -> Fields:
     if r.policy is not None:
         out["retryPolicy"] = r.policy
     if r.backoff_seconds is not None:
-        b: Fields = {"duration": f"{r.backoff_seconds}s"}
+        b: Fields = {"duration": format_seconds(r.backoff_seconds)}
         if r.factor is not None:
             b["factor"] = r.factor
         if r.max_duration_seconds is not None:
-            b["maxDuration"] = f"{r.max_duration_seconds}s"
+            b["maxDuration"] = format_seconds(r.max_duration_seconds)
         if r.cap_seconds is not None:
-            b["cap"] = f"{r.cap_seconds}s"
+            b["cap"] = format_seconds(r.cap_seconds)
         out["backoff"] = b
     if r.on_exit_codes:
         out["expression"] = f"asInt(lastRetry.exitCode) in [{', '.join(map(str, r.on_exit_codes))}]"
@@ -110,7 +107,7 @@ RULES: dict[str, EmitRule] = {
     "node_selector": EmitRule({"container": _injected_map("nodeSelector"), "dag": _key("nodeSelector", _pairs),
                                "workflow_root": _key("nodeSelector", _pairs)}, synthetic=True),
     "retry": EmitRule({"container": _retry, "dag": _retry}),
-    "timeout": EmitRule({"container": _key("timeout", _go_duration)}),
+    "timeout": EmitRule({"container": _key("timeout", format_seconds)}),
     "pod_running_timeout": EmitRule({"container": _key("activeDeadlineSeconds")}),
     "steps": EmitRule(inline="dag.py: `steps` (one task per step) instead of `dag`"),
     "parallelism": EmitRule({"dag": _key("parallelism")}),
