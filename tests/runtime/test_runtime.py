@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from athena.bundle.identity import POD_MODULES
+
+POD_MODULE_NAMES = {m.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for m in POD_MODULES}
+
 STEPS = '''
 from __future__ import annotations
 import enum, sys
@@ -178,6 +182,7 @@ def test_pod_imports_only_what_it_needs(pod) -> None:
     assert athena_mods <= {"athena", "athena._inert", "athena.outcome", "athena.ports", "athena.errors",
                            "athena.runtime", "athena.runtime.main", "athena.runtime.codec",
                            "athena.runtime.protocol"}, athena_mods
+    assert athena_mods <= POD_MODULE_NAMES  # the bundle digest covers every athena module a pod runs
     # (`ast`/`inspect` arrive with the stdlib's dataclasses, which user types need anyway.)
     assert "athena.decorators" not in mods  # inert stand-ins in pods
     for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
@@ -202,5 +207,5 @@ def test_a_step_with_option_values_imports_no_compiler(tmp_path: Path) -> None:
                    check=True, env=e, cwd=tmp_path)
     mods = set(listing.read_text().split())
     assert (tmp_path / "r").read_text() == "42"
-    assert "athena.option_types" in mods
+    assert "athena.option_types" in mods and "athena.option_types" in POD_MODULE_NAMES
     assert not {m for m in mods if m.startswith(("athena.compile", "athena.decorators", "msgspec"))}, sorted(mods)

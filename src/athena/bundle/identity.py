@@ -81,20 +81,31 @@ def bundle_digest(modules: Iterable[ModuleType], config: Config) -> str:
     return h.hexdigest()[:16]
 
 
+#: The athena modules a pod runs (the runtime and the pod-safe surface; ``tests/runtime`` pins that a pod
+#: imports nothing else of athena), plus the launcher generator whose scripts every bundle carries.
+POD_MODULES = (
+    "athena/__init__.py", "athena/_inert.py", "athena/errors.py", "athena/option_types.py", "athena/outcome.py",
+    "athena/ports.py", "athena/runtime/__init__.py", "athena/runtime/codec.py", "athena/runtime/main.py",
+    "athena/runtime/protocol.py", "athena/bundle/launchers.py",
+)
+
 _ATHENA_ID: str | None = None
 
 
 def athena_identity() -> str:
-    """athena itself goes into every bundle: its version, and its sources when it runs from a checkout."""
+    """athena's part of every bundle digest: its version and the code a pod runs (:data:`POD_MODULES`).
+
+    The same files give the same identity however athena was installed (editable, from a wheel, from a
+    checkout): what matters is what the pod runs, not where it came from.
+    """
     global _ATHENA_ID
     if _ATHENA_ID is None:
         import athena
 
-        pkg = Path(athena.__file__).resolve().parent
+        root = Path(athena.__file__).resolve().parent.parent
         h = hashlib.sha256(athena.__version__.encode())
-        if "site-packages" not in str(pkg) and "dist-packages" not in str(pkg):
-            for f in sorted(pkg.rglob("*.py")):
-                h.update(f.relative_to(pkg).as_posix().encode())
-                h.update(f.read_bytes())
+        for rel in POD_MODULES:
+            h.update(rel.encode())
+            h.update((root / rel).read_bytes())
         _ATHENA_ID = h.hexdigest()
     return _ATHENA_ID
