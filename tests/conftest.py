@@ -1,6 +1,15 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Tests never use the user's own cache (~/.cache/athena): downloads and builds go to a cache of the checkout's
+# (.athena/ is ignored by git), kept between runs so only the first one needs the network. Subprocesses inherit it.
+os.environ["ATHENA_CACHE"] = str(REPO / ".athena" / "test-cache")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "Project",
     "RepositoryRef",
     "SecretRef",
+    "cache_dir",
     "load_config",
 ]
 
@@ -455,3 +456,14 @@ def _choices(tp: Any) -> tuple[list[str], bool]:
 
 def _tname(value: object) -> str:
     return {"dict": "table", "list": "array"}.get(type(value).__name__, type(value).__name__)
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """athena's cache (interpreters, Debian packages, wheels, downloaded bundles): ``$ATHENA_CACHE``, else
+    ``$XDG_CACHE_HOME/athena``, else ``~/.cache/athena``."""
+    env = os.environ if env is None else env
+    if env.get("ATHENA_CACHE"):
+        return Path(env["ATHENA_CACHE"]).expanduser()
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]).expanduser() / "athena"
+    return Path.home() / ".cache" / "athena"

@@ -1,8 +1,9 @@
 """Shared pieces of the bundle tests: built bundles (session-scoped), Argo-like unpacking, tiny packages.
 
 Everything is real: Debian packages through the private apt configuration, wheels from PyPI, pip, the
-bundled interpreter started through its own loader. Downloads are cached in ``$ATHENA_CACHE`` (default
-``~/.cache/athena``), so only the first run needs the network.
+bundled interpreter started through its own loader. Downloads are cached in ``$ATHENA_CACHE``, which
+``tests/conftest.py`` points at the checkout's ``.athena/test-cache`` (never the user's own cache), so only the
+first run needs the network.
 """
 
 from __future__ import annotations

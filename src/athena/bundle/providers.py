@@ -32,6 +32,7 @@ from pathlib import Path
 
 from athena.bundle import apt, elf
 from athena.bundle.errors import BundleError, InterpreterError
+from athena.config import cache_dir
 from athena.filehash import sha256_file
 from athena.runtime import protocol
 
@@ -67,15 +68,6 @@ class Interpreter:
     def stdlib(self) -> Path:
         assert self.prefix is not None
         return self.prefix / "lib" / f"python{self.python}"
-
-
-def cache_dir(env: Mapping[str, str]) -> Path:
-    """``$ATHENA_CACHE``, else ``$XDG_CACHE_HOME/athena``, else ``~/.cache/athena``."""
-    if env.get("ATHENA_CACHE"):
-        return Path(env["ATHENA_CACHE"]).expanduser()
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]).expanduser() / "athena"
-    return Path.home() / ".cache" / "athena"
 
 
 def host_arch() -> str:

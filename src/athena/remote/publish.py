@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from athena.bundle.identity import bundle_key, project_identity
-from athena.config import Config
+from athena.config import Config, cache_dir
 from athena.filehash import sha256_file
 from athena.remote.store import (
     CHUNK_SIZE,
@@ -204,15 +204,8 @@ def _multipart_etag(path: Path, part: int) -> str:
 
 
 def bundle_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """Where downloaded bundles are kept: ``bundles/`` in athena's cache (the one ``bundle`` uses):
-    ``$ATHENA_CACHE``, else ``$XDG_CACHE_HOME/athena``, else ``~/.cache/athena``."""
-    if env.get("ATHENA_CACHE"):
-        base = Path(env["ATHENA_CACHE"]).expanduser()
-    elif env.get("XDG_CACHE_HOME"):
-        base = Path(env["XDG_CACHE_HOME"]).expanduser() / "athena"
-    else:
-        base = Path.home() / ".cache" / "athena"
-    return base / "bundles"
+    """Where downloaded bundles are kept: ``bundles/`` in athena's cache (:func:`athena.config.cache_dir`)."""
+    return cache_dir(env) / "bundles"
 
 
 def fetch_bundle(
