@@ -119,3 +119,21 @@ def test_run_pod_substitutes_with_resolved_values(tmp_path: Path) -> None:
             "container": {"image": "x"}}
     with pytest.raises(AthenaError, match="does not exist"):
         run_pod(tmpl, {}, bundle=tmp_path / "missing.tar.gz", options=PodOptions(runtime="lxc"))
+
+
+def test_exec_limit_counts_the_terminating_nul(tmp_path: Path) -> None:
+    from athena.local.pod.offload import MAX_EXEC_STRING, offload_args, offload_env
+    from athena.local.pod.volumes import Pod
+
+    assert MAX_EXEC_STRING == 131_071
+    ok, over = "x" * 131_071, "x" * 131_072
+    assert not offloads_args([ok], "3.6", "t")  # the JSON is above 128 KiB, but 3.6 never offloads: it execs
+    with pytest.raises(AthenaError, match=r"arg 0 is 131072 bytes, above the 131071-byte exec limit.*Artifact\[T\]"):
+        offloads_args([over], "3.6", "t")
+    # 3.7.10+: the args go to the ConfigMap, but the emissary writes only args *above* 131072 to a file.
+    assert offloads_args([over], "3.7.10", "t")
+    with pytest.raises(AthenaError, match="arg 0 is 131072 bytes"):
+        offload_args(Pod(tmp_path), ["/bin/sh", "-c"], [over], {}, None, "t")
+    offload_env(Pod(tmp_path), {"V": "x" * (131_071 - 2)}, "t")
+    with pytest.raises(AthenaError, match="env var V"):
+        offload_env(Pod(tmp_path), {"V": "x" * (131_072 - 2)}, "t")
