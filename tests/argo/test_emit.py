@@ -23,6 +23,7 @@ from athena.compile.model import (
     Lit,
     Not,
     Param,
+    Ports,
     Program,
     Task,
     TaskOut,
@@ -145,7 +146,8 @@ def test_artifact_params_and_return() -> None:
     p = program(container("p-pack", (Param("doc", doc), Param("level", INT)), returns=doc))
     tmpl = template(p, "p-pack")
     assert tmpl["inputs"] == {"parameters": [{"name": "level"}],
-                              "artifacts": [BUNDLE, {"name": "doc", "path": "/athena/in/doc"}]}
+                              "artifacts": [BUNDLE, {"name": "doc", "path": "/athena/in/doc",
+                                                     "archive": {"none": {}}}]}
     key = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
     assert tmpl["outputs"] == {
         "parameters": [{"name": "return", "valueFrom": {"path": "/athena/result"}}],
@@ -155,6 +157,16 @@ def test_artifact_params_and_return() -> None:
     assert tmpl["container"]["env"][-1] == {"name": "ATHENA_RETURN_KEY", "value": key}
     # the root's arguments carry only value parameters
     assert emit(p)["p-pack"]["spec"]["arguments"] == {"parameters": [{"name": "level"}]}
+
+
+def test_input_artifacts_are_never_unpacked_but_the_bundle_is() -> None:
+    # Without `archive`, Argo sniffs the file and unpacks a tarball: a .tar.gz under a key must arrive as is.
+    c = Container(name="p-load", entry="m:p-load", function="p-load", params=(), returns=INT,
+                  options=OPTS, ports=Ports(artifacts_in=(("data/x.tar.gz", False), ("notes.txt", True))))
+    arts = template(program(c), "p-load")["inputs"]["artifacts"]
+    assert arts[0] == BUNDLE and "archive" not in arts[0]
+    assert [a["archive"] for a in arts[1:]] == [{"none": {}}, {"none": {}}]
+    assert arts[2]["optional"] is True
 
 
 def test_container_options() -> None:
