@@ -170,7 +170,7 @@ def test_input_artifacts_are_never_unpacked_but_the_bundle_is() -> None:
 
 
 def test_container_options() -> None:
-    retry = RetrySpec(limit=3, policy="OnError", backoff_seconds=30, factor=2, cap_seconds=60,
+    retry = RetrySpec(limit=3, policy="OnFailure", backoff_seconds=30, factor=2, cap_seconds=60,
                       max_duration_seconds=600, on_exit_codes=(1, 75))
     c = container("p-work", (Param("tag", STR),), image="ghcr.io/acme/app:{tag}", service_account="sa-{tag}",
                   node_selector=(("disk", "ssd"), ("tag", "{tag}")), retry=retry, timeout_seconds=5400,
@@ -183,7 +183,7 @@ def test_container_options() -> None:
     assert tmpl["serviceAccountName"] == f"sa-{tag}"
     assert tmpl["nodeSelector"] == {"disk": "ssd", "tag": tag}
     assert tmpl["retryStrategy"] == {
-        "limit": 3, "retryPolicy": "OnError",
+        "limit": 3, "retryPolicy": "OnFailure",
         "backoff": {"duration": "30s", "factor": 2, "maxDuration": "600s", "cap": "60s"},
         "expression": "asInt(lastRetry.exitCode) in [1, 75]",
     }
