@@ -66,7 +66,6 @@ MAX_VALUE_BYTES = 128 * 1024 - 1
 # puts the args into a ConfigMap key mounted under ARGO_CONFIG_DIR and names it in ENV_ARGS_FILE; the emissary
 # writes each argument above 131,072 bytes to ``offloaded_arg_path(i)`` and passes ``@<path>`` instead.
 ENV_ARGS_FILE = "ARGO_CONTAINER_ARGS_FILE"
-ENV_ARGO_TEMPLATE = "ARGO_TEMPLATE"
 ARGO_CONFIG_DIR = "/argo/config"
 #: ``i`` counts the emissary's argv after the command's first element: for the emitted ``command: [/bin/sh, -c]``
 #: and ``args: [<bootstrap>, --, slot0, ...]``, "-c" is 0, so slot k is k + 3.

@@ -134,6 +134,22 @@ def test_exec_limit_counts_the_terminating_nul(tmp_path: Path) -> None:
     assert offloads_args([over], "3.7.10", "t")
     with pytest.raises(AthenaError, match="arg 0 is 131072 bytes"):
         offload_args(Pod(tmp_path), ["/bin/sh", "-c"], [over], {}, None, "t")
-    offload_env(Pod(tmp_path), {"V": "x" * (131_071 - 2)}, "t")
+    offload_env({"V": "x" * (131_071 - 2)}, "t")
     with pytest.raises(AthenaError, match="env var V"):
-        offload_env(Pod(tmp_path), {"V": "x" * (131_072 - 2)}, "t")
+        offload_env({"V": "x" * (131_072 - 2)}, "t")
+
+
+def test_main_container_env_mirrors_workflowpod_go_per_line() -> None:
+    # argo workflowpod.go: ARGO_TEMPLATE is the init container's only; ARGO_WORKFLOW_NAME joined main in 4.1.0.
+    from athena.local.pod.executor import _argo_env
+
+    def names(version: str) -> list[str]:
+        return [e["name"] for e in _argo_env("wf", "wf-t-1", version)]
+
+    base = ["ARGO_CONTAINER_NAME", "ARGO_NODE_ID", "ARGO_INCLUDE_SCRIPT_OUTPUT", "ARGO_DEADLINE"]
+    progress = ["ARGO_PROGRESS_FILE", "ARGO_PROGRESS_PATCH_TICK_DURATION", "ARGO_PROGRESS_FILE_TICK_DURATION"]
+    for version in ("3.6", "3.7.16", "4.0", "4.0.10"):
+        assert names(version) == base + progress, version
+    for version in ("4.1", "4.1.0", "4.1.2"):
+        assert names(version) == [*base, "ARGO_WORKFLOW_NAME", *progress], version
+    assert {"name": "ARGO_WORKFLOW_NAME", "value": "wf"} in _argo_env("wf", "p", "4.1")

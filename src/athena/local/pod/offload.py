@@ -52,13 +52,9 @@ def _argo_config(pod: Pod, key: str, value: str) -> None:
     os.chmod(conf / key, 0o644)
 
 
-def offload_env(pod: Pod, env: dict[str, str], name: str) -> None:
-    """ARGO_TEMPLATE above 128 KiB goes to the ConfigMap (value ``offloaded``); any other env var that large
-    cannot be exec'd."""
-    template = env.get(proto.ENV_ARGO_TEMPLATE, "")
-    if len(template.encode("utf-8")) > MAX_ARG_LEN:
-        _argo_config(pod, proto.ENV_ARGO_TEMPLATE, template)
-        env[proto.ENV_ARGO_TEMPLATE] = "offloaded"
+def offload_env(env: dict[str, str], name: str) -> None:
+    """An env var too large to exec stops the pod: Argo offloads only its own ``ARGO_TEMPLATE``, which is set on
+    the init container, never on ``main``."""
     for k, v in env.items():
         size = len(f"{k}={v}".encode())
         if size > MAX_EXEC_STRING:
