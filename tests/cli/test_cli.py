@@ -217,3 +217,45 @@ def test_emit_arguments_are_checked_against_the_root(tmp_path: Path) -> None:
     r = athena("emit", "flow.py", "-a", "count=1", cwd=tmp_path)
     assert r.returncode != 0 and "add --with-workflow" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+FAN_IN = '''
+import athena
+from athena import container, workflow
+
+@container
+def one(x: int) -> int:
+    return x
+
+@container
+def total(xs: list[int]) -> int:
+    athena.host("/var/cache/models")
+    return sum(xs)
+
+@workflow
+def flow(xs: list[int]) -> int:
+    ys = [one(x) for x in xs]
+    return total(ys)
+'''
+
+
+def test_check_warns_about_an_aggregate_passed_as_a_parameter(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(FAN_IN)
+    r = athena("check", "flow.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # a warning, not an error: only the run knows the size
+    assert "flow.py:17:" in r.stderr and "warning:" in r.stderr and "fan-out `ys`" in r.stderr
+    assert "131071 bytes" in r.stderr and "Artifact[T]" in r.stderr and "ok: " in r.stderr
+    assert "pss" not in r.stderr  # host() is fine unless --pss asks
+
+
+def test_check_pss_levels(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(FAN_IN)
+    for level in ("baseline", "restricted"):
+        r = athena("check", "flow.py", "--pss", level, cwd=tmp_path)
+        assert r.returncode == 1, r.stderr
+        assert f"pss {level}: WorkflowTemplate/flow-total: volumes[2].hostPath: hostPath volume" in r.stderr
+        assert ("executor.securityContext" in r.stderr) == (level == "restricted")
+    (tmp_path / "clean.py").write_text(WITH_INPUTS)
+    r = athena("check", "clean.py", "--pss", "restricted", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # athena's own contexts satisfy restricted; only the controller note
+    assert "pss restricted: note:" in r.stderr and "ok: " in r.stderr

@@ -66,26 +66,44 @@ def _note_placeholders(docs: list[dict[str, Any]]) -> None:
 
 @click.command()
 @click.argument("app", required=False)
+@click.option("--pss", type=click.Choice(["baseline", "restricted"]), default=None,
+              help="Also report what a namespace enforcing this Pod Security Standard would reject.")
 @click.pass_obj
-def check(state: State, app: str | None) -> int:
+def check(state: State, app: str | None, pss: str | None) -> int:
     """Compile, type-check and validate APP against the Argo schemas of the target line and newer.
 
-    Problems go to stderr (exit 1); on success stderr says how many documents were checked, stdout stays empty.
+    Problems go to stderr (exit 1); warnings go to stderr too but keep exit 0; on success stderr says how many
+    documents were checked, stdout stays empty.
     """
     from athena import api
     from athena.argo.lint import SUPPORTED, lint_documents
+    from athena.compile.sizes import aggregate_arguments
 
     config = state.config(app)
     warn_python(config)
     loaded = api.load_app(app, config)
-    docs = api.emit_documents(loaded, config, with_workflow=True)
+    program = api.compile_templates(loaded.roots, config)
+    docs = api.emit_documents(loaded, config, with_workflow=True, program=program)
     line = config.defaults.argo_line
     issues = lint_documents(docs, [v for v in SUPPORTED if v >= line])
     for i in issues:
         click.echo(f"argo {i.version}: {i.kind}/{i.name}: {i.path}: {i.message}", err=True)
-    if not issues:
+    for warning in aggregate_arguments(program):
+        click.echo(warning, err=True)
+    rejected = 0
+    if pss is not None:
+        from athena.argo import pss as standards
+
+        level: standards.Level = "restricted" if pss == "restricted" else "baseline"
+        findings = standards.check_documents(docs, level)
+        for f in findings:
+            click.echo(f"pss {level}: {f}", err=True)
+        if level == "restricted":
+            click.echo(f"pss restricted: note: {standards.EXECUTOR_NOTE}", err=True)
+        rejected = len(findings)
+    if not issues and not rejected:
         click.echo(f"ok: {len(docs)} documents", err=True)
-    return 1 if issues else 0
+    return 1 if issues or rejected else 0
 
 
 @click.command()
