@@ -70,7 +70,6 @@ from athena.local.pod.volumes import (
     place_inputs,
     selinux_enforcing,
 )
-from athena.runtime import protocol as proto
 from athena.runtime.protocol import platform_arch
 
 __all__ = ["EmulateResult", "PodOptions", "emulate", "run_pod"]
