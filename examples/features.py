@@ -49,7 +49,7 @@ def load(tag: str, profile: Profile) -> list[Order]:
     return [Order(id="a", qty=1, profile=profile)]
 
 
-@container(retry=Retry(limit=3, policy="OnError", backoff="30s", factor=2, max_duration="10m", on_exit_codes=[1]),
+@container(retry=Retry(limit=3, backoff="30s", factor=2, max_duration="10m", on_exit_codes=[1]),
            timeout="1h30m", pod_running_timeout="2d", labels={"team": "data"}, annotations={"owner": "ops"})
 def price(order: Order, mode: Mode = Mode.FAST) -> float:
     return float(order.qty)

@@ -6,6 +6,7 @@ A façade: each step lives in its own module (:mod:`athena.app`, :mod:`athena.co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from athena.app import App, find_template, import_module, load_app, templates_in
@@ -13,6 +14,7 @@ from athena.bundle import identity
 from athena.compile.model import Program
 from athena.compile.program import compile_templates
 from athena.config import Config
+from athena.errors import UsageError
 
 __all__ = [
     "App",
@@ -38,10 +40,36 @@ def python_mismatch(config: Config) -> str | None:
 
 
 def emit_documents(app: App, config: Config, *, with_workflow: bool = False, namespace: str | None = None,
-                   program: Program | None = None) -> list[dict[str, Any]]:
-    """Compile (unless ``program`` is given, already compiled) and emit the Argo documents of ``app``."""
+                   program: Program | None = None, arguments: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Compile (unless ``program`` is given, already compiled) and emit the Argo documents of ``app``.
+
+    ``arguments`` are ``name=value`` pairs (``emit -a``, parsed like ``container emulate -a``) for the Workflow of
+    the one @workflow root; :class:`UsageError` when they do not fit its signature or there is not exactly one.
+    """
     from athena.argo.emit import EmitSettings, emit_program
 
     program = program or compile_templates(app.roots, config)
     settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace)
-    return emit_program(program, settings, with_workflow=with_workflow)
+    given = workflow_arguments(app, program, arguments) if arguments else None
+    return emit_program(program, settings, with_workflow=with_workflow, arguments=given)
+
+
+def workflow_arguments(app: App, program: Program, pairs: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``-a name=value`` pairs checked against the signature of the app's one @workflow root: root name →
+    input name → JSON text. Missing inputs are allowed (the Workflow gets placeholders)."""
+    from athena.compile.model import Workflow
+    from athena.local.emulate import parse_arguments
+    from athena.runtime.main import artifact_type
+
+    roots = [(name, tmpl) for name, tmpl in zip(program.roots, app.roots, strict=True)
+             if isinstance(program.templates[name], Workflow)]
+    if len(roots) != 1:
+        names = ", ".join(t.fn.__qualname__ for _, t in roots) or "none"
+        raise UsageError(f"-a needs exactly one @workflow root, this app has {len(roots)} ({names}); pick one "
+                         "with APP:name")
+    name, tmpl = roots[0]
+    import typing
+
+    hints = typing.get_type_hints(tmpl.fn)
+    artifacts = [n for n, tp in hints.items() if artifact_type(tp) is not None]
+    return {name: parse_arguments(tmpl.fn, pairs, None, skip=artifacts, require_all=False)}

@@ -293,6 +293,13 @@ TARGET_LACKS_OPTION = _c("ATH307", "option not supported by the target Argo vers
                          "raise [defaults].argo_version or drop the option",
                          "An option needs a newer Argo than `[defaults].argo_version` (`Retry(cap=...)` "
                          "needs 3.7).")
+RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
+                         "drop policy= (with on_exit_codes Argo then retries on any failure whose exit code is "
+                         "listed) or drop on_exit_codes=",
+                         "`Retry(policy=\"OnError\", on_exit_codes=[...])`: an exit code comes from the main "
+                         "container, and a non-zero one makes the node Failed, not Errored; Argo checks the "
+                         "policy first (OnError retries only Errored nodes) and never evaluates the exit-code "
+                         "expression, so no attempt is ever retried.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

@@ -23,6 +23,7 @@ from athena.compile.model import (
     Lit,
     Not,
     Param,
+    Ports,
     Program,
     Task,
     TaskOut,
@@ -145,7 +146,8 @@ def test_artifact_params_and_return() -> None:
     p = program(container("p-pack", (Param("doc", doc), Param("level", INT)), returns=doc))
     tmpl = template(p, "p-pack")
     assert tmpl["inputs"] == {"parameters": [{"name": "level"}],
-                              "artifacts": [BUNDLE, {"name": "doc", "path": "/athena/in/doc"}]}
+                              "artifacts": [BUNDLE, {"name": "doc", "path": "/athena/in/doc",
+                                                     "archive": {"none": {}}}]}
     key = "athena-runs/{{workflow.uid}}/{{pod.name}}/return"
     assert tmpl["outputs"] == {
         "parameters": [{"name": "return", "valueFrom": {"path": "/athena/result"}}],
@@ -157,8 +159,18 @@ def test_artifact_params_and_return() -> None:
     assert emit(p)["p-pack"]["spec"]["arguments"] == {"parameters": [{"name": "level"}]}
 
 
+def test_input_artifacts_are_never_unpacked_but_the_bundle_is() -> None:
+    # Without `archive`, Argo sniffs the file and unpacks a tarball: a .tar.gz under a key must arrive as is.
+    c = Container(name="p-load", entry="m:p-load", function="p-load", params=(), returns=INT,
+                  options=OPTS, ports=Ports(artifacts_in=(("data/x.tar.gz", False), ("notes.txt", True))))
+    arts = template(program(c), "p-load")["inputs"]["artifacts"]
+    assert arts[0] == BUNDLE and "archive" not in arts[0]
+    assert [a["archive"] for a in arts[1:]] == [{"none": {}}, {"none": {}}]
+    assert arts[2]["optional"] is True
+
+
 def test_container_options() -> None:
-    retry = RetrySpec(limit=3, policy="OnError", backoff_seconds=30, factor=2, cap_seconds=60,
+    retry = RetrySpec(limit=3, policy="OnFailure", backoff_seconds=30, factor=2, cap_seconds=60,
                       max_duration_seconds=600, on_exit_codes=(1, 75))
     c = container("p-work", (Param("tag", STR),), image="ghcr.io/acme/app:{tag}", service_account="sa-{tag}",
                   node_selector=(("disk", "ssd"), ("tag", "{tag}")), retry=retry, timeout_seconds=5400,
@@ -171,7 +183,7 @@ def test_container_options() -> None:
     assert tmpl["serviceAccountName"] == f"sa-{tag}"
     assert tmpl["nodeSelector"] == {"disk": "ssd", "tag": tag}
     assert tmpl["retryStrategy"] == {
-        "limit": 3, "retryPolicy": "OnError",
+        "limit": 3, "retryPolicy": "OnFailure",
         "backoff": {"duration": "30s", "factor": 2, "maxDuration": "600s", "cap": "60s"},
         "expression": "asInt(lastRetry.exitCode) in [1, 75]",
     }

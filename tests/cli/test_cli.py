@@ -158,3 +158,104 @@ def test_python_mismatch_warns(tmp_path: Path) -> None:
     same = f"{sys.version_info.major}.{sys.version_info.minor}"
     (tmp_path / "athena.toml").write_text(f'[bootstrap]\npython = "{same}"\n')
     assert "warning" not in athena("emit", str(tmp_path / "flow.py")).stderr
+
+
+WITH_INPUTS = '''
+import enum
+from typing import Literal
+from athena import container, workflow
+
+class Mode(enum.Enum):
+    FAST = "fast"
+    SLOW = "slow"
+
+@container
+def work(count: int, mode: Mode, level: Literal["info", "warn"]) -> int:
+    return count
+
+@workflow
+def submitted(count: int, mode: Mode, level: Literal["info", "warn"] = "info") -> int:
+    return work(count, mode, level)
+'''
+
+
+def _workflow_args(stdout: str) -> dict[str, str]:
+    from athena.argo.yaml import load_yaml_documents
+
+    wf = [d for d in load_yaml_documents(stdout) if d["kind"] == "Workflow"]
+    assert len(wf) == 1
+    return {p["name"]: p["value"] for p in wf[0]["spec"].get("arguments", {}).get("parameters", [])}
+
+
+def test_with_workflow_fills_every_required_input(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(WITH_INPUTS)
+    r = athena("emit", "flow.py", "--with-workflow", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    args = _workflow_args(r.stdout)
+    # The controller rejects a Workflow leaving a required input empty: a placeholder saying what to write.
+    assert set(args) == {"count", "mode"}  # `level` has a default: the template's own arguments give it
+    assert args["count"].startswith("<required: int;") and "-a count=VALUE" in args["count"]
+    assert "one of fast | slow" in args["mode"]  # choices as the user types them, not JSON-quoted
+    assert "fill in count, mode" in r.stderr and "-a count=VALUE -a mode=VALUE" in r.stderr
+    # -a values, parsed like `container emulate -a`; an enum choice typed as is, written as the JSON the pod reads.
+    r = athena("emit", "flow.py", "--with-workflow", "-a", "count=3", "-a", "mode=slow", "-a", "level=warn",
+               cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert _workflow_args(r.stdout) == {"count": "3", "mode": '"slow"', "level": '"warn"'}
+    assert "fill in" not in r.stderr
+    lint = tmp_path / "out.yaml"
+    lint.write_text(r.stdout)
+    assert athena("lint", str(lint)).returncode == 0
+
+
+def test_emit_arguments_are_checked_against_the_root(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(WITH_INPUTS)
+    r = athena("emit", "flow.py", "--with-workflow", "-a", "cnt=1", cwd=tmp_path)
+    assert r.returncode != 0 and "no parameter `cnt` (did you mean `count`?)" in r.stderr
+    r = athena("emit", "flow.py", "--with-workflow", "-a", "mode=medium", cwd=tmp_path)
+    assert r.returncode != 0 and "choose one of fast, slow" in r.stderr
+    r = athena("emit", "flow.py", "-a", "count=1", cwd=tmp_path)
+    assert r.returncode != 0 and "add --with-workflow" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+FAN_IN = '''
+import athena
+from athena import container, workflow
+
+@container
+def one(x: int) -> int:
+    return x
+
+@container
+def total(xs: list[int]) -> int:
+    athena.host("/var/cache/models")
+    return sum(xs)
+
+@workflow
+def flow(xs: list[int]) -> int:
+    ys = [one(x) for x in xs]
+    return total(ys)
+'''
+
+
+def test_check_warns_about_an_aggregate_passed_as_a_parameter(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(FAN_IN)
+    r = athena("check", "flow.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # a warning, not an error: only the run knows the size
+    assert "flow.py:17:" in r.stderr and "warning:" in r.stderr and "fan-out `ys`" in r.stderr
+    assert "131071 bytes" in r.stderr and "Artifact[T]" in r.stderr and "ok: " in r.stderr
+    assert "pss" not in r.stderr  # host() is fine unless --pss asks
+
+
+def test_check_pss_levels(tmp_path: Path) -> None:
+    (tmp_path / "flow.py").write_text(FAN_IN)
+    for level in ("baseline", "restricted"):
+        r = athena("check", "flow.py", "--pss", level, cwd=tmp_path)
+        assert r.returncode == 1, r.stderr
+        assert f"pss {level}: WorkflowTemplate/flow-total: volumes[2].hostPath: hostPath volume" in r.stderr
+        assert ("executor.securityContext" in r.stderr) == (level == "restricted")
+    (tmp_path / "clean.py").write_text(WITH_INPUTS)
+    r = athena("check", "clean.py", "--pss", "restricted", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # athena's own contexts satisfy restricted; only the controller note
+    assert "pss restricted: note:" in r.stderr and "ok: " in r.stderr

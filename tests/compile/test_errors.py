@@ -464,6 +464,11 @@ def c() -> None:
 def c() -> None:
     pass
 """, 'Retry(policy="Sometimes")', "must be one of Always"),
+    "retry-never-retries": Case(codes.RETRY_NEVER_RETRIES, """
+@container(retry=Retry(limit=3, policy="OnError", on_exit_codes=[1]))
+def c() -> None:
+    pass
+""", 'Retry(limit=3, policy="OnError", on_exit_codes=[1])', "never retries"),
     "bad-injection": Case(codes.BAD_INJECTION, """
 @container(image="app:{missing}")
 def c(tag: str) -> None:

@@ -296,6 +296,14 @@ def huge() -> str:
     return "x" * (200 * 1024)
 
 @container
+def sized(count: int) -> str:
+    return "x" * count
+
+@workflow
+def of_size(count: int) -> str:
+    return sized(count)
+
+@container
 def blob(text: str) -> Artifact[str]:
     return Artifact.of(text * 2)
 
@@ -337,8 +345,14 @@ def test_exit_zero_without_a_result_fails_as_on_argo(more: Any) -> None:
 
 
 def test_value_size_limit_as_in_a_pod(more: Any) -> None:
-    with pytest.raises(WorkflowFailed, match="above the 131072-byte limit"):
+    with pytest.raises(WorkflowFailed, match="above the 131071-byte limit"):
         more.too_big()
+
+
+def test_value_size_limit_counts_the_terminating_nul(more: Any) -> None:
+    assert len(more.of_size(131_071 - 2)) == 131_069  # "x" * n is n + 2 bytes of JSON
+    with pytest.raises(WorkflowFailed, match=r"131072 bytes of JSON, above the 131071-byte limit.*Artifact\[T\]"):
+        more.of_size(131_072 - 2)
 
 
 def test_a_workflow_can_return_an_artifact(more: Any) -> None:

@@ -146,10 +146,34 @@ def test_exit_codes(pod) -> None:
     rc, out, err = pod("add", "{}")
     assert rc == 2 and "argv has 1 slot(s)" in err
     rc, out, err = pod("huge", str(200 * 1024))
-    assert rc == 2 and "above the 131072-byte limit" in err and "Artifact" in err
+    assert rc == 2 and "above the 131071-byte limit" in err and "Artifact" in err
     rc, out, err = pod("big_int")
     assert rc == 2 and "outside ±(2**53-1)" in err
     assert pod("nothing")[:2] == (0, "null")
+
+
+def test_value_limit_counts_the_terminating_nul(pod) -> None:
+    # Linux's MAX_ARG_STRLEN (131072) includes the NUL: 131071 bytes of JSON is the largest value that execs.
+    rc, out, err = pod("huge", str(131_071 - 2))  # "x" * n is n + 2 bytes of JSON
+    assert rc == 0 and out is not None and len(out.encode()) == 131_071, err
+    rc, out, err = pod("huge", str(131_072 - 2))
+    assert (rc, out) == (2, None)
+    assert "131072 bytes of JSON, above the 131071-byte limit" in err and "athena.Artifact[T]" in err
+
+
+def test_offloaded_file_is_read_byte_exact(pod) -> None:
+    # The emissary writes the argument's bytes; text mode would turn \r\n into \n (and a lone \r too).
+    offloaded = Path("/tmp/argo_arg_3.txt")
+    offloaded.write_bytes("line 1\r\nline 2\r\u00fc".encode())
+    try:
+        rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
+        assert rc == 0, err
+        assert json.loads(out or "") == "line 1\r\nline 2\r\u00fc"
+        offloaded.write_bytes(b'"\xff"')
+        rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
+        assert rc == 2 and "parameter `s`" in err and "not UTF-8" in err
+    finally:
+        offloaded.unlink()
 
 
 def test_bundle_mismatch(pod) -> None:

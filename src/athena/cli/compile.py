@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from athena.cli.output import emit_text, read_file
@@ -15,8 +17,12 @@ __all__ = ["check", "emit", "lint"]
 @click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
 @click.option("--with-workflow", is_flag=True, help="Append one Workflow per @workflow root.")
 @click.option("--namespace", "-n", default=None, help="Write metadata.namespace on every document.")
+@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="With --with-workflow: an input of the root for the Workflow's arguments; raw text for a str, "
+                   "Enum or Literal choice, else JSON. Repeatable.")
 @click.pass_obj
-def emit(state: State, app: str | None, out: str | None, with_workflow: bool, namespace: str | None) -> int:
+def emit(state: State, app: str | None, out: str | None, with_workflow: bool, namespace: str | None,
+         pairs: tuple[str, ...]) -> int:
     """Compile APP and print its WorkflowTemplates as one YAML stream.
 
     APP is a module (my_flows.pipeline), a file (flows/pipeline.py), or either with :name to pick one
@@ -32,33 +38,72 @@ def emit(state: State, app: str | None, out: str | None, with_workflow: bool, na
     config = state.config(app)
     warn_python(config)
     loaded = api.load_app(app, config)
-    text = dump_yaml(api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace))
+    if pairs and not with_workflow:
+        from athena.errors import UsageError
+
+        raise UsageError("-a sets the arguments of the Workflow document: add --with-workflow")
+    docs = api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace, arguments=pairs)
+    text = dump_yaml(docs)
     emit_text(text, out)
+    _note_placeholders(docs)
     return 0
+
+
+def _note_placeholders(docs: list[dict[str, Any]]) -> None:
+    """Say on stderr which Workflow arguments still hold a placeholder (the YAML itself carries no comments)."""
+    from athena.argo.emit.workflow import PLACEHOLDER_PREFIX
+
+    for d in docs:
+        if d.get("kind") != "Workflow":
+            continue
+        names = [p["name"] for p in d["spec"].get("arguments", {}).get("parameters", [])
+                 if str(p.get("value", "")).startswith(PLACEHOLDER_PREFIX)]
+        if names:
+            click.echo(f"athena emit: note: Workflow {d['metadata']['generateName']}: fill in "
+                       f"{', '.join(names)} (written as '<required: ...>'), or emit with "
+                       f"{' '.join(f'-a {n}=VALUE' for n in names)}; submitted as it is, it fails", err=True)
 
 
 @click.command()
 @click.argument("app", required=False)
+@click.option("--pss", type=click.Choice(["baseline", "restricted"]), default=None,
+              help="Also report what a namespace enforcing this Pod Security Standard would reject.")
 @click.pass_obj
-def check(state: State, app: str | None) -> int:
+def check(state: State, app: str | None, pss: str | None) -> int:
     """Compile, type-check and validate APP against the Argo schemas of the target line and newer.
 
-    Problems go to stderr (exit 1); on success stderr says how many documents were checked, stdout stays empty.
+    Problems go to stderr (exit 1); warnings go to stderr too but keep exit 0; on success stderr says how many
+    documents were checked, stdout stays empty.
     """
     from athena import api
     from athena.argo.lint import SUPPORTED, lint_documents
+    from athena.compile.sizes import aggregate_arguments
 
     config = state.config(app)
     warn_python(config)
     loaded = api.load_app(app, config)
-    docs = api.emit_documents(loaded, config, with_workflow=True)
+    program = api.compile_templates(loaded.roots, config)
+    docs = api.emit_documents(loaded, config, with_workflow=True, program=program)
     line = config.defaults.argo_line
     issues = lint_documents(docs, [v for v in SUPPORTED if v >= line])
     for i in issues:
         click.echo(f"argo {i.version}: {i.kind}/{i.name}: {i.path}: {i.message}", err=True)
-    if not issues:
+    for warning in aggregate_arguments(program):
+        click.echo(warning, err=True)
+    rejected = 0
+    if pss is not None:
+        from athena.argo import pss as standards
+
+        level: standards.Level = "restricted" if pss == "restricted" else "baseline"
+        findings = standards.check_documents(docs, level)
+        for f in findings:
+            click.echo(f"pss {level}: {f}", err=True)
+        if level == "restricted":
+            click.echo(f"pss restricted: note: {standards.EXECUTOR_NOTE}", err=True)
+        rejected = len(findings)
+    if not issues and not rejected:
         click.echo(f"ok: {len(docs)} documents", err=True)
-    return 1 if issues else 0
+    return 1 if issues or rejected else 0
 
 
 @click.command()

@@ -253,6 +253,14 @@ def _retry(value: Any) -> RetrySpec:
     if not codes_ok or isinstance(value.on_exit_codes, str):
         problems.append(Problem(f"Retry(on_exit_codes=...) must be a list of ints, got {value.on_exit_codes!r}"))
 
+    if value.policy == "OnError" and codes_ok and value.on_exit_codes:
+        # Argo's processNodeRetries applies the policy before the expression: a non-zero exit makes the node
+        # Failed, OnError retries only Errored nodes, so the exit-code expression is never reached.
+        problems.append(Problem(f"Retry(policy=\"OnError\", on_exit_codes={list(value.on_exit_codes)!r}) never "
+                                "retries: a non-zero exit code fails the node (Failed), and OnError retries only "
+                                "errors of Argo itself (Errored), so the exit codes are never checked",
+                                codes.RETRY_NEVER_RETRIES))
+
     def d(v: int | str | None, what: str) -> int | None:
         return None if v is None else _seconds(v, what, problems)
 

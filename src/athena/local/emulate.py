@@ -29,10 +29,12 @@ class StepResult:
 
 
 def parse_arguments(fn: Callable[..., Any], pairs: Sequence[str], input_file: Path | None,
-                    *, skip: Sequence[str] = ()) -> dict[str, str]:
+                    *, skip: Sequence[str] = (), require_all: bool = True) -> dict[str, str]:
     """``-a name=value`` and ``--input-file`` checked against the real signature; returns name → JSON text.
 
-    Missing, unknown (with did-you-mean) and wrong-kind arguments are errors before anything starts.
+    Unknown (with did-you-mean) and wrong-kind arguments are errors before anything starts; so are missing ones
+    unless ``require_all`` is False (``emit -a`` writes placeholders for them). A value of an Enum or Literal
+    parameter is typed as the user sees it (``-a mode=fast``), JSON (``-a 'mode="fast"'``) also works.
     """
     import inspect
 
@@ -61,15 +63,37 @@ def parse_arguments(fn: Callable[..., Any], pairs: Sequence[str], input_file: Pa
             raise UsageError(f"`{fn.__qualname__}` has no parameter `{name}`{hint}")
         tp = hints.get(name, Any)
         try:
-            value = codec.parse_cli_value(text, tp) if how == "cli" else codec.decode(text, tp)
+            value = _cli_choice(text, tp) if how == "cli" else codec.decode(text, tp)
             out[name] = codec.encode(value)
         except codec.CodecError as exc:
             raise UsageError(f"`{fn.__qualname__}` parameter `{name}`: {text!r} is not a {_type_name(tp)}: {exc}") \
                 from None
     missing = [n for n, p in params.items() if n not in out and p.default is inspect.Parameter.empty]
-    if missing:
+    if missing and require_all:
         raise UsageError(f"`{fn.__qualname__}` needs {', '.join(f'`{m}`' for m in missing)}: pass -a name=value")
     return out
+
+
+def _cli_choice(text: str, tp: Any) -> Any:
+    """``-a`` text → value; for an Enum or Literal whose choices include the raw text as a string, that choice
+    (the user types ``fast``, not ``"fast"``)."""
+    import enum
+
+    try:
+        return codec.parse_cli_value(text, tp)
+    except codec.CodecError:
+        if typing.get_origin(tp) is typing.Literal:
+            choices = list(typing.get_args(tp))
+            if text in choices:
+                return text
+        elif isinstance(tp, type) and issubclass(tp, enum.Enum):
+            for member in tp:
+                if member.value == text:
+                    return member
+            choices = [m.value for m in tp]
+        else:
+            raise
+        raise codec.CodecError(f"choose one of {', '.join(map(str, choices))}") from None
 
 
 def _type_name(tp: Any) -> str:

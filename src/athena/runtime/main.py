@@ -85,10 +85,17 @@ OFFLOAD_INDEX_BASE = protocol.OFFLOAD_INDEX_BASE
 
 
 def _slot_text(slot: str, k: int) -> str:
-    """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+3>.txt`` — exactly that."""
+    """Argo ≥ 3.7.10/4.0.1 passes an argument above 128 KiB as ``@/tmp/argo_arg_<k+3>.txt`` — exactly that.
+
+    The emissary writes the argument's bytes as they are: read bytes and decode UTF-8 strictly, with no newline
+    translation (text mode would turn a ``\r\n`` inside a value into ``\n``)."""
     if os.environ.get(protocol.ENV_ARGS_FILE) and slot == protocol.offloaded_slot(k):
-        with open(slot[1:], encoding="utf-8") as f:
-            return f.read()
+        with open(slot[1:], "rb") as f:
+            data = f.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise OSError(f"{slot[1:]} is not UTF-8: {exc}") from None
     return slot
 
 

@@ -57,18 +57,20 @@ ENV_ARTIFACT_RETURN = "ATHENA_ARTIFACT_RETURN"  # where an Artifact return value
 ENV_LOCAL_STORE = "ATHENA_LOCAL_STORE"  # the in-process runner's artifact directory
 ENV_CONTAINERS_CONF = "ATHENA_CONTAINERS_CONF"  # the containers.conf the emulator gives podman
 
-#: The largest result JSON, in bytes: an Argo parameter must stay well below etcd's object size.
-MAX_VALUE_BYTES = 128 * 1024
+#: The largest value (a result's JSON, one argv slot), in bytes. Linux's per-string exec limit MAX_ARG_STRLEN is
+#: 128 KiB *including* the terminating NUL, so a 131,072-byte argument fails exec (E2BIG) on every Argo line: Argo's
+#: emissary offloads only arguments strictly above 131,072 bytes (DESIGN §5.1.8). Larger values: Artifact[T].
+MAX_VALUE_BYTES = 128 * 1024 - 1
 
 # Argo's large-argument offload (3.7.10+/4.0.1+, :func:`athena.argo.facts.offloads_large_args`): the controller
 # puts the args into a ConfigMap key mounted under ARGO_CONFIG_DIR and names it in ENV_ARGS_FILE; the emissary
-# writes each argument above 128 KiB to ``offloaded_arg_path(i)`` and passes ``@<path>`` instead.
+# writes each argument above 131,072 bytes to ``offloaded_arg_path(i)`` and passes ``@<path>`` instead.
 ENV_ARGS_FILE = "ARGO_CONTAINER_ARGS_FILE"
-ENV_ARGO_TEMPLATE = "ARGO_TEMPLATE"
 ARGO_CONFIG_DIR = "/argo/config"
 #: ``i`` counts the emissary's argv after the command's first element: for the emitted ``command: [/bin/sh, -c]``
 #: and ``args: [<bootstrap>, --, slot0, ...]``, "-c" is 0, so slot k is k + 3.
-#: (DESIGN §5.1 says k + 2; argo's emissary.go, `for i, arg := range command[1:]`, gives k + 3.)
+#: (The emissary splits ``name, args := args[0], args[1:]`` and numbers ``args`` from 0:
+#: argo@v4.1.2 cmd/argoexec/commands/emissary.go:99,118-120; argo@v3.7.10 the same at :65,84-86.)
 OFFLOAD_INDEX_BASE = 3
 
 

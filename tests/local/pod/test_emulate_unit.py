@@ -119,3 +119,37 @@ def test_run_pod_substitutes_with_resolved_values(tmp_path: Path) -> None:
             "container": {"image": "x"}}
     with pytest.raises(AthenaError, match="does not exist"):
         run_pod(tmpl, {}, bundle=tmp_path / "missing.tar.gz", options=PodOptions(runtime="lxc"))
+
+
+def test_exec_limit_counts_the_terminating_nul(tmp_path: Path) -> None:
+    from athena.local.pod.offload import MAX_EXEC_STRING, offload_args, offload_env
+    from athena.local.pod.volumes import Pod
+
+    assert MAX_EXEC_STRING == 131_071
+    ok, over = "x" * 131_071, "x" * 131_072
+    assert not offloads_args([ok], "3.6", "t")  # the JSON is above 128 KiB, but 3.6 never offloads: it execs
+    with pytest.raises(AthenaError, match=r"arg 0 is 131072 bytes, above the 131071-byte exec limit.*Artifact\[T\]"):
+        offloads_args([over], "3.6", "t")
+    # 3.7.10+: the args go to the ConfigMap, but the emissary writes only args *above* 131072 to a file.
+    assert offloads_args([over], "3.7.10", "t")
+    with pytest.raises(AthenaError, match="arg 0 is 131072 bytes"):
+        offload_args(Pod(tmp_path), ["/bin/sh", "-c"], [over], {}, None, "t")
+    offload_env({"V": "x" * (131_071 - 2)}, "t")
+    with pytest.raises(AthenaError, match="env var V"):
+        offload_env({"V": "x" * (131_072 - 2)}, "t")
+
+
+def test_main_container_env_mirrors_workflowpod_go_per_line() -> None:
+    # argo workflowpod.go: ARGO_TEMPLATE is the init container's only; ARGO_WORKFLOW_NAME joined main in 4.1.0.
+    from athena.local.pod.executor import _argo_env
+
+    def names(version: str) -> list[str]:
+        return [e["name"] for e in _argo_env("wf", "wf-t-1", version)]
+
+    base = ["ARGO_CONTAINER_NAME", "ARGO_NODE_ID", "ARGO_INCLUDE_SCRIPT_OUTPUT", "ARGO_DEADLINE"]
+    progress = ["ARGO_PROGRESS_FILE", "ARGO_PROGRESS_PATCH_TICK_DURATION", "ARGO_PROGRESS_FILE_TICK_DURATION"]
+    for version in ("3.6", "3.7.16", "4.0", "4.0.10"):
+        assert names(version) == base + progress, version
+    for version in ("4.1", "4.1.0", "4.1.2"):
+        assert names(version) == [*base, "ARGO_WORKFLOW_NAME", *progress], version
+    assert {"name": "ARGO_WORKFLOW_NAME", "value": "wf"} in _argo_env("wf", "p", "4.1")

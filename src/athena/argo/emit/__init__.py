@@ -7,6 +7,7 @@ the WorkflowSpec fields read only on a submitted root), plus an optional ``Workf
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from athena.argo.emit import options
@@ -22,13 +23,16 @@ from athena.compile.model import Container, Program, TemplateIR, Workflow
 __all__ = ["EmitSettings", "callees_first", "emit_program", "reachable"]
 
 
-def emit_program(program: Program, s: EmitSettings, *, with_workflow: bool = False) -> list[dict[str, Any]]:
+def emit_program(program: Program, s: EmitSettings, *, with_workflow: bool = False,
+                 arguments: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, Any]]:
+    """The documents of ``program``; with ``with_workflow`` a Workflow per @workflow root, whose
+    ``spec.arguments`` take ``arguments[root name]`` (input name → JSON text) and placeholders for the rest."""
     docs = [_document(program, program.templates[n], s) for n in callees_first(program)]
     if with_workflow:
         for root in program.roots:
             t = program.templates[root]
             if isinstance(t, Workflow):
-                docs.append(workflow_doc(t, s))
+                docs.append(workflow_doc(t, s, (arguments or {}).get(root)))
     return docs
 
 

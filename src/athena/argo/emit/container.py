@@ -36,10 +36,14 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     values = value_params(t.params)
     if values:
         inputs["parameters"] = [param(p) for p in values]
-    typed_in = [{"name": p.name, "path": f"{proto.ARTIFACT_INPUT_DIR}/{p.name}"} for p in t.params
-                if isinstance(p.type, ArtifactT)]
+    # Every input artifact but the bundle is a raw file: with no `archive` field Argo sniffs it and unpacks a
+    # tarball, so a `.tar.gz` stored under a key would arrive as a directory. (An argument artifact replaces the
+    # template's entry, archive included; one passed with `from:` carries its producer's `archive: none`.)
+    typed_in = [{"name": p.name, "path": f"{proto.ARTIFACT_INPUT_DIR}/{p.name}", "archive": {"none": {}}}
+                for p in t.params if isinstance(p.type, ArtifactT)]
     in_ports = [{"name": proto.artifact_port_name(k), "path": proto.artifact_path("in", k),
-                 **({"optional": True} if optional else {}), "s3": {**s.s3, "key": _artifact_key(k)}}
+                 **({"optional": True} if optional else {}), "archive": {"none": {}},
+                 "s3": {**s.s3, "key": _artifact_key(k)}}
                 for k, optional in ports.artifacts_in]
     inputs["artifacts"] = [bundle, *typed_in, *in_ports]
     tmpl: dict[str, Any] = {"name": t.name}

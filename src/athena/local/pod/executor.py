@@ -36,7 +36,6 @@ picks the template out of a document and fills the values from ``args`` and the 
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from athena.argo import facts
 from athena.errors import AthenaError
 from athena.local.argo.substitute import substitute
 from athena.local.pod.containers import Runtime, cleanup, detect_runtime, run_container, runtime_failure
@@ -70,7 +70,6 @@ from athena.local.pod.volumes import (
     place_inputs,
     selinux_enforcing,
 )
-from athena.runtime import protocol as proto
 from athena.runtime.protocol import platform_arch
 
 __all__ = ["EmulateResult", "PodOptions", "emulate", "run_pod"]
@@ -199,7 +198,7 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
 
     # Env: the template's, then what Argo adds to `main`, then the caller's; then the pod-level pass and $(VAR).
     env_list: list[dict[str, Any]] = [dict(e) for e in container.get("env") or []]
-    env_list += _argo_env(tmpl, pod_name)
+    env_list += _argo_env(o.workflow_name, pod_name, o.argo_version)
     for k, v in o.env.items():
         env_list = [e for e in env_list if e.get("name") != k] + [{"name": k, "value": v}]
     pod_params = {**globals_, **{f"inputs.parameters.{k}": v for k, v in values.items()}}
@@ -227,7 +226,7 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         chown_created(pod, tmpl)
         if offload:
             cargs = offload_args(pod, command, cargs, env_values, user, name)
-        offload_env(pod, env_values, name)
+        offload_env(env_values, name)
         for note in pod.notes:
             print(f"athena emulate: note: {note}", file=o.log or sys.stderr)
         keep = needs_copy(pod, tmpl)
@@ -250,16 +249,29 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         cleanup(rt, scratch)
 
 
-def _argo_env(tmpl: Mapping[str, Any], pod_name: str) -> list[dict[str, Any]]:
-    """The env Argo's controller adds to the ``main`` container."""
-    return [
+def _argo_env(workflow_name: str, pod_name: str, argo_version: str) -> list[dict[str, Any]]:
+    """The env Argo's controller appends to the ``main`` container, in its order (``workflowpod.go``, the default
+    pod layout with init and wait containers, default controller settings).
+
+    ``ARGO_TEMPLATE`` goes to the init container only (the main container's emissary reads the template from
+    /var/run/argo/template); ``ARGO_WORKFLOW_NAME`` joined the list in 4.1.0 (argo@v4.1.2
+    workflow/controller/workflowpod.go:644-649; absent from v4.0.10 and v3.7.18). The progress variables are set
+    because the controller's progress ticks default to 1m and 3s (``controller.go``)."""
+    parsed = facts.parse_version(argo_version)
+    env = [
         {"name": "ARGO_CONTAINER_NAME", "value": "main"},
-        {"name": proto.ENV_ARGO_TEMPLATE, "value": json.dumps(tmpl, separators=(",", ":"))},
         {"name": "ARGO_NODE_ID", "value": pod_name},
         {"name": "ARGO_INCLUDE_SCRIPT_OUTPUT", "value": "false"},
         {"name": "ARGO_DEADLINE", "value": "0001-01-01T00:00:00Z"},
-        {"name": "ARGO_PROGRESS_FILE", "value": "/var/run/argo/progress"},
     ]
+    if parsed is not None and (parsed.major, parsed.minor) >= (4, 1):
+        env.append({"name": "ARGO_WORKFLOW_NAME", "value": workflow_name})
+    env += [
+        {"name": "ARGO_PROGRESS_FILE", "value": "/var/run/argo/progress"},
+        {"name": "ARGO_PROGRESS_PATCH_TICK_DURATION", "value": "1m0s"},
+        {"name": "ARGO_PROGRESS_FILE_TICK_DURATION", "value": "3s"},
+    ]
+    return env
 
 
 def _run_argv(rt: Runtime, cname: str, pod_name: str, image: str, info: Mapping[str, Any], arch: str | None,

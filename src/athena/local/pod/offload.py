@@ -13,10 +13,18 @@ from athena.errors import AthenaError
 from athena.local.pod.volumes import Mount, Pod
 from athena.runtime import protocol as proto
 
-__all__ = ["MAX_ARG_LEN", "offload_args", "offload_env", "offloads_args"]
+__all__ = ["MAX_ARG_LEN", "MAX_EXEC_STRING", "offload_args", "offload_env", "offloads_args"]
 
 
-MAX_ARG_LEN = facts.MAX_ENV_VAR_LEN  # Argo's MaxEnvVarLen; also Linux's MAX_ARG_STRLEN
+MAX_ARG_LEN = facts.MAX_ENV_VAR_LEN  # Argo's MaxEnvVarLen (131,072): its offload thresholds compare with `>`
+#: The longest argv or env string exec accepts: Linux's MAX_ARG_STRLEN (131,072) counts the terminating NUL.
+#: So an argument of exactly 131,072 bytes is neither offloaded by Argo nor exec'd: E2BIG on every line.
+MAX_EXEC_STRING = proto.MAX_VALUE_BYTES
+
+
+def _too_long(what: str, size: int, name: str, hint: str) -> AthenaError:
+    return AthenaError(f"{name}: the pod cannot start: {what} is {size} bytes, above the {MAX_EXEC_STRING}-byte exec "
+                       f"limit (argument list too long; Linux counts the terminating NUL); {hint}")
 
 
 def _go_json_len(values: Sequence[str]) -> int:
@@ -44,31 +52,24 @@ def _argo_config(pod: Pod, key: str, value: str) -> None:
     os.chmod(conf / key, 0o644)
 
 
-def offload_env(pod: Pod, env: dict[str, str], name: str) -> None:
-    """ARGO_TEMPLATE above 128 KiB goes to the ConfigMap (value ``offloaded``); any other env var that large
-    cannot be exec'd."""
-    template = env.get(proto.ENV_ARGO_TEMPLATE, "")
-    if len(template.encode("utf-8")) > MAX_ARG_LEN:
-        _argo_config(pod, proto.ENV_ARGO_TEMPLATE, template)
-        env[proto.ENV_ARGO_TEMPLATE] = "offloaded"
+def offload_env(env: dict[str, str], name: str) -> None:
+    """An env var too large to exec stops the pod: Argo offloads only its own ``ARGO_TEMPLATE``, which is set on
+    the init container, never on ``main``."""
     for k, v in env.items():
-        if len(f"{k}={v}".encode()) > MAX_ARG_LEN:
-            raise AthenaError(f"{name}: env var {k} is {len(v.encode())} bytes: above the {MAX_ARG_LEN}-byte exec "
-                              "limit, the container cannot start (argument list too long)")
+        size = len(f"{k}={v}".encode())
+        if size > MAX_EXEC_STRING:
+            raise _too_long(f"env var {k} (as `{k}=<value>`)", size, name, "Argo never offloads env vars")
 
 
 def offloads_args(cargs: Sequence[str], argo_version: str, name: str) -> bool:
     """Whether this Argo version offloads ``cargs``; an arg the pod cannot exec on an older one is an error."""
-    if _go_json_len(cargs) <= MAX_ARG_LEN:
-        return False
-    if _argo_supports_offload(argo_version):
+    if _go_json_len(cargs) > MAX_ARG_LEN and _argo_supports_offload(argo_version):
         return True
-    big = [i for i, a in enumerate(cargs) if len(a.encode("utf-8")) > MAX_ARG_LEN]
+    big = [i for i, a in enumerate(cargs) if len(a.encode("utf-8")) > MAX_EXEC_STRING]
     if big:
-        raise AthenaError(f"{name}: on Argo {argo_version} the pod cannot start: container arg {big[0]} is "
-                          f"{len(cargs[big[0]].encode())} bytes, above the {MAX_ARG_LEN}-byte exec limit "
-                          "(argument list too long); Argo offloads large args from 3.7.10/4.0.1, or pass the value "
-                          "as an Artifact")
+        raise _too_long(f"container arg {big[0]}", len(cargs[big[0]].encode()), f"{name} (Argo {argo_version})",
+                        "Argo offloads args above 131072 bytes from 3.7.10/4.0.1; pass large values as "
+                        "athena.Artifact[T]")
     return False
 
 
@@ -76,8 +77,10 @@ def offload_args(pod: Pod, command: Sequence[str], cargs: Sequence[str], env: di
                   user: str | None, name: str) -> list[str]:
     """What the controller + emissary do with args whose JSON is above 128 KiB: the args go to a ConfigMap
     mounted at /argo/config (``ARGO_CONTAINER_ARGS_FILE``); the emissary appends them to the command's own
-    arguments and writes each single one above 128 KiB to ``/tmp/argo_arg_<i>.txt`` (``i`` = its index in the argv
-    after the command name, so ``command[1:]`` counts), passing ``@<file>`` instead."""
+    arguments and writes each single one above 131,072 bytes to ``/tmp/argo_arg_<i>.txt`` (``i`` = its index in
+    the argv after the command name, so ``command[1:]`` counts: ``name, args := args[0], args[1:]``, then
+    ``for i := 0; i < len(args); i++`` in argo@v4.1.2 cmd/argoexec/commands/emissary.go:99,118), passing ``@<file>``
+    instead. The file holds the argument's bytes as they are."""
     _argo_config(pod, proto.ENV_ARGS_FILE, json.dumps(list(cargs), separators=(",", ":")))
     env[proto.ENV_ARGS_FILE] = f"{proto.ARGO_CONFIG_DIR}/{proto.ENV_ARGS_FILE}"
     full = [*command[1:], *cargs]
@@ -85,14 +88,17 @@ def offload_args(pod: Pod, command: Sequence[str], cargs: Sequence[str], env: di
     tmp = pod.host_path(proto.TMP_DIR)
     first = len(command) - 1  # the index of cargs[0] in the emissary's argv
     for i, a in enumerate(full):
-        if i < first or len(a.encode("utf-8")) <= MAX_ARG_LEN:
+        size = len(a.encode("utf-8"))
+        if i >= first and size == MAX_ARG_LEN:  # the emissary offloads only `len > MaxEnvVarLen`: exec fails
+            raise _too_long(f"container arg {i - first}", size, name, "pass large values as athena.Artifact[T]")
+        if i < first or size <= MAX_ARG_LEN:
             continue
         if tmp is None:
             raise AthenaError(f"{name}: Argo's emissary would fail (\"failed to write large arg {i} to file\"): the "
                               "container has no writable /tmp volume (athena's tmp_volume)")
         container_path = proto.offloaded_arg_path(i)
         target = tmp / PurePosixPath(container_path).name  # the emissary writes into /tmp
-        target.write_text(a, encoding="utf-8")
+        target.write_bytes(a.encode("utf-8"))  # no newline translation, like Go's os.WriteFile
         os.chmod(target, 0o644)
         if os.geteuid() == 0 and user is not None:
             uid, _, gid = user.partition(":")
