@@ -326,6 +326,19 @@ RESOURCE_KEY = _c("ATH601", "artifact key or host path is not a literal",
                   "The key of `load_artifact()` / `save_artifact()` or the path of `host()` is not a "
                   "string literal or a module-level string constant, so it cannot be known without running"
                   " the code.")
+HOST_PATH = _c("ATH602", "host path that cannot be mounted safely",
+               "pass an absolute path to the directory the container needs, e.g. `athena.host(\"/var/cache/models\")`",
+               "The path of `host()` is relative, contains a `..` segment, or is the node's root `/`. A "
+               "hostPath volume exposes that directory of the node to the container; `..` makes the mounted "
+               "directory differ from the one the source names, and `/` exposes the whole node. Paths are "
+               "normalized (repeated slashes, `.` segments and a trailing slash are dropped). A path at or "
+               "around the container runtime's socket, the kubelet's directory, `/etc`, `/proc`, `/sys` or "
+               "`/dev` is accepted with a warning on stderr.")
+ARTIFACT_KEY = _c("ATH603", "artifact key that is not a plain relative key",
+                  "use a relative key of non-empty segments, e.g. `\"runs/{workflow_uid}/out.txt\"`",
+                  "The key of `load_artifact()` / `save_artifact()` is empty, absolute, or has an empty, `.` or "
+                  "`..` segment. Such a key names a different object on S3 than it seems to, and would "
+                  "leave the local artifact store of in-process runs and `container emulate`.")
 
 
 def diag(code: str, message: str, span: Span | None, *, hint: str | None = None,

@@ -519,6 +519,16 @@ def c2() -> None:
 def c(k: str) -> None:
     athena.load_artifact(k)
 """, "k)", "needs a string literal"),
+    "host-path": Case(codes.HOST_PATH, """
+@container
+def c() -> None:
+    athena.host("/x/../../etc")
+""", '"/x/../../etc"', "contains a `..` segment"),
+    "artifact-key": Case(codes.ARTIFACT_KEY, """
+@container
+def c() -> None:
+    athena.save_artifact("../../etc/passwd", b"")
+""", '"../../etc/passwd"', "contains a `..` segment"),
 }
 
 _counter = itertools.count()

@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from athena.app import App
-from athena.bundle import elf, launchers, providers, stdlib, wheels
+from athena.bundle import elf, launchers, providers, select, stdlib, wheels
 from athena.bundle.archive import write_tarball
 from athena.bundle.bytecode import CompileJob, compile_trees
 from athena.bundle.errors import BundleError
@@ -41,8 +41,8 @@ from athena.config import Config
 from athena.filehash import sha256_file
 from athena.runtime import protocol
 
-__all__ = ["KNOWN_TARGETS", "BuildResult", "TargetResult", "build_bundle", "default_output", "interpreter_command",
-           "manifest_of"]
+__all__ = ["KNOWN_TARGETS", "BuildResult", "TargetResult", "app_selection", "build_bundle", "default_output",
+           "interpreter_command", "manifest_of"]
 
 KNOWN_TARGETS = tuple(protocol.ARCH_ALIASES)
 
@@ -74,6 +74,7 @@ class BuildResult:
     manifest: Mapping[str, Any]  # what bin/manifest.json holds
     details: Mapping[str, TargetResult] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # e.g. third-party files left uncompiled
+    excluded: tuple[select.Excluded, ...] = ()  # project files left out on purpose (secrets, VCS, links out)
     seconds: float = 0.0
 
 
@@ -161,6 +162,8 @@ def build_bundle(
 
         details: dict[str, TargetResult] = {}
         strict_site: dict[str, tuple[str, ...]] = {}
+        selection = app_selection(app, config)
+        excluded: list[select.Excluded] = []
         for arch in chosen:
             interp = interpreters[arch]
             target = bin_dir / protocol.app_dir(arch)
@@ -169,8 +172,12 @@ def build_bundle(
             packages = wheels.install(site_packages=site, python=python, arch=arch, glibc=interp.glibc,
                                       requirements=requirements, wheelhouse=cache / "wheels" / "built", env=env)
             strict_site[arch] = wheels.top_level_names(site, project_dist) if project_dist else ()
+            for gone in select.strip_installed(site, strict_site[arch]):
+                if gone not in excluded:
+                    excluded.append(gone)
             steps.start(f"stage:{arch}", f"interpreter and libraries for {arch}")
-            _write_app(target, app, python)
+            copied = _write_app(target, python, selection)
+            excluded.extend(e for e in selection.excluded if e.top in copied and e not in excluded)
             libraries = _stage_interpreter(target, interp, bin_dir) if interp.bundled else ()
             _write(target / protocol.RUN_SCRIPT, _run_script(target, interp), 0o755)
             details[arch] = TargetResult(arch, 0, 0, 0, interp.version, interp.glibc, libraries, tuple(packages))
@@ -219,6 +226,7 @@ def build_bundle(
         manifest=manifest,
         details=final,
         warnings=tuple(warnings),
+        excluded=tuple(excluded),
         seconds=time.monotonic() - started,
     )
 
@@ -237,19 +245,27 @@ def _targets(config: Config, targets: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def _write_app(target: Path, app: App, python: str) -> None:
+def app_selection(app: App, config: Config) -> select.AppFiles:
+    """The app's own files a build copies into ``app/`` and what it leaves out (``athena build --print``)."""
+    return select.app_files(_app_sources(app.modules), config.root)
+
+
+def _write_app(target: Path, python: str, files: select.AppFiles) -> set[str]:
+    """Copy the selected app files the project wheel does not provide; returns the top-level names copied."""
     app_dir = target / "app"
     app_dir.mkdir(parents=True, exist_ok=True)
     _write(target / protocol.MAIN_SCRIPT, launchers.main_script(python=python), 0o644)
     site = target / "site-packages"
-    for top, source in _app_sources(app.modules):
+    copied: set[str] = set()
+    for top, source, rel in files.files:
         if (site / top).is_dir() or (site / f"{top}.py").is_file():
             continue  # the project wheel provides it
-        if source.is_dir():
-            stdlib.copy_tree(source, app_dir / top)
-        else:
-            shutil.copyfile(source, app_dir / source.name)
-            (app_dir / source.name).chmod(0o644)
+        dest = app_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)  # content only: the bundle holds regular files
+        dest.chmod(0o755 if source.stat().st_mode & 0o111 else 0o644)
+        copied.add(top)
+    return copied
 
 
 def _app_sources(modules: Sequence[ModuleType]) -> list[tuple[str, Path]]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from athena.cli.output import Bar
 from athena.cli.state import State
 from athena.runtime.protocol import ARCH_ALIASES
+
+if TYPE_CHECKING:
+    from athena.config import Config
 
 __all__ = ["build", "publish"]
 
@@ -18,10 +22,16 @@ __all__ = ["build", "publish"]
 @click.option("--target", "targets", multiple=True, type=click.Choice(list(ARCH_ALIASES)),
               help="Build only this target (repeatable); default: [bootstrap].targets.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Write the tarball here.")
-@click.option("--print", "print_only", is_flag=True, help="Print the bundle's digest and targets; build nothing.")
+@click.option("--print", "print_only", is_flag=True,
+              help="Print the bundle's digest and targets, and which project files it leaves out and why; "
+                   "build nothing.")
 @click.pass_obj
 def build(state: State, app: str | None, targets: tuple[str, ...], out: str | None, print_only: bool) -> int:
-    """Build the bundle tarball: interpreter, its loader and libraries, your code and wheels, per target."""
+    """Build the bundle tarball: interpreter, its loader and libraries, your code and wheels, per target.
+
+    Only the project's wheel (when pyproject.toml has [project]) and the app's own packages and modules go
+    in; VCS metadata, .env files, editor files, other hidden files and symlinks leading out of the project
+    never do (see --print)."""
     from athena import api
 
     config = state.config(app)
@@ -29,15 +39,40 @@ def build(state: State, app: str | None, targets: tuple[str, ...], out: str | No
     digest = api.bundle_digest(loaded, config)
     if print_only:
         click.echo(f"digest {digest}, targets {', '.join(targets or config.bootstrap.targets)}")
+        _print_selection(loaded, config)
         return 0
     from athena.bundle.build import build_bundle
 
     with Bar("building") as bar:
         result = build_bundle(loaded, config, targets=list(targets) or None,
                               out=Path(out) if out else None, progress=bar.stage)
+    if result.excluded:
+        click.echo(f"left out {len(result.excluded)} project file(s) (.env, VCS, hidden, links out of the project; "
+                   "athena build --print lists them)", err=True)
     click.echo(f"built {result.path} ({result.size_bytes / 1e6:.1f} MB, digest {result.digest})", err=True)
     click.echo(str(result.path))
     return 0
+
+
+def _print_selection(loaded: Any, config: Config) -> None:
+    from athena.bundle import wheels
+    from athena.bundle.build import app_selection
+
+    selection = app_selection(loaded, config)
+    if wheels.project_table(config.root) is not None:
+        click.echo(f"project: the wheel built from {config.root / 'pyproject.toml'} (its build backend selects "
+                   "the files; athena then drops the kinds of file listed below); app modules it does not "
+                   "provide are copied as follows")
+    tops = sorted({top for top, _src, _rel in selection.files})
+    click.echo(f"app modules: {', '.join(tops) if tops else '(none)'} "
+               f"({len(selection.files)} file(s))")
+    if not selection.excluded:
+        click.echo("excluded: nothing")
+        return
+    click.echo("excluded:")
+    width = max(len(e.path) for e in selection.excluded)
+    for e in selection.excluded:
+        click.echo(f"  {e.path:<{width}}  {e.reason}")
 
 
 @click.command()

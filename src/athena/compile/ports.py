@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import types
 from typing import Any
 
@@ -10,7 +11,7 @@ from athena import codes, ports
 from athena.compile.lower.source import function_node, span_of
 from athena.compile.model import Ports
 from athena.decorators import Fragment, Template
-from athena.errors import CompileError, Diagnostic
+from athena.errors import CompileError, Diagnostic, Span
 
 # By qualified name, not object identity: a second import of athena.ports (a reloaded module, a test
 # harness) must not make the ports invisible.
@@ -67,10 +68,22 @@ def collect(t: Template[Any, Any]) -> Ports:
                                         "or a module-level string constant as its first argument",
                                         span_of(path, call.args[0] if call.args else call)))
                 continue
+            where = span_of(path, call.args[0] if call.args else call)
             if kind == "host":
+                problem = ports.host_path_problem(key)
+                if problem is not None:
+                    diags.append(codes.diag(codes.HOST_PATH, f"`{ast.unparse(call.func)}`: {problem}", where))
+                    continue
+                key = ports.normalize_host_path(key)
+                _warn_sensitive(key, where)
                 if key not in hosts:
                     hosts.append(key)
-            elif kind == "in":
+                continue
+            problem = ports.artifact_key_problem(key)
+            if problem is not None:
+                diags.append(codes.diag(codes.ARTIFACT_KEY, f"`{ast.unparse(call.func)}`: {problem}", where))
+                continue
+            if kind == "in":
                 optional = any(kw.arg == "optional" and isinstance(kw.value, ast.Constant) and kw.value.value is True
                                for kw in call.keywords)
                 ins[key] = ins.get(key, True) and optional
@@ -81,6 +94,24 @@ def collect(t: Template[Any, Any]) -> Ports:
     if diags:
         raise CompileError(diags)
     return Ports(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_sensitive(path: str, where: Span | None) -> None:
+    """A warning on stderr (once per path and place): mounting it is legal, and usually a mistake."""
+    hit = ports.sensitive_host_path(path)
+    if hit is None:
+        return
+    place = f"{where.path}:{where.line}" if where is not None else "?"
+    if (path, place) in _warned:
+        return
+    _warned.add((path, place))
+    what = f"is {hit}" if path == hit else f"is inside {hit}" if path.startswith(hit + "/") else f"holds {hit}"
+    print(f"athena: warning: {place}: host({path!r}) {what}: the container gets that part of the node "
+          "(runtime sockets and the kubelet's directory amount to root on the node); mount the narrowest "
+          "directory the container needs", file=sys.stderr)
 
 
 

@@ -11,8 +11,10 @@ directory store.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 import typing
 import uuid
@@ -109,7 +111,7 @@ class InProcessRunner:
             inner = artifact_type(hints.get(p.name))
             if inner is not None:
                 key = json.loads(args[p.name])["key"]
-                kwargs[p.name] = Artifact(str(self.store / key), kind=inner)
+                kwargs[p.name] = Artifact(ports.local_store_path(str(self.store), key), kind=inner)
             else:
                 kwargs[p.name] = codec.decode(args[p.name], hints.get(p.name, Any))
         token = ports.LOCAL_STORE.set(str(self.store))
@@ -269,13 +271,42 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
         codec.decode(text, hints.get(name, Any))  # the value must survive the wire, as on Argo
         inputs[name] = text
     env_store = os.environ.get(protocol.ENV_LOCAL_STORE)
-    runner = InProcessRunner(program, store or (Path(env_store) if env_store else None))
-    text = runner.run_template(root, inputs)
-    from athena.runtime.main import artifact_type
+    chosen = store or (Path(env_store) if env_store else None)
+    runner = InProcessRunner(program, chosen)
+    try:
+        text = runner.run_template(root, inputs)
+        from athena.runtime.main import artifact_type
 
-    inner = artifact_type(hints.get("return"))
-    if inner is not None:
+        inner = artifact_type(hints.get("return"))
+        if inner is None:
+            return codec.decode(text, hints.get("return", Any))
+        from athena import ports
         from athena.outcome import Artifact
 
-        return Artifact(str(runner.store / json.loads(text)["key"]), kind=inner)
-    return codec.decode(text, hints.get("return", Any))
+        path = ports.local_store_path(str(runner.store), json.loads(text)["key"])
+        if chosen is None:
+            path = _keep_result(Path(path))
+        return Artifact(path, kind=inner)
+    finally:
+        if chosen is None:  # a store of our own: nothing else can ever read it
+            shutil.rmtree(runner.store, ignore_errors=True)
+
+
+_RESULTS: list[Path] = []
+
+
+def _keep_result(path: Path) -> str:
+    """Move the file a returned Artifact names out of the temporary store into its own temporary directory,
+    removed when this Python process exits (copy it elsewhere to keep it longer)."""
+    if not _RESULTS:
+        atexit.register(_remove_results)
+    keep = Path(tempfile.mkdtemp(prefix="athena-result-"))
+    _RESULTS.append(keep)
+    dest = keep / path.name
+    shutil.move(path, dest)
+    return str(dest)
+
+
+def _remove_results() -> None:
+    for p in _RESULTS:
+        shutil.rmtree(p, ignore_errors=True)

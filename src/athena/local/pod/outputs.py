@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from athena.errors import AthenaError
 from athena.local.argo.substitute import substitute
 from athena.local.pod.containers import Runtime
-from athena.local.pod.volumes import Pod, artifact_key, safe_key
+from athena.local.pod.volumes import Pod, artifact_key
 from athena.runtime import protocol as proto
 
 __all__ = ["needs_copy", "read_parameters", "save_artifacts"]
@@ -86,19 +87,30 @@ def save_artifacts(rt: Runtime, pod: Pod, tmpl: Mapping[str, Any], artifacts_dir
             continue
         key = substitute(artifact_key(a) or str(a["name"]), params)
         if "archive" in a and "none" in (a.get("archive") or {}):
-            dest = Path(artifacts_dir) / safe_key(key, f"output artifact {a['name']}")
+            dest = _store_dest(artifacts_dir, key, f"output artifact {a['name']}")
             _replace(dest)
             if host.is_dir():
                 shutil.copytree(host, dest, symlinks=True)
             else:
                 shutil.copyfile(host, dest)
         else:
-            dest = Path(artifacts_dir) / safe_key(key, f"output artifact {a['name']}")
+            dest = _store_dest(artifacts_dir, key, f"output artifact {a['name']}")
             _replace(dest)
             with tarfile.open(dest, "w:gz") as tf:
                 tf.add(host, arcname=PurePosixPath(str(path)).name)
         saved[key] = dest
     return saved, errors
+
+
+def _store_dest(artifacts_dir: Path, key: str, what: str) -> Path:
+    """Where ``key`` lands under ``artifacts_dir``: a malformed key, or one that a symlink in the directory
+    would send outside it, is refused (the same rule as the in-process store)."""
+    from athena import ports
+
+    try:
+        return Path(ports.local_store_path(str(artifacts_dir), key))
+    except AthenaError as exc:
+        raise AthenaError(f"{what}: {exc}") from None
 
 
 def _replace(dest: Path) -> None:

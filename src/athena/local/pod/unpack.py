@@ -14,6 +14,11 @@ exactly as a pod would:
   place without truncation and keeps its mode;
 - symlinks must point inside the destination; a regular file whose existing parent resolves outside it is
   refused; entry names that clean to the destination itself (``./``) or leave it (``../x``) are refused;
+- **stricter than Argo, on purpose** (Argo checks names and link targets as text, so a chain of links made by
+  earlier members can send a later one outside): every path is resolved link by link against what is already
+  on disk and refused when it lands outside; writes go through ``O_NOFOLLOW`` directory descriptors; absolute
+  link targets and a lone top-level symlink are refused; after the last member every link is checked again;
+  a failed extraction removes ``<path>.tmpdir``;
 - **hard links, character/block devices, FIFOs, contiguous and sparse files are silently skipped**;
 - the artifact's parent directory is created ``0700`` when missing.
 
@@ -81,22 +86,49 @@ def is_tarball(path: Path) -> bool:
 
 
 def untar(tar_path: Path, dest: Path, *, umask: int = DEFAULT_UMASK) -> None:
-    """Argo's ``untar`` + ``unpack``: extract to ``<dest>.tmpdir``, then move into place (see the module doc)."""
+    """Argo's ``untar`` + ``unpack``: extract to ``<dest>.tmpdir``, then move into place (see the module doc).
+
+    On any failure the tmpdir is removed again (nothing half-extracted stays behind)."""
     tmp = Path(str(dest) + ".tmpdir")
+    if os.path.lexists(tmp):
+        # A leftover of an earlier run (or a planted symlink): extraction must start from a directory it made.
+        _remove(tmp)
     _mkdir_all(tmp, 0o777, umask)
     try:
-        with open(tar_path, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
-            _extract(gz, str(tmp), umask)
-    except (EOFError, zlib.error, tarfile.TarError, gzip.BadGzipFile) as exc:
-        raise UnpackError(f"{tar_path}: not a readable gzip-compressed tarball ({exc})") from exc
-    except OSError as exc:
-        raise UnpackError(f"extracting {tar_path}: {exc}") from exc
-    entries = os.listdir(tmp)
-    if len(entries) == 1:
-        os.rename(tmp / entries[0], dest)
-        os.rmdir(tmp)
+        try:
+            with open(tar_path, "rb") as raw, gzip.GzipFile(fileobj=raw) as gz:
+                _extract(gz, str(tmp), umask)
+        except (EOFError, zlib.error, tarfile.TarError, gzip.BadGzipFile) as exc:
+            raise UnpackError(f"{tar_path}: not a readable gzip-compressed tarball ({exc})") from exc
+        except OSError as exc:
+            raise UnpackError(f"extracting {tar_path}: {exc}") from exc
+        entries = os.listdir(tmp)
+        try:
+            if len(entries) == 1:
+                lone = tmp / entries[0]
+                if lone.is_symlink():
+                    # Renamed to the artifact path, its relative target would be read from the artifact's
+                    # parent directory: a link that pointed inside the tmpdir would point outside it.
+                    raise UnpackError(f"illegal symlink target: {entries[0]} -> {os.readlink(lone)} "
+                                      "(a lone top-level symlink would point outside the artifact path)")
+                os.rename(lone, dest)
+                os.rmdir(tmp)
+            else:
+                os.rename(tmp, dest)
+        except OSError as exc:
+            raise UnpackError(f"moving the extracted {tar_path} to {dest}: {exc}") from exc
+    except BaseException:
+        if os.path.lexists(tmp):
+            _remove(tmp)
+        raise
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, a symlink (not what it points to) or a directory tree (never following links)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
     else:
-        os.rename(tmp, dest)
+        path.unlink()
 
 
 def _mkdir_all(path: Path | str, mode: int, umask: int) -> None:
@@ -120,57 +152,164 @@ def _mkdir_all(path: Path | str, mode: int, umask: int) -> None:
         raise NotADirectoryError(f"mkdir {path}: not a directory")
 
 
+_MAX_LINKS = 40  # Linux's MAXSYMLINKS: more hops than this is ELOOP for the kernel too
+
+
+class _Tree:
+    """The extraction directory, addressed only by paths *relative to it* that this class resolves itself.
+
+    Argo checks a member's name and a symlink's target as text, so links created earlier can redirect a
+    later member outside the destination (``d/a -> ../d``, ``d/a/b -> ../../escape``, then ``d/b``). Here every
+    path is resolved the way the kernel would, link by link, against what is already on disk; a path that
+    would leave the root is refused. Writing then goes through directory file descriptors opened with
+    ``O_NOFOLLOW`` from the root, so nothing on disk can redirect a write either.
+    """
+
+    def __init__(self, root: str, umask: int) -> None:
+        self.root = root
+        self.umask = umask
+
+    def resolve(self, rel: str, *, follow_last: bool, what: str) -> list[str]:
+        """The symlink-free components (relative to the root) that ``rel`` lands on; components that do not
+        exist yet are kept as they are. Raises UnpackError when the path leaves the root or loops."""
+        pending = [c for c in reversed(rel.split("/"))]
+        out: list[str] = []
+        hops = 0
+        missing = False  # below a missing component nothing can be a link: the rest is lexical
+        while pending:
+            c = pending.pop()
+            if c in ("", "."):
+                continue
+            if c == "..":
+                if not out:
+                    raise UnpackError(f"{what} resolves outside destination")
+                out.pop()
+                continue
+            cand = [*out, c]
+            if missing:
+                out = cand
+                continue
+            try:
+                st = os.lstat(os.path.join(self.root, *cand))
+            except FileNotFoundError:
+                missing = True
+                out = cand
+                continue
+            except OSError as exc:  # ENOTDIR: a file used as a directory
+                raise UnpackError(f"{what}: {exc.strerror} ({'/'.join(cand)})") from None
+            if stat.S_ISLNK(st.st_mode) and (pending or follow_last):
+                hops += 1
+                if hops > _MAX_LINKS:
+                    raise UnpackError(f"{what}: too many levels of symbolic links")
+                target = os.readlink(os.path.join(self.root, *cand))
+                if target.startswith("/"):
+                    raise UnpackError(f"{what} resolves outside destination (through {'/'.join(cand)} -> "
+                                      f"{target})")
+                pending.extend(reversed(target.split("/")))
+                continue
+            out = cand
+        return out
+
+    def open_dir(self, parts: list[str]) -> int:
+        """An fd of the directory ``parts`` (created ``0755 &^ umask`` where missing), never following a link."""
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            for c in parts:
+                try:
+                    nxt = os.open(c, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                except FileNotFoundError:
+                    os.mkdir(c, 0o700, dir_fd=fd)
+                    nxt = os.open(c, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                    os.chmod(nxt, 0o755 & ~self.umask)
+                os.close(fd)
+                fd = nxt
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+
 def _extract(fileobj: IO[bytes] | gzip.GzipFile, dest: str, umask: int) -> None:
     dest_clean = _clean(dest)
     prefix = dest_clean + "/"
+    tree = _Tree(dest_clean, umask)
     with tarfile.open(fileobj=fileobj, mode="r|") as tf:
         for member in tf:
             target = _join(dest, _clean(member.name))
             if not target.startswith(prefix):
                 raise UnpackError(f"illegal file path: {member.name}")
+            rel = target[len(prefix):]
             if member.type == tarfile.SYMTYPE:
-                link = member.linkname
-                link_target = link if posixpath.isabs(link) else _join(posixpath.dirname(target), link)
-                if not _clean(link_target).startswith(prefix):
-                    raise UnpackError(f"illegal symlink target: {member.name} -> {member.linkname}")
-                _mkdir_all(posixpath.dirname(target), 0o755, umask)
-                os.symlink(link, target)
+                _symlink(tree, member, rel, prefix)
             elif member.type == tarfile.DIRTYPE:
-                _mkdir_all(target, 0o755, umask)
+                os.close(tree.open_dir(tree.resolve(rel, follow_last=True, what=f"illegal file path: {member.name}")))
             elif member.type in _REGULAR:
-                _write_regular(tf, member, target, dest, umask)
+                _write_regular(tf, member, tree, rel)
             # hard links, devices, FIFOs, contiguous and sparse files: skipped, as Argo does
+    _check_links(tree)
 
 
-def _write_regular(tf: tarfile.TarFile, member: tarfile.TarInfo, target: str, dest: str, umask: int) -> None:
-    parent = posixpath.dirname(target)
-    resolved_dest = os.path.realpath(dest)
-    if os.path.lexists(parent):
-        if os.path.islink(parent) and not os.path.exists(parent):
-            raise UnpackError(f"lstat {parent}: broken symlink")
-        resolved_parent = os.path.realpath(parent)
-        if not (resolved_parent + "/").startswith(resolved_dest + "/") and resolved_parent != resolved_dest:
-            raise UnpackError(
-                f"illegal file path after symlink resolution: {member.name} resolves outside destination")
-    else:
-        _mkdir_all(parent, 0o755, umask)
-    created = not os.path.lexists(target)
-    perm = member.mode & 0o777  # os.FileMode(header.Mode): only the permission bits reach open(2)
-    fd = os.open(target, os.O_CREAT | os.O_RDWR, perm & ~umask)
+def _check_links(tree: _Tree) -> None:
+    """Every link still lands inside: a later member can change what an earlier (dangling) link meant."""
+    for dirpath, dirnames, filenames in os.walk(tree.root):
+        for name in [*dirnames, *filenames]:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                rel = os.path.relpath(path, tree.root)
+                tree.resolve(rel, follow_last=True, what=f"illegal symlink target: {rel} -> {os.readlink(path)}")
+
+
+def _symlink(tree: _Tree, member: tarfile.TarInfo, rel: str, prefix: str) -> None:
+    link = member.linkname
+    refused = f"illegal symlink target: {member.name} -> {link}"
+    # Argo's own (textual) check first, then where the link really lands. Absolute targets are refused
+    # outright: one into the tmpdir would dangle after the rename, any other leaves the destination.
+    if posixpath.isabs(link) or not _join(prefix + posixpath.dirname(rel), link).startswith(prefix):
+        raise UnpackError(refused)
+    parent = tree.resolve(posixpath.dirname(rel), follow_last=True, what=f"illegal file path: {member.name}")
     try:
+        tree.resolve("/".join([*parent, link]), follow_last=True, what=refused)
+    except UnpackError:
+        raise UnpackError(refused) from None
+    fd = tree.open_dir(parent)
+    try:
+        os.symlink(link, posixpath.basename(rel), dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _write_regular(tf: tarfile.TarFile, member: tarfile.TarInfo, tree: _Tree, rel: str) -> None:
+    # Argo's OpenFile follows a link at the last component (writing through it); resolved here, inside only.
+    parts = tree.resolve(rel, follow_last=True, what=f"illegal file path after symlink resolution: {member.name}")
+    if not parts:
+        raise UnpackError(f"illegal file path: {member.name}")
+    perm = member.mode & 0o777  # os.FileMode(header.Mode): only the permission bits reach open(2)
+    dir_fd = tree.open_dir(parts[:-1])
+    try:
+        name = parts[-1]
+        try:
+            os.lstat(name, dir_fd=dir_fd)
+            created = False
+        except FileNotFoundError:
+            created = True
+        fd = os.open(name, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, perm & ~tree.umask, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnpackError(f"illegal file path: {member.name} is not a regular file on disk")
         src = tf.extractfile(member)
         if src is not None:
             with src:
                 while chunk := src.read(1 << 20):
                     os.write(fd, chunk)
+        if created:
+            os.chmod(fd, perm & ~tree.umask)  # independent of this process's umask
+        pax_atime = member.pax_headers.get("atime")
+        atime = float(pax_atime) if pax_atime else os.fstat(fd).st_atime  # zero time.Time: left unchanged
+        os.utime(fd, (atime, member.mtime))
     finally:
         os.close(fd)
-    if created:
-        os.chmod(target, perm & ~umask)  # independent of this process's umask
-    atime: float
-    pax_atime = member.pax_headers.get("atime")
-    atime = float(pax_atime) if pax_atime else os.stat(target).st_atime  # zero time.Time: left unchanged
-    os.utime(target, (atime, member.mtime))
 
 
 def chmod_artifact(path: Path, mode: int, recurse: bool) -> None:
