@@ -28,9 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
-from athena.app import App
 from athena.bundle import elf, launchers, providers, select, stdlib, wheels
 from athena.bundle.archive import write_tarball
 from athena.bundle.bytecode import CompileJob, compile_trees
@@ -48,6 +47,14 @@ KNOWN_TARGETS = tuple(protocol.ARCH_ALIASES)
 
 Progress = Callable[[str, float], None]
 
+
+
+class AppModules(Protocol):
+    """What the builder needs of a loaded app (``athena.app.App``): its modules. A protocol, so the bundle
+    layer does not import the app loader above it."""
+
+    @property
+    def modules(self) -> Sequence[ModuleType]: ...
 
 @dataclass(frozen=True, slots=True)
 class TargetResult:
@@ -103,7 +110,7 @@ def manifest_of(tarball: Path) -> dict[str, Any]:
 
 
 def build_bundle(
-    app: App,
+    app: AppModules,
     config: Config,
     *,
     targets: Sequence[str] | None = None,
@@ -245,7 +252,7 @@ def _targets(config: Config, targets: Sequence[str] | None) -> list[str]:
     return chosen
 
 
-def app_selection(app: App, config: Config) -> select.AppFiles:
+def app_selection(app: AppModules, config: Config) -> select.AppFiles:
     """The app's own files a build copies into ``app/`` and what it leaves out (``athena build --print``)."""
     return select.app_files(_app_sources(app.modules), config.root)
 
