@@ -49,7 +49,8 @@ def emit_documents(app: App, config: Config, *, with_workflow: bool = False, nam
     from athena.argo.emit import EmitSettings, emit_program
 
     program = program or compile_templates(app.roots, config)
-    settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace)
+    settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace,
+                                        modules=app.modules)
     given = workflow_arguments(app, program, arguments) if arguments else None
     return emit_program(program, settings, with_workflow=with_workflow, arguments=given)
 

@@ -7,12 +7,13 @@ import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from athena.compile.model import Container, Program, TemplateIR
+from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.config import Config
 from athena.decorators import Template
 from athena.errors import AppImportError, AthenaError, UsageError
@@ -76,6 +77,8 @@ def import_module(spec: str, root: Path | None = None) -> ModuleType:
 
 
 _ATHENA_DIR = str(Path(__file__).resolve().parent) + os.sep
+#: importlib's own files (``import_module`` is a real file, its bootstrap is frozen): noise in the user's report.
+_IMPORTLIB_DIR = str(Path(importlib.__file__).resolve().parent) + os.sep
 
 
 def _reraise_from_user_code(spec: str, exc: BaseException) -> None:
@@ -85,7 +88,8 @@ def _reraise_from_user_code(spec: str, exc: BaseException) -> None:
         return
     # Only the user's frames: importlib's machinery and athena's loader are noise to them.
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(("<frozen importlib", _ATHENA_DIR))]
+              if not f.filename.startswith(("<frozen importlib", _ATHENA_DIR, _IMPORTLIB_DIR))
+              and not str(Path(f.filename).resolve()).startswith((_ATHENA_DIR, _IMPORTLIB_DIR))]
     text = "Traceback (most recent call last):\n" if frames else ""
     text += "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(exc))
     raise AppImportError(spec, text) from exc
@@ -97,6 +101,7 @@ def templates_in(module: ModuleType) -> list[Template[Any, Any]]:
 
 
 def load_app(app: str | list[str] | None, config: Config) -> App:
+    """Import what ``app`` names (default: ``[project].app``); each module must define a template."""
     specs: list[str]
     if app is None:
         specs = list(config.project.app)
@@ -105,6 +110,8 @@ def load_app(app: str | list[str] | None, config: Config) -> App:
                              "pass a module or file, e.g. `athena emit flows/pipeline.py`")
     else:
         specs = [app] if isinstance(app, str) else list(app)
+    # Where the specs came from, for messages: a typo in the configuration is fixed there, not on the command line.
+    origin = f"{config.source or 'the configuration'}: [project].app: " if app is None else ""
     modules: list[ModuleType] = []
     roots: list[Template[Any, Any]] = []
     for spec in specs:
@@ -112,9 +119,20 @@ def load_app(app: str | list[str] | None, config: Config) -> App:
         base = spec
         if ":" in spec and not (len(spec) > 1 and spec[1] == ":"):
             base, pick = spec.rsplit(":", 1)
-        module = import_module(base, config.root)
+        try:
+            module = import_module(base, config.root)
+        except UsageError as exc:
+            if origin:
+                raise UsageError(f"{origin}{exc}") from None
+            raise
         modules.append(module)
         found = templates_in(module)
+        if not found:
+            where = getattr(module, "__file__", None)
+            raise UsageError(
+                f"{origin}app `{base}`{f' ({where})' if where and where != base else ''} defines no @workflow "
+                "or @container; name the module or file that defines them (templates imported from "
+                "another module count only there)")
         if pick is not None:
             chosen = [t for t in found if t.fn.__name__ == pick or _safe_name(t) == pick]
             if not chosen:
@@ -134,18 +152,52 @@ def _safe_name(t: Template[Any, Any]) -> str:
         return ""
 
 
-def find_template(program: Program, name: str, kind: str) -> TemplateIR:
-    """The template of ``kind`` that ``name`` means: its template name, function name, or ``module:function``."""
-    import difflib
+def _describe(kind: str, name: str) -> str:
+    return f"athena {kind} describe {name}"
 
-    matches = [t for t in program.templates.values() if t.kind == kind and (
-        name in (t.name, t.function) or (isinstance(t, Container)
-                                           and (t.entry == name or (":" in name and t.entry.endswith(name)))))]
-    if not matches:
-        known = sorted(t.name for t in program.templates.values() if t.kind == kind)
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(known) or 'none'})"
-        raise UsageError(f"no {kind} named `{name}`{hint}")
+
+def find_template(program: Program, name: str, kind: str,
+                  command: Callable[[str, str], str] = _describe) -> TemplateIR:
+    """The template of ``kind`` that ``name`` means: its template name, function name, or ``module:function``.
+
+    A miss says what ``name`` is when it names a template of the other kind, else the closest template or
+    function name ("did you mean"). ``command(kind, name)`` spells the command that shows a template.
+    """
+    matches = _matching(program, name, kind)
     if len(matches) > 1:
         raise UsageError(f"`{name}` is ambiguous: {', '.join(t.name for t in matches)}; use the template name")
-    return matches[0]
+    if matches:
+        return matches[0]
+    other = "workflow" if kind == "container" else "container"
+    elsewhere = _matching(program, name, other)
+    if elsewhere:
+        raise UsageError(f"`{name}` is a {other}, not a {kind}: see it with `{command(other, name)}`")
+    guess = _closest(program, name, kind)
+    if guess is not None:
+        raise UsageError(f"no {kind} named `{name}`; did you mean `{guess}`?")
+    guess = _closest(program, name, other)
+    if guess is not None:
+        raise UsageError(f"no {kind} named `{name}`; did you mean the {other} `{guess}` "
+                      f"(`{command(other, guess)}`)?")
+    known = sorted(t.name for t in program.templates.values() if t.kind == kind and not _synthetic(t))
+    raise UsageError(f"no {kind} named `{name}` (known: {', '.join(known) or 'none'})")
+
+
+def _synthetic(t: TemplateIR) -> bool:
+    return isinstance(t, Workflow) and t.synthetic
+
+
+def _matching(program: Program, name: str, kind: str) -> list[TemplateIR]:
+    return [t for t in program.templates.values() if t.kind == kind and (
+        name in (t.name, t.function) or (isinstance(t, Container)
+                                           and (t.entry == name or (":" in name and t.entry.endswith(name)))))]
+
+
+def _closest(program: Program, name: str, kind: str) -> str | None:
+    """The template or function name of ``kind`` closest to ``name`` (users type either), if any is close."""
+    import difflib
+
+    spellings = sorted({s for t in program.templates.values() if t.kind == kind and not _synthetic(t)
+                        for s in (t.name, t.function)})
+    close = difflib.get_close_matches(name, spellings, n=1)
+    return close[0] if close else None

@@ -121,7 +121,7 @@ def test_workflow_ls_describe_graph() -> None:
     mer = athena("workflow", "graph", "orders", "--app", app)
     assert mer.stdout.startswith("flowchart TD") and "n0 --> n1" in mer.stdout
     dot = athena("workflow", "graph", "orders", "--app", app, "--format", "dot")
-    assert '"batch" -> "prices";' in dot.stdout
+    assert 'n0 [label="batch: examples-load"];' in dot.stdout and "n0 -> n1;" in dot.stdout
 
 
 def test_missing_app_is_a_usage_message(tmp_path: Path) -> None:

@@ -202,7 +202,7 @@ def test_unencodable_result_exits_2(ports_project: Path, cli_env: dict[str, str]
 def test_wrong_argument_type_is_refused_before_start(ports_project: Path, cli_env: dict[str, str]) -> None:
     r = emulate(ports_project, cli_env, "explode", "-a", "x=three")
     assert r.returncode == 1
-    assert "`explode` parameter `x`: 'three' is not a int" in r.stderr
+    assert "-a x: parameter `x` of `explode` expects int, got 'three'" in r.stderr
 
 
 def test_corrupt_tarball(ports_project: Path, cli_env: dict[str, str], tmp_path: Path) -> None:

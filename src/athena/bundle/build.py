@@ -139,7 +139,7 @@ def build_bundle(
             f"environment markers and byte-code are resolved with this interpreter; run athena build with "
             f"Python {python} (or set [bootstrap].python = \"{host}\")")
     digest = bundle_digest(app.modules, config)
-    project, version = _identity(config)
+    project, version = _identity(config, app.modules)
     out = (out or default_output(config, digest, project, chosen)).absolute()
     cache = providers.cache_dir(env)
     steps.plan([*(f"python:{a}" for a in chosen), "athena", "project",
@@ -425,11 +425,11 @@ def _tree_size(root: Path) -> tuple[int, int]:
     return total, count
 
 
-def _identity(config: Config) -> tuple[str, str]:
+def _identity(config: Config, modules: Sequence[ModuleType] = ()) -> tuple[str, str]:
     """(normalized project name, version) exactly as emit and publish see them (so the keys agree)."""
     from athena.bundle.identity import project_identity
 
-    return project_identity(config)
+    return project_identity(config, modules)
 
 
 def _canonical(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -15,13 +15,20 @@ from athena.config import Config
 __all__ = ["athena_identity", "bundle_digest", "bundle_key", "project_identity", "python_mismatch"]
 
 
-def project_identity(config: Config) -> tuple[str, str]:
+def project_identity(config: Config, modules: Sequence[ModuleType] = ()) -> tuple[str, str]:
     """(normalized project name, version) as ``[artifact].key`` and emit see them.
 
-    The project is ``[project].name``, else the PEP 621 name, else ``app``; the version is the installed
-    distribution's, else ``0.0.0``.
+    The project is ``[project].name`` (which holds the PEP 621 name when there is one), else the prefix the
+    templates of the app's first module get (its top-level package, or its file's stem: ``etl.py`` gives
+    ``etl-*`` templates and an ``etl`` bundle), else ``app``; the version is the installed distribution's,
+    else ``0.0.0``.
     """
-    project = config.project.name or config.dist_name or "app"
+    project = config.project.name or config.dist_name
+    if not project and modules:
+        from athena.compile.naming import Namer
+
+        project = Namer(config).module_prefix(modules[0].__name__)
+    project = project or "app"
     version = "0.0.0"
     if config.dist_name:
         import importlib.metadata  # slow to import: only when there is a distribution to ask about

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from athena.cli.appargs import app_option
 from athena.cli.output import Bar
 from athena.cli.state import State
 from athena.runtime.protocol import ARCH_ALIASES
@@ -18,7 +19,7 @@ __all__ = ["build", "publish"]
 
 
 @click.command()
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@app_option
 @click.option("--target", "targets", multiple=True, type=click.Choice(list(ARCH_ALIASES)),
               help="Build only this target (repeatable); default: [bootstrap].targets.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None, help="Write the tarball here.")
@@ -76,7 +77,7 @@ def _print_selection(loaded: Any, config: Config) -> None:
 
 
 @click.command()
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@app_option
 @click.option("--tarball", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Upload this prebuilt bundle instead of building one.")
 @click.option("--print", "print_only", is_flag=True, help="Print the s3:// URL only; build and upload nothing.")
@@ -95,19 +96,29 @@ def publish(state: State, app: str | None, tarball: str | None, print_only: bool
 def _publish(state: State, app: str | None, tarball: str | None, print_only: bool) -> str:
     from athena import api
     from athena.remote.publish import publish as upload
+    from athena.remote.publish import published_url, require_bucket
 
     config = state.config(app)
+    if not print_only:
+        require_bucket(config)  # before any build: a missing bucket is found in a second, not after minutes
     path: Path
     if tarball is not None:
         path = Path(tarball)
     else:
-        loaded = api.load_app(app, config)
-        if print_only:
-            from athena.bundle.identity import bundle_key
+        from athena.bundle.identity import bundle_key, project_identity
 
+        loaded = api.load_app(app, config)
+        key = bundle_key(config, digest=api.bundle_digest(loaded, config),
+                         project=project_identity(config, loaded.modules)[0])
+        if print_only:
             s3 = config.artifact_repository.s3
             bucket = s3.bucket if s3 is not None and s3.bucket else "<default repository>"
-            return f"s3://{bucket}/{bundle_key(config, digest=api.bundle_digest(loaded, config))}"
+            return f"s3://{bucket}/{key}"
+        # The key holds the digest of the bundle's inputs: when it exists, this bundle is published already.
+        url = published_url(config, key)
+        if url is not None:
+            click.echo(f"already published {url} (same digest); nothing built", err=True)
+            return url
         from athena.bundle.build import build_bundle
 
         with Bar("building") as bar:

@@ -6,14 +6,15 @@ from typing import Any
 
 import click
 
-from athena.cli.output import emit_text, read_file
+from athena.cli.appargs import app_argument
+from athena.cli.output import checked_summary, emit_text, read_file
 from athena.cli.state import State, warn_python
 
 __all__ = ["check", "emit", "lint"]
 
 
 @click.command()
-@click.argument("app", required=False)
+@app_argument
 @click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
 @click.option("--with-workflow", is_flag=True, help="Append one Workflow per @workflow root.")
 @click.option("--namespace", "-n", default=None, help="Write metadata.namespace on every document.")
@@ -65,15 +66,16 @@ def _note_placeholders(docs: list[dict[str, Any]]) -> None:
 
 
 @click.command()
-@click.argument("app", required=False)
+@app_argument
 @click.option("--pss", type=click.Choice(["baseline", "restricted"]), default=None,
               help="Also report what a namespace enforcing this Pod Security Standard would reject.")
 @click.pass_obj
 def check(state: State, app: str | None, pss: str | None) -> int:
     """Compile, type-check and validate APP against the Argo schemas of the target line and newer.
 
-    Problems go to stderr (exit 1); warnings go to stderr too but keep exit 0; on success stderr says how many
-    documents were checked, stdout stays empty.
+    Checks the WorkflowTemplates `emit` prints and one Workflow per @workflow root. Problems go to stderr
+    (exit 1); warnings go to stderr too but keep exit 0; on success stderr says what was checked against
+    which Argo lines, stdout stays empty.
     """
     from athena import api
     from athena.argo.lint import SUPPORTED, lint_documents
@@ -102,7 +104,7 @@ def check(state: State, app: str | None, pss: str | None) -> int:
             click.echo(f"pss restricted: note: {standards.EXECUTOR_NOTE}", err=True)
         rejected = len(findings)
     if not issues and not rejected:
-        click.echo(f"ok: {len(docs)} documents", err=True)
+        click.echo(f"ok: {checked_summary(docs, [v for v in SUPPORTED if v >= line])}", err=True)
     return 1 if issues or rejected else 0
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from athena.cli.output import Bar, table
+from athena.cli.appargs import app_option, lookup, name_argument
+from athena.cli.output import Bar, describe_json, params_info, run_options_info, table
 from athena.cli.state import State, app_and_program
 
 __all__ = ["container"]
@@ -18,7 +19,7 @@ def container() -> None:
 
 
 @container.command("ls")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@app_option
 @click.option("--all", "show_all", is_flag=True, help="Also list containers reached from other modules.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -36,35 +37,30 @@ def container_ls(state: State, app: str | None, show_all: bool, as_json: bool) -
 
 
 @container.command("describe")
-@click.argument("name")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@name_argument
 @click.pass_obj
-def container_describe(state: State, name: str, app: str | None) -> int:
-    """Show a container's parameters, return type and resources (NAME: template or function name)."""
-    from athena.api import find_template
+def container_describe(state: State, name: str | None, app: str | None) -> int:
+    """Show a container's image, parameters, return type, retry, timeouts and ports (NAME: template or function
+    name)."""
     from athena.compile.model import Container
 
-    _, _, program = app_and_program(state, app)
-    t = find_template(program, name, "container")
-    assert isinstance(t, Container)  # find_template returns only the kind asked for
-    info = {
-        "name": t.name, "entry": t.entry, "image": t.options.image,
-        "parameters": [{"name": p.name, "type": str(p.type), **({"default": p.default} if p.has_default else {})}
-                       for p in t.params],
+    config, _, _, t = lookup(state, app, name, "container")
+    assert isinstance(t, Container)  # lookup returns only the kind asked for
+    describe_json({
+        # The image the pod runs, as `ls` shows it: the template's own, else [bootstrap].default_image.
+        "name": t.name, "entry": t.entry, "image": t.options.image or config.bootstrap.default_image,
+        "parameters": params_info(t.params),
         "returns": str(t.returns),
+        **run_options_info(t.options),
         "host_paths": list(t.ports.host_paths),
         "artifacts_in": [k for k, _ in t.ports.artifacts_in],
         "artifacts_out": list(t.ports.artifacts_out),
-    }
-    import json
-
-    click.echo(json.dumps(info, indent=2))
+    })
     return 0
 
 
 @container.command("emulate")
-@click.argument("name")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@name_argument
 @click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
               help="An argument: raw text for a str parameter (unless a JSON string literal), else JSON.")
 @click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -76,7 +72,7 @@ def container_describe(state: State, name: str, app: str | None) -> int:
 @click.option("--skip-artifacts", is_flag=True, help="Do not sync S3 artifact ports.")
 @click.option("--image", default=None, help="Run in this image instead of the template's (e.g. a local copy).")
 @click.pass_obj
-def container_emulate(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_file: str | None,
+def container_emulate(state: State, name: str | None, app: str | None, pairs: tuple[str, ...], input_file: str | None,
                       build_: bool, tarball: str | None, runtime: str | None, skip_artifacts: bool,
                       image: str | None) -> int:
     """Run one container exactly as Argo would (same image, the emitted bootstrap, /athena scratch).
@@ -84,13 +80,11 @@ def container_emulate(state: State, name: str, app: str | None, pairs: tuple[str
     The bundle comes from S3 by default (publish it first), from --build or from --tarball. Prints
     `return: <json>` and exits with the container's code.
     """
-    from athena import api
     from athena.local.emulate import emulate_step
 
-    config = state.config(app)
-    loaded = api.load_app(app, config)
+    config, loaded, _, t = lookup(state, app, name, "container")
     with Bar("building") as bar:
-        result = emulate_step(loaded, config, name, pairs=pairs, input_file=Path(input_file) if input_file else None,
+        result = emulate_step(loaded, config, t.name, pairs=pairs, input_file=Path(input_file) if input_file else None,
                               tarball=Path(tarball) if tarball else None, build=build_, runtime=runtime,
                               skip_artifacts=skip_artifacts, image=image, progress=bar.stage)
     for err in result.errors:

@@ -15,6 +15,9 @@ from athena.errors import UsageError
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
+    from athena.compile.model import Param
+    from athena.compile.options import TemplateOptions
+
 
 def table(rows: Sequence[Mapping[str, str]], as_json: bool) -> None:
     """Rows as aligned columns under upper-case headers, or as JSON."""
@@ -30,6 +33,50 @@ def table(rows: Sequence[Mapping[str, str]], as_json: bool) -> None:
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in cols).rstrip())
     for r in rows:
         click.echo("  ".join(str(r[c]).ljust(widths[c]) for c in cols).rstrip())
+
+
+def checked_summary(docs: Sequence[Mapping[str, object]], lines: Sequence[object]) -> str:
+    """What ``check`` validated, in emit's words: "4 WorkflowTemplates and 1 Workflow validated against Argo
+    4.0 and 4.1"."""
+    from collections import Counter
+
+    kinds = Counter(str(d.get("kind")) for d in docs)
+    parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds.items()]
+    what = " and ".join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    shown = [str(v) for v in lines]
+    versions = " and ".join(shown) if len(shown) <= 2 else ", ".join(shown[:-1]) + f" and {shown[-1]}"
+    return f"{what or 'nothing'} validated against Argo {versions}"
+
+
+def describe_json(info: Mapping[str, object]) -> None:
+    """What ``describe`` prints: indented JSON."""
+    import json
+
+    click.echo(json.dumps(info, indent=2))
+
+
+def params_info(params: Sequence[Param]) -> list[dict[str, object]]:
+    """Parameters as ``describe`` shows them: name, type, and the default when there is one."""
+    return [{"name": p.name, "type": str(p.type), **({"default": p.default} if p.has_default else {})}
+            for p in params]
+
+
+def run_options_info(options: TemplateOptions) -> dict[str, object]:
+    """Retry and timeouts as ``describe`` shows them: Argo's duration spelling, null when not set."""
+    from athena.durations import format_seconds
+
+    def duration(n: int | None) -> str | None:
+        return format_seconds(n) if n else None
+
+    retry: dict[str, object] | None = None
+    r = options.retry
+    if r is not None:
+        retry = {"limit": r.limit, "policy": r.policy, "backoff": duration(r.backoff_seconds), "factor": r.factor,
+                 "cap": duration(r.cap_seconds), "max_duration": duration(r.max_duration_seconds),
+                 "on_exit_codes": list(r.on_exit_codes)}
+        retry = {k: v for k, v in retry.items() if v not in (None, [])} | {"limit": r.limit}
+    return {"retry": retry, "timeout": duration(options.timeout_seconds),
+            "pod_running_timeout": duration(options.pod_running_timeout_seconds)}
 
 
 def write_file(path: str, text: str) -> None:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from athena.cli.output import emit_text, table
+from athena.cli.appargs import app_option, lookup, name_argument
+from athena.cli.output import describe_json, emit_text, params_info, table
 from athena.cli.state import State, app_and_program
 from athena.errors import UsageError
 
 if TYPE_CHECKING:
-    from athena.compile.model import Workflow
+    from athena.compile.model import Program, Workflow
 
 __all__ = ["workflow"]
 
@@ -23,7 +24,7 @@ def workflow() -> None:
 
 
 @workflow.command("ls")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@app_option
 @click.option("--include-synthetic", is_flag=True, help="Also list the if/else wrappers athena generates.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -39,56 +40,49 @@ def workflow_ls(state: State, app: str | None, include_synthetic: bool, as_json:
     return 0
 
 
-def _workflow(state: State, name: str, app: str | None) -> Workflow:
-    from athena.api import find_template
+def _workflow(state: State, name: str | None, app: str | None) -> tuple[Program, Workflow]:
     from athena.compile.model import Workflow
 
-    _, _, program = app_and_program(state, app)
-    t = find_template(program, name, "workflow")
-    assert isinstance(t, Workflow)  # find_template returns only the kind asked for
-    return t
+    _, _, program, t = lookup(state, app, name, "workflow")
+    assert isinstance(t, Workflow)  # lookup returns only the kind asked for
+    return program, t
 
 
 @workflow.command("describe")
-@click.argument("name")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@name_argument
 @click.pass_obj
-def workflow_describe(state: State, name: str, app: str | None) -> int:
-    """Show a workflow's inputs, tasks, edges and result."""
-    t = _workflow(state, name, app)
-    info = {
+def workflow_describe(state: State, name: str | None, app: str | None) -> int:
+    """Show a workflow's inputs (with their defaults), tasks, edges and result."""
+    _, t = _workflow(state, name, app)
+    describe_json({
         "name": t.name, "function": t.function, "mode": "steps" if t.steps else "dag",
-        "parameters": [{"name": p.name, "type": str(p.type)} for p in t.params],
+        "parameters": params_info(t.params),
         "returns": str(t.returns),
         "tasks": [{"name": k.name, "template": k.template, "depends": list(k.deps),
                    **({"fan_out": True} if k.fan_over is not None else {}),
                    **({"when": True} if k.when is not None else {}),
                    **({"continue_on": list(k.continue_on)} if k.continue_on else {})} for k in t.tasks],
-    }
-    import json
-
-    click.echo(json.dumps(info, indent=2))
+    })
     return 0
 
 
 @workflow.command("graph")
-@click.argument("name")
-@click.option("--app", default=None, help="APP (default: [project].app).")
+@name_argument
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "png"]), default="mermaid",
               show_default=True, help="png needs graphviz's `dot` on PATH.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), help="Write to this file (required for png).")
 @click.pass_obj
-def workflow_graph(state: State, name: str, app: str | None, fmt: str, out: str | None) -> int:
+def workflow_graph(state: State, name: str | None, app: str | None, fmt: str, out: str | None) -> int:
     """Draw a workflow's DAG."""
     from athena import graph
 
-    t = _workflow(state, name, app)
+    program, t = _workflow(state, name, app)
     if fmt == "png":
         if not out:
             raise UsageError("--format png needs --out FILE")
-        graph.png(t, Path(out))
+        graph.png(t, Path(out), program)
         click.echo(f"wrote {out}", err=True)
         return 0
-    text = graph.mermaid(t) if fmt == "mermaid" else graph.dot(t)
+    text = graph.mermaid(t, program) if fmt == "mermaid" else graph.dot(t, program)
     emit_text(text, out)
     return 0

@@ -22,8 +22,13 @@ class Namer:
         self._cache: dict[int, str] = {}
 
     def prefix(self, t: Template[Any, Any]) -> str:
-        top = t.fn.__module__.split(".")[0]
-        if not _installed(t):
+        return self.module_prefix(t.fn.__module__)
+
+    def module_prefix(self, module: str) -> str:
+        """The prefix of the templates defined in ``module`` (also the bundle's project name without
+        ``[project].name``, so one app has one name everywhere)."""
+        top = module.split(".")[0]
+        if not _installed(module):
             # A module of the project being worked on: scanning every installed distribution (slow) cannot
             # name it; an editable install is found through [project].name / pyproject's PEP 621 name instead.
             if self.config is not None and self.config.project.name:
@@ -50,12 +55,10 @@ class Namer:
         return n
 
 
-def _installed(t: Template[Any, Any]) -> bool:
-    module = sys.modules.get(t.fn.__module__)
+def _installed(name: str) -> bool:
+    module = sys.modules.get(name)
     f = getattr(module, "__file__", None) or ""
     return "site-packages" in f or "dist-packages" in f
-
-
 
 
 def template_name(t: Template[Any, Any], config: Config | None) -> str:

@@ -66,8 +66,9 @@ def parse_arguments(fn: Callable[..., Any], pairs: Sequence[str], input_file: Pa
             value = _cli_choice(text, tp) if how == "cli" else codec.decode(text, tp)
             out[name] = codec.encode(value)
         except codec.CodecError as exc:
-            raise UsageError(f"`{fn.__qualname__}` parameter `{name}`: {text!r} is not a {_type_name(tp)}: {exc}") \
-                from None
+            source = f"-a {name}" if how == "cli" else f"--input-file {input_file}"
+            raise UsageError(f"{source}: parameter `{name}` of `{fn.__qualname__}` expects {_type_name(tp)}, "
+                             f"got {text!r} ({exc})") from None
     missing = [n for n, p in params.items() if n not in out and p.default is inspect.Parameter.empty]
     if missing and require_all:
         raise UsageError(f"`{fn.__qualname__}` needs {', '.join(f'`{m}`' for m in missing)}: pass -a name=value")
@@ -97,7 +98,8 @@ def _cli_choice(text: str, tp: Any) -> Any:
 
 
 def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp)
+    """``int``, ``list[str]``, ``str | None``: the annotation as the user wrote it."""
+    return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
 
 
 def container_template(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any]:

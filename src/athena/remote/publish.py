@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from athena.bundle.identity import bundle_key, project_identity
-from athena.config import Config, cache_dir
+from athena.config import S3, Config, cache_dir
 from athena.filehash import sha256_file
 from athena.remote.store import (
     CHUNK_SIZE,
@@ -44,7 +44,9 @@ __all__ = [
     "fetch_bundle",
     "project_identity",
     "publish",
+    "published_url",
     "read_manifest",
+    "require_bucket",
 ]
 
 #: The manifest's path inside a bundle tarball.
@@ -112,13 +114,7 @@ def publish(
     same content is left alone (``notify`` hears ``already published s3://…``); one with different
     content is an error.
     """
-    s3 = config.artifact_repository.s3
-    bucket = s3.bucket if s3 is not None else None
-    if s3 is None or not bucket:
-        raise StoreError(
-            "publish needs [artifact_repository.s3] with a bucket (and an endpoint unless it is AWS S3); "
-            "add it to the athena configuration"
-        )
+    s3, bucket = require_bucket(config)
     manifest = read_manifest(tarball)
     lacking = [t for t in config.bootstrap.targets if t not in manifest.targets]
     if lacking:
@@ -139,8 +135,6 @@ def publish(
         if _same_content(existing, tarball, sha256, size):
             if notify:
                 notify(f"already published {url} (same content)")
-            if progress:
-                progress(size, size)
             return url
         there = f"sha256 {existing.sha256}" if existing.sha256 else f"{existing.size} bytes, ETag {existing.etag}"
         raise StoreError(
@@ -160,6 +154,30 @@ def publish(
         content_type="application/gzip",
     )
     return url
+
+
+def require_bucket(config: Config) -> tuple[S3, str]:
+    """The configured S3 repository and its bucket; a StoreError saying what to configure when there is none.
+
+    ``athena publish`` asks first, before it builds anything."""
+    s3 = config.artifact_repository.s3
+    if s3 is None or not s3.bucket:
+        where = f" ({config.source})" if config.source else ""
+        raise StoreError(
+            "publish needs [artifact_repository.s3] with a bucket (and an endpoint unless it is AWS S3); "
+            f"add it to the athena configuration{where}"
+        )
+    return s3, s3.bucket
+
+
+def published_url(
+    config: Config, key: str, *, env: Mapping[str, str] = os.environ, timeouts: Timeouts | None = None
+) -> str | None:
+    """``s3://bucket/key`` when ``key`` already holds an object, else None. Keys contain the digest of the
+    bundle's inputs, so an existing key is this bundle: ``athena publish`` then builds nothing."""
+    s3, bucket = require_bucket(config)
+    store = S3Store.from_config(s3, env=env, timeouts=timeouts)
+    return f"s3://{bucket}/{key}" if store.head(key) is not None else None
 
 
 def _same_content(info: ObjectInfo, path: Path, sha256: str, size: int) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from athena.argo.yaml import frozen
@@ -42,10 +44,11 @@ class EmitSettings:
         return block
 
     @classmethod
-    def from_config(cls, config: Config, *, digest: str, namespace: str | None = None) -> EmitSettings:
+    def from_config(cls, config: Config, *, digest: str, namespace: str | None = None,
+                    modules: Sequence[ModuleType] = ()) -> EmitSettings:
         from athena.bundle.identity import bundle_key, project_identity
 
-        project, version = project_identity(config)
+        project, version = project_identity(config, modules)
         key = bundle_key(config, digest=digest, project=project, version=version)
         try:
             tag = config.project.name_tag.format(version=version) if config.project.name_tag else ""
