@@ -17,7 +17,8 @@ from typing import IO
 from athena.errors import AthenaError
 from athena.runtime.protocol import ENV_CONTAINERS_CONF
 
-__all__ = ["SETUP_HINT", "Runtime", "cleanup", "detect_runtime", "run_container", "runtime_failure", "tail"]
+__all__ = ["SETUP_HINT", "SHIPPED_CONF", "SHIPPED_CONF_NO_RUNC", "Runtime", "cleanup", "detect_runtime", "podman_conf",
+           "run_container", "runtime_failure", "tail"]
 
 SETUP_HINT = "on Debian 12, `sudo scripts/setup-podman` in the athena repository sets podman up"
 
@@ -43,27 +44,54 @@ class Runtime:
         return proc
 
 
-def detect_runtime(runtime: str | None = None, *, containers_conf: Path | None = None) -> Runtime:
-    """``runtime`` by name, else podman if installed, else docker. For podman, ``containers_conf`` (else
-    ``$ATHENA_CONTAINERS_CONF``) becomes ``CONTAINERS_CONF`` (e.g. ``tests/podman/containers.conf``)."""
+# Podman's defaults fail on some hosts (nofile/nproc rlimits above what the host allows: "error setting rlimit
+# type 7"; crun on hybrid cgroups). athena ships the settings that work (package data next to this module) and gives
+# them to podman unless the user chose a containers.conf of their own.
+SHIPPED_CONF = Path(__file__).with_name("containers.conf")  # explicit rlimits + runc
+SHIPPED_CONF_NO_RUNC = Path(__file__).with_name("containers-ulimits.conf")  # explicit rlimits only
+# Where podman looks for runc besides $PATH (its default runtime search list).
+_RUNC_PATHS = ("/usr/bin/runc", "/usr/sbin/runc", "/usr/local/bin/runc", "/usr/local/sbin/runc", "/sbin/runc",
+               "/bin/runc", "/usr/lib/cri-o-runc/sbin/runc", "/run/current-system/sw/bin/runc")
+
+
+def detect_runtime(runtime: str | None = None, *, containers_conf: Path | None = None,
+                   environ: Mapping[str, str] | None = None) -> Runtime:
+    """``runtime`` by name, else podman if installed, else docker.
+
+    For podman, the containers.conf is, in order: ``containers_conf``, ``$ATHENA_CONTAINERS_CONF``, the user's own
+    ``$CONTAINERS_CONF`` (left as it is), else the one shipped with athena (:data:`SHIPPED_CONF`, or
+    :data:`SHIPPED_CONF_NO_RUNC` where runc is not installed), so that nobody has to discover the setting."""
+    env = dict(os.environ if environ is None else environ)
     if runtime is not None and runtime not in ("podman", "docker"):
         raise AthenaError(f"unknown container runtime {runtime!r}: use podman or docker")
     names = [runtime] if runtime else ["podman", "docker"]
     for n in names:
-        exe = shutil.which(n)
+        exe = shutil.which(n, path=env.get("PATH"))
         if exe:
-            env = dict(os.environ)
             if n == "podman":
-                conf = containers_conf or (Path(os.environ[ENV_CONTAINERS_CONF])
-                                           if os.environ.get(ENV_CONTAINERS_CONF) else None)
+                conf = podman_conf(env, containers_conf)
                 if conf is not None:
-                    if not conf.is_file():
-                        raise AthenaError(f"containers.conf {conf} does not exist ({SETUP_HINT})")
-                    env["CONTAINERS_CONF"] = str(conf.resolve())
+                    env["CONTAINERS_CONF"] = str(conf)
             return Runtime(n, exe, env)
     if runtime:
         raise AthenaError(f"`{runtime}` is not installed or not on PATH ({SETUP_HINT})")
     raise AthenaError(f"no container runtime found: install podman or docker ({SETUP_HINT})")
+
+
+def podman_conf(env: Mapping[str, str], containers_conf: Path | None = None) -> Path | None:
+    """The containers.conf to give podman as ``CONTAINERS_CONF``, or None to keep the user's ``$CONTAINERS_CONF``."""
+    chosen = containers_conf or (Path(env[ENV_CONTAINERS_CONF]) if env.get(ENV_CONTAINERS_CONF) else None)
+    if chosen is not None:
+        if not chosen.is_file():
+            where = "containers_conf=" if containers_conf else f"${ENV_CONTAINERS_CONF}"
+            raise AthenaError(f"containers.conf {chosen} ({where}) does not exist: point it at an existing file, "
+                              f"or unset it to use the settings shipped with athena ({SHIPPED_CONF})")
+        return chosen.resolve()
+    if env.get("CONTAINERS_CONF"):
+        return None  # the user's own choice, as podman itself would read it
+    has_runc = shutil.which("runc", path=env.get("PATH")) is not None or any(
+        os.access(p, os.X_OK) for p in _RUNC_PATHS)
+    return SHIPPED_CONF if has_runc else SHIPPED_CONF_NO_RUNC
 
 
 def tail(text: str, lines: int = 15) -> str:
@@ -124,8 +152,11 @@ def runtime_failure(rt: Runtime, code: int, err: str, image: str) -> None:
     msg = tail("\n".join(lines), 5)
     hint = ""
     if "rlimit" in msg or "cgroups in hybrid mode" in msg:
-        hint = (f"\nhint: use a containers.conf with runc and explicit ulimits (containers_conf=... or "
-                f"${ENV_CONTAINERS_CONF}=tests/podman/containers.conf; {SETUP_HINT})")
+        conf = rt.env.get("CONTAINERS_CONF")
+        hint = (f"\nhint: podman ran with {f'CONTAINERS_CONF={conf}' if conf else 'its own defaults'}; give it a "
+                f"containers.conf with runc and explicit default_ulimits: unset $CONTAINERS_CONF and "
+                f"${ENV_CONTAINERS_CONF} to use the one shipped with athena ({SHIPPED_CONF}), or point "
+                f"${ENV_CONTAINERS_CONF} at your own")
     elif "container-init" in msg:
         hint = f"\nhint: `--init` needs catatonit (Debian: apt-get install catatonit; {SETUP_HINT})"
     elif "not found" in msg or "no such file" in msg.lower():
