@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from athena.bundle.errors import InterpreterError
+from athena.bundle.errors import InterpreterError, use_interpreter
 from athena.runtime import protocol
 
 __all__ = ["DEB_ARCH", "PYTHON_PACKAGES", "RUNTIME_PACKAGES", "SUITES", "PrivateApt", "deb_names", "suite_for"]
@@ -59,7 +59,7 @@ def suite_for(python: str) -> str:
         known = ", ".join(f"{s} has {p}" for p, s in SUITES.items())
         raise InterpreterError(
             f"the apt provider has no Debian release with Python {python} ({known}); set [bootstrap].python "
-            'to one of those, or use interpreter = "pbs" or "local"') from None
+            f"to one of those, or {use_interpreter('pbs', 'local')}") from None
 
 
 class PrivateApt:
@@ -186,8 +186,8 @@ class PrivateApt:
     def _run(self, cmd: list[str], what: str, *, cwd: Path | None = None,
              env: Mapping[str, str] | None = None) -> str:
         if shutil.which(cmd[0]) is None:
-            raise InterpreterError(f"the apt provider needs {cmd[0]} (a Debian or Ubuntu machine); "
-                                   'use interpreter = "pbs" or "local" elsewhere')
+            raise InterpreterError(f"the apt provider needs {cmd[0]} (a Debian or Ubuntu machine); elsewhere, "
+                                   f"{use_interpreter('pbs', 'local')}")
         try:
             proc = subprocess.run(cmd, cwd=cwd, env=dict(env) if env is not None else None, text=True,
                                   capture_output=True, check=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from athena.errors import AthenaError
 
-__all__ = ["BundleError", "InterpreterError", "MissingWheelError", "UnresolvedSonameError"]
+__all__ = ["BundleError", "InterpreterError", "MissingWheelError", "UnresolvedSonameError",
+           "use_interpreter"]
 
 
 class BundleError(AthenaError):
@@ -32,3 +33,12 @@ class UnresolvedSonameError(BundleError):
         self.soname = soname
         self.needed_by = needed_by
         self.target = target
+
+
+def use_interpreter(*providers: str) -> str:
+    """The hint that switches the interpreter provider, naming the exact key and both files it may live in:
+    ``set [bootstrap].interpreter = "apt" in athena.toml (or interpreter = "apt" under [tool.athena.bootstrap] in
+    pyproject.toml)``."""
+    values = " or ".join(f'"{p}"' for p in providers)
+    return (f"set [bootstrap].interpreter = {values} in athena.toml (or interpreter = {values} under "
+            "[tool.athena.bootstrap] in pyproject.toml)")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from athena.bundle import apt, elf
-from athena.bundle.errors import BundleError, InterpreterError
+from athena.bundle.errors import BundleError, InterpreterError, use_interpreter
 from athena.config import cache_dir
 from athena.filehash import sha256_file
 from athena.runtime import protocol
@@ -98,7 +98,7 @@ def _local(arch: str, python: str, env: Mapping[str, str]) -> Interpreter:
     if arch != host:
         raise InterpreterError(
             f'interpreter = "local" builds for this machine\'s architecture ({host}) only, not for {arch}; '
-            f"narrow the build with --target {host}, or use \"apt\" or \"pbs\" for {arch}")
+            f"narrow the build with --target {host}, or for {arch} {use_interpreter('apt', 'pbs')}")
     prefix = Path(env.get("ATHENA_PYTHON_PREFIX") or sys.base_prefix)
     exe = prefix / "bin" / f"python{python}"
     if not exe.is_file():
@@ -217,9 +217,10 @@ def _fetch(url: str, sha256: str | None, cache: Path, arch: str) -> Path:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise InterpreterError(
-            f"cannot download python-build-standalone for {arch} from {url}: {exc}\nhint: set "
-            f"$ATHENA_PBS_MIRROR to a mirror of the GitHub releases, put a downloaded archive in "
-            f'$ATHENA_PBS_TARBALL_{arch.upper()}, or use interpreter = "apt"') from exc
+            f"cannot download python-build-standalone for {arch} from {url}: {exc}\nhint: offline, "
+            f"{use_interpreter('apt')} to take Python from Debian packages through this machine's apt mirror; "
+            f"or set $ATHENA_PBS_MIRROR to a mirror of the GitHub releases, or put a downloaded archive in "
+            f"$ATHENA_PBS_TARBALL_{arch.upper()}") from exc
     partial.rename(dest)
     return dest
 
