@@ -82,3 +82,24 @@ def test_podman_runs_with_no_setting_at_all(podman: Runtime) -> None:
     proc = rt.run("run", "--rm", "localhost/athena-bb:1", "uname", "-m")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "x86_64"
+
+
+def test_an_image_that_cannot_be_pulled_says_what_to_do_in_one_line(tmp_path: Path) -> None:
+    from athena.local.pod.image import ensure_image
+
+    fake = tmp_path / "podman"
+    fake.write_text('#!/bin/sh\nif [ "$1" = pull ]; then\n  echo "Trying to pull docker.io/library/busybox:1.36..." >&2\n'
+                    '  echo "Error: initializing source docker://busybox:1.36: pinging container registry '
+                    'registry-1.docker.io: dial tcp: lookup registry-1.docker.io: no such host" >&2\n  exit 125\nfi\n'
+                    'echo "Error: busybox:1.36: image not known" >&2\nexit 125\n')
+    fake.chmod(0o755)
+    with pytest.raises(AthenaError) as info:
+        ensure_image(Runtime("podman", str(fake), {}), "busybox:1.36", None, True)
+    msg = str(info.value)
+    assert msg.startswith("image busybox:1.36 is not present locally and could not be pulled: ")
+    assert "no such host" in msg
+    hint = msg.splitlines()[-1]
+    assert hint.startswith("hint: ")
+    for what in ("`--image localhost/athena-bb:1`", "[bootstrap].default_image",
+                 "`podman pull busybox:1.36 && podman save -o image.tar busybox:1.36`", "`podman load -i image.tar`"):
+        assert what in hint

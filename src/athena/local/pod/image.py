@@ -12,7 +12,7 @@ from athena.errors import AthenaError
 from athena.local.pod.containers import SETUP_HINT, Runtime, tail
 from athena.runtime.protocol import platform_arch
 
-__all__ = ["ensure_image", "host_arch", "security"]
+__all__ = ["ensure_image", "host_arch", "pull_hint", "security"]
 
 
 def host_arch() -> str:
@@ -34,9 +34,17 @@ def ensure_image(rt: Runtime, image: str, arch: str | None, pull: bool) -> dict[
     proc = rt.run(*argv, timeout=None)
     info = _inspect(rt, image)
     if proc.returncode != 0 or info is None:
-        raise AthenaError(f"image {image} is not present locally and could not be pulled: {tail(proc.stderr, 5)}"
-                          f"\nfor athena's test images (localhost/athena-*): {SETUP_HINT}")
+        raise AthenaError(f"image {image} is not present locally and could not be pulled: {tail(proc.stderr, 3)}"
+                          f"\nhint: {pull_hint(rt, image)}")
     return info
+
+
+def pull_hint(rt: Runtime, image: str) -> str:
+    """One line: the three ways to run without pulling (offline, or behind a registry this machine cannot reach)."""
+    return (f"run a local image instead with `--image localhost/athena-bb:1` (scripts/setup-podman builds it), set "
+            f"[bootstrap].default_image (or the container's image=) to an image this machine has, or copy it here: "
+            f"`{rt.name} pull {image} && {rt.name} save -o image.tar {image}` where the registry is reachable, "
+            f"then `{rt.name} load -i image.tar`")
 
 
 def _inspect(rt: Runtime, image: str) -> dict[str, Any] | None:
