@@ -124,9 +124,29 @@ def host_target() -> str:
     return target
 
 
+def image_target(doc: Mapping[str, Any], *, image: str | None = None, runtime: str | None = None,
+                 containers_conf: Path | None = None) -> str:
+    """The bundle target the step's image runs (``--image`` else the template's): an arm64 image needs an
+    aarch64 build whatever this machine is (qemu-user runs it). The image is pulled if absent, as the run will."""
+    from athena.local.pod.containers import detect_runtime
+    from athena.local.pod.image import ensure_image
+
+    ref = image or str(doc["spec"]["templates"][0]["container"].get("image") or "")
+    if not ref or "{{" in ref:
+        return host_target()  # an expression image: the run itself will ask for --image
+    info = ensure_image(detect_runtime(runtime, containers_conf=containers_conf), ref, None, pull=True)
+    arch = str(info.get("Architecture") or "")
+    target = protocol.normalize_arch(arch) if arch else host_target()
+    if target is None:
+        raise UsageError(f"the image {ref} is for {arch}, which has no bundle target "
+                         f"({', '.join(protocol.ARCH_ALIASES)}); pick another image with --image")
+    return target
+
+
 def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: Path | None, build: bool,
-                  progress: Callable[[str, float], None] | None = None) -> Path:
-    """The bundle tarball: a given file, a fresh local build for this machine, or the one in S3."""
+                  progress: Callable[[str, float], None] | None = None, image: str | None = None,
+                  runtime: str | None = None, containers_conf: Path | None = None) -> Path:
+    """The bundle tarball: a given file, a fresh local build for the image's architecture, or the one in S3."""
     if tarball is not None:
         if not tarball.is_file():
             raise UsageError(f"--tarball {tarball}: no such file")
@@ -134,7 +154,8 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
     if build:
         from athena.bundle.build import build_bundle
 
-        return build_bundle(app, config, targets=[host_target()], progress=progress).path
+        target = image_target(doc, image=image, runtime=runtime, containers_conf=containers_conf)
+        return build_bundle(app, config, targets=[target], progress=progress).path
     from athena.remote.publish import fetch_bundle
 
     arts = doc["spec"]["templates"][0]["inputs"]["artifacts"]
@@ -168,7 +189,8 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
         raise UsageError(f"`{fn.__qualname__}` needs {', '.join(f'`{m}`' for m in missing)}: pass "
                          f"-a {missing[0]}=@path/to/file")
     args = parse_arguments(fn, rest, input_file, skip=artifact_params)
-    bundle = obtain_bundle(app, config, doc, tarball=tarball, build=build, progress=progress)
+    bundle = obtain_bundle(app, config, doc, tarball=tarball, build=build, progress=progress, image=image,
+                           runtime=runtime, containers_conf=containers_conf)
     with tempfile.TemporaryDirectory(prefix="athena-ports-") as ports:
         ports_dir = Path(ports)
         store = None

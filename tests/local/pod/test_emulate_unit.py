@@ -153,3 +153,23 @@ def test_main_container_env_mirrors_workflowpod_go_per_line() -> None:
     for version in ("4.1", "4.1.0", "4.1.2"):
         assert names(version) == [*base, "ARGO_WORKFLOW_NAME", *progress], version
     assert {"name": "ARGO_WORKFLOW_NAME", "value": "wf"} in _argo_env("wf", "p", "4.1")
+
+
+def test_build_targets_the_images_architecture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`emulate --build` builds for the image (an arm64 image gets aarch64, run under qemu-user), not this host."""
+    from athena.local.emulate import host_target, image_target
+
+    fake = tmp_path / "podman"
+    fake.write_text('#!/bin/sh\ncase "$3" in\n  *arm64*) echo \'[{"Architecture": "arm64"}]\' ;;\n'
+                    '  *riscv*) echo \'[{"Architecture": "riscv64"}]\' ;;\n'
+                    '  *) echo \'[{"Architecture": "amd64"}]\' ;;\nesac\n')
+    fake.chmod(0o755)
+    (tmp_path / "runc").write_text("")
+    doc = {"spec": {"templates": [{"container": {"image": "localhost/athena-bb:1"}}]}}
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert image_target(doc, runtime="podman") == "x86_64"
+    assert image_target(doc, image="localhost/athena-bb-arm64:1", runtime="podman") == "aarch64"
+    with pytest.raises(AthenaError, match=r"riscv64, which has no bundle target.*--image"):
+        image_target(doc, image="x/riscv:1", runtime="podman")
+    expr = {"spec": {"templates": [{"container": {"image": "x:{{inputs.parameters.tag}}"}}]}}
+    assert image_target(expr, runtime="podman") == host_target()
