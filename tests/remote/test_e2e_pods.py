@@ -191,6 +191,26 @@ def test_user_exception_exits_1_with_traceback(ports_project: Path, cli_env: dic
     r = emulate(ports_project, cli_env, "explode", "-a", "x=3", "--skip-artifacts")
     assert r.returncode == 1
     assert "ValueError: bad 3" in r.stderr and "return:" not in r.stdout
+    # the cause comes first, once more after the streamed output; not the result file Argo would never read
+    report = r.stderr[r.stderr.index("athena: the container exited with code 1; the last lines of its stderr:"):]
+    assert "ValueError: bad 3" in report
+    assert "/athena/result" not in r.stderr and "output parameter" not in r.stderr
+
+
+def test_a_stale_tarball_is_told_to_rebuild(ports_project: Path, cli_env: dict[str, str], tmp_path: Path) -> None:
+    changed = tmp_path / "changed"
+    shutil.copytree(ports_project, changed)
+    with (changed / "ports_app.py").open("a") as f:
+        f.write("\n# an edit after the build: the code now has another digest\n")
+    r = athena(changed, cli_env, "container", "emulate", "consume", "--tarball", str(ports_project / "bundle.tar.gz"),
+               "--image", BB, "--skip-artifacts")
+    assert r.returncode == 1, r.stderr
+    msg = r.stderr
+    assert "is stale: it holds bundle " in msg and "expects bundle " in msg
+    assert "rebuild it with `athena build` (or pass --build instead of --tarball)" in msg
+    assert "publish" not in msg and "Traceback" not in msg
+    have, want = msg.split("holds bundle ")[1].split(",")[0], msg.split("expects bundle ")[1].split(";")[0]
+    assert len(have) == len(want) and have != want
 
 
 def test_unencodable_result_exits_2(ports_project: Path, cli_env: dict[str, str]) -> None:

@@ -150,6 +150,7 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
     if tarball is not None:
         if not tarball.is_file():
             raise UsageError(f"--tarball {tarball}: no such file")
+        check_tarball(doc, tarball)
         return tarball
     if build:
         from athena.bundle.build import build_bundle
@@ -161,6 +162,24 @@ def obtain_bundle(app: App, config: Config, doc: Mapping[str, Any], *, tarball: 
     arts = doc["spec"]["templates"][0]["inputs"]["artifacts"]
     key = next(a for a in arts if a["name"] == protocol.BUNDLE_ARTIFACT)["s3"]["key"]
     return fetch_bundle(config, key)
+
+
+def check_tarball(doc: Mapping[str, Any], tarball: Path) -> None:
+    """A ``--tarball`` built from other code than the YAML emitted now is stale: say so here, with both digests,
+    rather than let the pod's generic bundle check fail inside the container."""
+    env = doc["spec"]["templates"][0]["container"].get("env") or []
+    expected = next((str(e.get("value")) for e in env if e.get("name") == protocol.ENV_BUNDLE), None)
+    if expected is None:
+        return
+    try:
+        manifest = protocol.read_manifest(str(tarball))
+    except protocol.ManifestError as exc:
+        raise UsageError(f"--tarball {tarball} is not an athena bundle ({exc}); build one with `athena build`, or "
+                         "pass --build instead") from None
+    have = (manifest or {}).get("digest")
+    if have != expected:
+        raise UsageError(f"--tarball {tarball} is stale: it holds bundle {have}, but the code as it is now expects "
+                         f"bundle {expected}; rebuild it with `athena build` (or pass --build instead of --tarball)")
 
 
 def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = (), input_file: Path | None = None,

@@ -173,3 +173,16 @@ def test_build_targets_the_images_architecture(tmp_path: Path, monkeypatch: pyte
         image_target(doc, image="x/riscv:1", runtime="podman")
     expr = {"spec": {"templates": [{"container": {"image": "x:{{inputs.parameters.tag}}"}}]}}
     assert image_target(expr, runtime="podman") == host_target()
+
+
+def test_a_failed_container_is_reported_by_its_exit_code_and_stderr() -> None:
+    from athena.local.pod.executor import container_failure
+
+    err = "".join(f"line {i}\n" for i in range(30)) + "ValueError: bad 3\n"
+    msg = container_failure(1, err, False, None)
+    assert msg.startswith("the container exited with code 1; the last lines of its stderr:\n")
+    assert msg.endswith("ValueError: bad 3") and "line 5\n" not in msg
+    assert container_failure(143, "", True, 2.0) == ("the container was stopped after its deadline of 2 s "
+                                                     "(exit code 143) (nothing on stderr)")
+    arch = container_failure(70, "athena: unsupported architecture x86_64; this bundle has: aarch64\n", False, None)
+    assert "no build for the image's architecture" in arch and "`--build`" in arch

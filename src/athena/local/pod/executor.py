@@ -48,7 +48,7 @@ from typing import IO, Any
 from athena.argo import facts
 from athena.errors import AthenaError
 from athena.local.argo.substitute import substitute
-from athena.local.pod.containers import Runtime, cleanup, detect_runtime, run_container, runtime_failure
+from athena.local.pod.containers import Runtime, cleanup, detect_runtime, run_container, runtime_failure, tail
 from athena.local.pod.image import ensure_image, host_arch, security
 from athena.local.pod.kubelet import k8s_expand, resolve_env
 from athena.local.pod.offload import offload_args, offload_env, offloads_args
@@ -70,9 +70,10 @@ from athena.local.pod.volumes import (
     place_inputs,
     selinux_enforcing,
 )
+from athena.runtime import protocol as proto
 from athena.runtime.protocol import platform_arch
 
-__all__ = ["EmulateResult", "PodOptions", "emulate", "run_pod"]
+__all__ = ["EmulateResult", "PodOptions", "container_failure", "emulate", "run_pod"]
 
 
 @dataclass(frozen=True)
@@ -241,12 +242,30 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
             parameters, result_json, errors = read_parameters(rt, pod, tmpl, cname if keep else None)
             outputs, art_errors = save_artifacts(rt, pod, tmpl, o.artifacts_dir, pod_params,
                                                  cname if keep else None)
+            if code != 0:
+                # Argo reports the failed main container, not the outputs it then could not find: the missing
+                # /athena/result would only hide the cause.
+                errors, art_errors = [container_failure(code, err, timed_out, deadline)], []
         finally:
             if keep:
                 rt.run("rm", "-f", cname)
         return EmulateResult(code, result_json, out, err, outputs, parameters, (*errors, *art_errors), timed_out)
     finally:
         cleanup(rt, scratch)
+
+
+def container_failure(code: int, stderr: str, timed_out: bool, deadline: float | None) -> str:
+    """The node's failure as Argo would show it, first: the main container's exit code (with what athena's own
+    codes mean) and the last lines of its stderr, where the cause is."""
+    if timed_out:
+        what = f"the container was stopped after its deadline of {deadline:g} s (exit code {code})"
+    elif code == proto.EXIT_UNSUPPORTED_ARCH and "athena: " in stderr and "architecture" in stderr:
+        what = (f"the container exited with code {code}: the bundle has no build for the image's architecture "
+                "(`--build` builds for the image's; `athena build --target aarch64` or `x86_64` for a tarball)")
+    else:
+        what = f"the container exited with code {code}"
+    last = tail(stderr, 10)
+    return f"{what}; the last lines of its stderr:\n{last}" if last else f"{what} (nothing on stderr)"
 
 
 def _argo_env(workflow_name: str, pod_name: str, argo_version: str) -> list[dict[str, Any]]:
