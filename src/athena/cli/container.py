@@ -65,7 +65,7 @@ def container_describe(state: State, name: str | None, app: str | None) -> int:
               help="An argument: raw text for a str parameter (unless a JSON string literal), else JSON.")
 @click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A JSON object of arguments.")
-@click.option("--build", "build_", is_flag=True, help="Use a fresh local build for this machine's architecture.")
+@click.option("--build", "build_", is_flag=True, help="Use a fresh local build for the image's architecture.")
 @click.option("--tarball", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this bundle file.")
 @click.option("--runtime", type=click.Choice(["docker", "podman"]), default=None,
               help="Container runtime (default: podman if present, else docker).")
