@@ -10,8 +10,8 @@ import dataclasses
 import json
 from typing import Any
 
-from athena.argo.expr import safe_json
 from athena.argo.emit import EmitSettings, emit_program
+from athena.argo.expr import safe_json
 from athena.compile.model import (
     ArmMerge,
     BoolOp,

@@ -14,7 +14,13 @@ from athena.errors import AthenaError
 from athena.local.argo.substitute import substitute
 from athena.local.pod import PodOptions, detect_runtime, emulate, k8s_expand, run_pod
 from athena.local.pod.offload import MAX_ARG_LEN, offloads_args
-from athena.local.pod.template import argo_replace, go_quote, input_values, substitute_template, template_deadline
+from athena.local.pod.template import (
+    argo_replace,
+    go_quote,
+    input_values,
+    substitute_template,
+    template_deadline,
+)
 from athena.runtime import codec
 
 
