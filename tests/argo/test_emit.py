@@ -7,9 +7,11 @@ failure names the rule. Only the public surface is used: ``emit_program`` and ``
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from athena.argo.emit import EmitSettings, emit_program
+from athena.argo.expr import safe_json
 from athena.compile.model import (
     ArmMerge,
     BoolOp,
@@ -254,8 +256,9 @@ def test_argument_forms() -> None:
     got = tasks(program(WORK, wf), "p-flow")
     assert got["a"]["arguments"]["parameters"][0]["value"] == '{"k":["é",null]}'
     assert got["b"]["arguments"]["parameters"][0]["value"] == (
-        "{{=toJSON(fromJSON(tasks['a'].outputs.parameters['return'])['rows'][0])}}")
-    assert got["c"]["arguments"]["parameters"][0]["value"] == "{{=toJSON(fromJSON(inputs.parameters['count'])['x'])}}"
+        "{{=%s}}" % safe_json("toJson(fromJSON(tasks['a'].outputs.parameters['return'])['rows'][0])"))
+    assert got["c"]["arguments"]["parameters"][0]["value"] == (
+        "{{=%s}}" % safe_json("toJson(fromJSON(inputs.parameters['count'])['x'])"))
 
 
 def test_when() -> None:
@@ -281,13 +284,38 @@ def test_with_param_over_a_task_an_input_and_a_literal() -> None:
         Task("over-literal", "p-work", (("value", Item()),), fan_over=Lit([1, "b"])),
     ), params=DAG_PARAMS)
     got = tasks(program(WORK, wf), "p-flow")
+    # Compact toJson: each child's node name embeds its item (the indenting toJSON would make it multi-line).
     assert got["over-task"]["withParam"] == (
-        "{{=toJSON(map(fromJSON(tasks['a'].outputs.parameters['return'])['shards'], { toJSON(#) }))}}")
-    assert got["over-task"]["arguments"]["parameters"] == [{"name": "value",
-                                                            "value": "{{=toJSON(fromJSON(item)['size'])}}"}]
-    assert got["over-input"]["withParam"] == "{{=toJSON(map(fromJSON(inputs.parameters['names']), { toJSON(#) }))}}"
+        "{{=toJson(map(fromJSON(tasks['a'].outputs.parameters['return'])['shards'], { %s }))}}"
+        % safe_json("toJson(#)"))
+    assert got["over-task"]["arguments"]["parameters"] == [
+        {"name": "value", "value": "{{=%s}}" % safe_json("toJson(fromJSON(item)['size'])")}]
+    assert got["over-input"]["withParam"] == (
+        "{{=toJson(map(fromJSON(inputs.parameters['names']), { %s }))}}" % safe_json("toJson(#)"))
     assert got["over-input"]["arguments"]["parameters"] == [{"name": "value", "value": "{{item}}"}]
     assert got["over-literal"]["withParam"] == '["1","\\"b\\""]'
+
+
+def test_json_texts_are_argo_safe() -> None:
+    """DESIGN §5.1.7: literals, defaults, enum values and literal fan-out items write `$` as \\u0024 and `{{` as
+    {\\u007b, so Argo's second substitution and the kubelet's $(VAR)/$$ expansion leave them alone."""
+    hostile = "cost $$5 $(HOME) {{workflow.name}} {{inputs.parameters.x}}"
+    safe = '"cost \\u0024\\u00245 \\u0024(HOME) {\\u007bworkflow.name}} {\\u007binputs.parameters.x}}"'
+    mode = Param("mode", LiteralT((hostile, "plain")), has_default=True, default=hostile)
+    work = container("p-work", (Param("value", INT),))
+    p = program(work, container("p-mode", (mode,)),
+                workflow("p-flow", (Task("a", "p-work", (("value", Lit({"k": hostile})),)),
+                                    Task("f", "p-work", (("value", Item()),), fan_over=Lit([hostile, 1]))),
+                         params=(mode,)))
+    spec = emit(p)["p-mode"]["spec"]
+    assert spec["arguments"]["parameters"] == [{"name": "mode", "value": safe, "enum": [safe, '"plain"']}]
+    assert spec["templates"][0]["inputs"]["parameters"] == [{"name": "mode", "default": safe,
+                                                             "enum": [safe, '"plain"']}]
+    got = tasks(p, "p-flow")
+    assert got["a"]["arguments"]["parameters"][0]["value"] == '{"k":%s}' % safe
+    assert got["f"]["withParam"] == json.dumps([safe, "1"], separators=(",", ":"))
+    for text in (safe, got["f"]["withParam"], got["a"]["arguments"]["parameters"][0]["value"]):
+        assert "$" not in text and "{{" not in text
 
 
 def test_continue_on() -> None:
@@ -352,7 +380,7 @@ def test_aggregate_output_defaults_to_an_empty_list() -> None:
         "expression": "(let p = tasks?.['xs']?.outputs?.parameters; "
                       "let r = (type(p) == 'map' ? p?.['return'] : nil) ?? '[]'; "
                       "let s = r == '' || r == 'null' ? '[]' : r; "
-                      "toJSON(map(fromJSON(s), { type(#) == 'string' ? fromJSON(#) : # })))",
+                      + safe_json("toJson(map(fromJSON(s), { type(#) == 'string' ? fromJSON(#) : # }))") + ")",
         "default": "[]"}}]}
 
 
@@ -361,9 +389,10 @@ def test_outcome_argument() -> None:
                              Task("b", "p-work", (("value", TaskOut("a", mode="outcome")),), deps=("a",))))
     value = tasks(program(WORK, wf), "p-flow")["b"]["arguments"]["parameters"][0]["value"]
     assert value == (
-        "{{=(let g = tasks?.['a']; let c = g?.outputs?.exitCode; toJSON({'value': g?.status == 'Succeeded' ? "
-        "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, 'phase': g?.status ?? 'Failed', "
-        "'exit_code': c == nil ? nil : int(c)} ))}}")
+        "{{=(let g = tasks?.['a']; let c = g?.outputs?.exitCode; "
+        + safe_json("toJson({'value': g?.status == 'Succeeded' ? "
+                    "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, 'phase': g?.status ?? 'Failed', "
+                    "'exit_code': c == nil ? nil : int(c)} )") + ")}}")
 
 
 def test_artifact_arguments_are_artifacts_not_parameters() -> None:

@@ -64,9 +64,10 @@ def test_param_values_are_json_text() -> None:
 
 def test_field_paths_use_wire_keys_and_rewrap_json() -> None:
     assert expr.param_value(TaskOut("t", ("f", 0)), "tasks") == (
-        "{{=toJSON(fromJSON(tasks['t'].outputs.parameters['return'])['f'][0])}}")
-    assert expr.param_value(Item(("k",)), "tasks") == "{{=toJSON(fromJSON(item)['k'])}}"
-    assert expr.param_value(Input("m", ("it's",)), "tasks") == "{{=toJSON(fromJSON(inputs.parameters['m'])['it\\'s'])}}"
+        "{{=%s}}" % expr.safe_json("toJson(fromJSON(tasks['t'].outputs.parameters['return'])['f'][0])"))
+    assert expr.param_value(Item(("k",)), "tasks") == "{{=%s}}" % expr.safe_json("toJson(fromJSON(item)['k'])")
+    assert expr.param_value(Input("m", ("it's",)), "tasks") == (
+        "{{=%s}}" % expr.safe_json("toJson(fromJSON(inputs.parameters['m'])['it\\'s'])"))
 
 
 def test_wire_keys_from_the_codec() -> None:
@@ -80,7 +81,8 @@ def test_wire_keys_from_the_codec() -> None:
 def test_fan_out_items_are_json_text() -> None:
     assert expr.with_param(Lit(["a", 1]), "tasks") == '["\\"a\\"","1"]'
     wp = expr.with_param(TaskOut("xs"), "tasks")
-    assert wp == "{{=toJSON(map(fromJSON(tasks['xs'].outputs.parameters['return']), { toJSON(#) }))}}"
+    assert wp == ("{{=toJson(map(fromJSON(tasks['xs'].outputs.parameters['return']), { %s }))}}"
+                  % expr.safe_json("toJson(#)"))
 
 
 def test_no_tag_closes_early() -> None:

@@ -55,6 +55,21 @@ def ordered(d: dict[str, Any]) -> str:
 def field(d: dict[str, Any]) -> dict[str, Any]:
     # A field goes through fromJSON/toJSON on Argo: keys come back sorted, whole floats as integers.
     return echo(d["inner"])
+
+@container
+def pair(a: str, b: str) -> list[str]:
+    return [a, b]
+
+@workflow
+def hostile(d: dict[str, Any], xs: list[str], s: str = "cost $$5 $(HOME) {{workflow.name}}") -> list[list[str]]:
+    # Field access, a default, fan-out items and the aggregate all carry `$` and `{{` through Argo's texts.
+    k = say(d["k"])
+    items = [pair(x, k) for x in xs]
+    return combine(items, pair(s, d["k"]))
+
+@container
+def combine(items: list[list[str]], extra: list[str]) -> list[list[str]]:
+    return [*items, extra]
 '''
 
 
@@ -95,3 +110,12 @@ def test_ordering_nil_against_a_number_fails_the_workflow(flow: Any) -> None:
 def test_fields_cross_the_wire_as_argo_rewrites_them(flow: Any) -> None:
     got = flow.field({"inner": {"b": 2.0, "a": 1}})
     assert got == {"a": 1, "b": 2} and list(got) == ["a", "b"]
+
+
+HOSTILE = "cost $$5 $(HOME) {{workflow.name}} {{inputs.parameters.x}}"
+
+
+def test_values_with_dollars_and_tags_come_back_byte_exact(flow: Any) -> None:
+    got = flow.hostile({"k": HOSTILE}, [HOSTILE, "$", "{{", "\x7f"])
+    default = "cost $$5 $(HOME) {{workflow.name}}"
+    assert got == [[HOSTILE, HOSTILE], ["$", HOSTILE], ["{{", HOSTILE], ["\x7f", HOSTILE], [default, HOSTILE]]

@@ -56,6 +56,18 @@ def size_of(doc: athena.Artifact[bytes]) -> int:
 @container
 def shout(text: str) -> athena.Artifact[str]:
     return athena.Artifact.of(text.upper())
+
+
+@container
+def echo(text: str) -> str:
+    return text
+
+
+@container
+def digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 '''
 
 
@@ -243,3 +255,39 @@ def test_artifact_parameter_from_a_file_and_artifact_return(ports_project: Path,
     assert "return: 1234" in r.stdout
     missing = emulate(ports_project, cli_env, "size_of", "--skip-artifacts")
     assert missing.returncode == 1 and "-a doc=@path/to/file" in missing.stderr
+
+
+# ------------------------------------------------------------------------- values arrive byte-exact (§5.1.7)
+
+HOSTILE = "cost $$5 $(HOME) {{workflow.name}} {{inputs.parameters.x}}"
+
+
+def _result(stdout: str) -> tuple[str, Any]:
+    line = next(ln for ln in stdout.splitlines() if ln.startswith("return: "))
+    text = line.removeprefix("return: ")
+    return text, json.loads(text)
+
+
+def test_a_value_with_dollars_and_tags_round_trips_byte_exact(ports_project: Path, cli_env: dict[str, str]) -> None:
+    # Argo substitutes {{...}} again over the pod spec and the kubelet expands $$ and $(VAR): the emulator does
+    # both, so the value only arrives (and comes back) unchanged because athena escapes `$` and `{{`.
+    r = emulate(ports_project, cli_env, "echo", "-a", f"text={HOSTILE}", "--skip-artifacts")
+    assert r.returncode == 0, r.stderr
+    text, value = _result(r.stdout)
+    assert value == HOSTILE
+    assert "$" not in text and "{{" not in text  # the result is safe to pass on to the next step
+
+
+def test_an_offloaded_value_with_dollars_and_tags_arrives_byte_exact(ports_project: Path, cli_env: dict[str, str],
+                                                                     tmp_path: Path) -> None:
+    import hashlib
+
+    from athena.runtime import codec
+
+    big = (HOSTILE + " é\n") * 2200
+    assert len(codec.encode(big).encode("utf-8")) > 131071  # above 128 KiB: offloaded, so no kubelet step
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps({"text": big}), encoding="utf-8")
+    r = emulate(ports_project, cli_env, "digest", "--input-file", str(inputs), "--skip-artifacts")
+    assert r.returncode == 0, r.stderr
+    assert _result(r.stdout)[1] == hashlib.sha256(big.encode("utf-8")).hexdigest()

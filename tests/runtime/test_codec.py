@@ -157,3 +157,50 @@ def test_cli_values() -> None:
     assert codec.parse_cli_value('{"x": 1, "label": "p"}', Point) == Point(1, "p")
     with pytest.raises(codec.CodecError):
         codec.parse_cli_value("abc", int)
+
+
+# ------------------------------------------------------------------- Argo-safe JSON text (DESIGN §5.1.7)
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from("${}()\\\"\x7f é😀aX\n")) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet="${}ab"), inner, max_size=4),
+    max_leaves=12)
+
+
+def _unsafe(text: str) -> bool:
+    return "$" in text or "{{" in text or "\x7f" in text
+
+
+@given(_JSON)
+def test_argo_safe_json_decodes_to_the_same_value_and_hides_dollars_and_tags(value: Any) -> None:
+    import json
+
+    for text in (json.dumps(value, ensure_ascii=False), json.dumps(value, ensure_ascii=False, indent=2)):
+        safe = codec.argo_safe_json(text)
+        assert json.loads(safe) == json.loads(text)
+        assert not _unsafe(safe), safe
+
+
+@given(_JSON)
+def test_encode_is_argo_safe(value: Any) -> None:
+    import json
+
+    text = codec.encode(value)
+    assert not _unsafe(text), text
+    assert json.loads(text) == json.loads(json.dumps(value))
+
+
+@given(_JSON)
+def test_the_expression_wrapper_is_argo_safe(value: Any) -> None:
+    """What Argo computes from `safe_json(toJson(...))` (our evaluator, Go semantics) decodes to the value."""
+    import json
+
+    from athena.argo.expr import safe_json
+    from athena.local.argo import gojson
+    from athena.local.argo.evaluate import evaluate
+
+    go_value = gojson.decode(json.dumps(value))
+    out = evaluate(safe_json("toJson(v)"), {"v": go_value})
+    assert not _unsafe(out), out
+    assert gojson.decode(out) == go_value

@@ -1,8 +1,13 @@
 """IR values and conditions → Argo parameter text and expr-lang expressions.
 
 Rules (reference/argo-semantics.md): every parameter value is JSON text; a field is read with
-``fromJSON`` and re-wrapped with ``toJSON``; a ``{{=`` tag ends at the first ``}}``, so map literals are
-written ``{...} }``; ``when`` is always one boolean ``{{= ... }}`` expression.
+``fromJSON`` and re-wrapped with the compact ``toJson``; a ``{{=`` tag ends at the first ``}}``, so map
+literals are written ``{...} }``; ``when`` is always one boolean ``{{= ... }}`` expression.
+
+Every JSON text written here, literal or computed, is Argo-safe (DESIGN §5.1.7): ``$`` as ``\\u0024``, ``{{``
+as ``{\\u007b``, DEL as ``\\u007f`` (:func:`athena.runtime.codec.argo_safe_json`; :func:`safe_json` for
+expressions), so Argo's second substitution over the pod spec and the kubelet's ``$(VAR)``/``$$`` expansion
+leave values byte-exact.
 """
 
 from __future__ import annotations
@@ -27,13 +32,24 @@ from athena.compile.model import (
     Truth,
 )
 from athena.compile.typecheck import ListT, TypeNode
+from athena.runtime.codec import argo_safe_json
 
 Scope = Literal["tasks", "steps"]
 
 
 def json_text(value: Any) -> str:
-    """The JSON text of a literal, as a parameter value: compact, unicode kept, keys as written."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """The JSON text of a literal, as a parameter value: compact, unicode kept, keys as written, Argo-safe."""
+    return argo_safe_json(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def safe_json(json_expr: str) -> str:
+    """``json_expr`` (an expression giving JSON text, e.g. ``toJson(x)``) with the escapes of
+    :func:`~athena.runtime.codec.argo_safe_json`, through expr-lang's ``replace`` (``strings.ReplaceAll``).
+
+    ``'{' + '{'`` keeps a literal ``{{`` out of the tag, and no string here holds ``}}`` (a tag ends there).
+    """
+    return (f"replace(replace(replace({json_expr}, '$', '\\\\u0024'), '{{' + '{{', '{{\\\\u007b'), "
+            "'\\u007f', '\\\\u007f')")
 
 
 def _q(s: str) -> str:
@@ -65,7 +81,8 @@ def aggregate_expr(task: str, scope: Scope) -> str:
         f"(let p = {scope}?.[{_q(task)}]?.outputs?.parameters; "
         "let r = (type(p) == 'map' ? p?.['return'] : nil) ?? '[]'; "
         "let s = r == '' || r == 'null' ? '[]' : r; "
-        "toJSON(map(fromJSON(s), { type(#) == 'string' ? fromJSON(#) : # })))"
+        + safe_json("toJson(map(fromJSON(s), { type(#) == 'string' ? fromJSON(#) : # }))")
+        + ")"
     )
 
 
@@ -73,9 +90,10 @@ def outcome_expr(task: str, scope: Scope) -> str:
     """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code."""
     return (
         f"(let g = {scope}?.[{_q(task)}]; let c = g?.outputs?.exitCode; "
-        "toJSON({'value': g?.status == 'Succeeded' ? "
-        "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, "
-        "'phase': g?.status ?? 'Failed', 'exit_code': c == nil ? nil : int(c)} ))"
+        + safe_json("toJson({'value': g?.status == 'Succeeded' ? "
+                    "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, "
+                    "'phase': g?.status ?? 'Failed', 'exit_code': c == nil ? nil : int(c)} )")
+        + ")"
     )
 
 
@@ -112,7 +130,7 @@ def param_value(arg: Arg, scope: Scope) -> str:
         if arg.mode == "plain":
             return "{{%s.%s.outputs.parameters.return}}" % (scope, arg.task)
         return "{{=%s}}" % raw_ref(arg, scope)
-    return "{{=toJSON(fromJSON(%s)%s)}}" % (raw_ref(arg, scope), _index(arg.path))
+    return "{{=%s}}" % safe_json(f"toJson(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})")
 
 
 def artifact_ref(arg: Arg, scope: Scope) -> str:
@@ -133,15 +151,17 @@ def output_expression(arg: Arg, scope: Scope) -> tuple[str, str]:
     if isinstance(arg, Item):  # pragma: no cover - the lowering never returns an item
         raise ValueError("a fan-out item cannot be a template output")
     if arg.path:
-        return ("expression", f"toJSON(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})")
+        return ("expression", safe_json(f"toJson(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})"))
     return ("expression", raw_ref(arg, scope))
 
 
 def with_param(arg: Arg, scope: Scope) -> str:
-    """``withParam`` whose items are the JSON text of each element (Argo renders string items raw)."""
+    """``withParam`` whose items are the JSON text of each element (Argo renders string items raw): compact
+    ``toJson``, because each child's node name embeds its item, and Argo-safe, because the item reaches a pod."""
     if isinstance(arg, Lit):
         return json_text([json_text(v) for v in arg.value])
-    return "{{=toJSON(map(fromJSON(%s)%s, { toJSON(#) }))}}" % (raw_ref(arg, scope), _index(arg.path))
+    return "{{=toJson(map(fromJSON(%s)%s, { %s }))}}" % (raw_ref(arg, scope), _index(arg.path),
+                                                         safe_json("toJson(#)"))
 
 
 def cond_expr(c: Cond, scope: Scope) -> str:

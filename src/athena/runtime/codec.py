@@ -178,8 +178,27 @@ def _check(data: Any, path: str) -> None:
             _check(v, f"{path}.{k}")
 
 
+def argo_safe_json(text: str) -> str:
+    """``text`` (JSON) with ``$`` written ``\\u0024``, ``{{`` written ``{\\u007b`` and DEL written ``\\u007f``.
+
+    Argo substitutes ``{{...}}`` a second time over the pod spec after inserting parameter values, and the
+    kubelet expands ``$(VAR)`` and ``$$`` in args and env (DESIGN §5.1.7); Argo also inserts a value with Go's
+    ``strconv.Quote``, which writes DEL as ``\\x7f``, an escape the pod spec's JSON cannot hold. All three can
+    only stand inside a JSON string (none is JSON syntax, and ``{`` is never part of an escape), so the result
+    is valid JSON that decodes to the same value and reaches the pod byte-exact.
+    """
+    if "$" in text:
+        text = text.replace("$", "\\u0024")
+    if "{{" in text:
+        text = text.replace("{{", "{\\u007b")
+    if "\x7f" in text:
+        text = text.replace("\x7f", "\\u007f")
+    return text
+
+
 def encode(value: Any) -> str:
-    """The JSON text of ``value`` (compact, dict keys and sets in a stable order; UTF-8 kept)."""
+    """The JSON text of ``value`` (compact, dict keys and sets in a stable order; UTF-8 kept), safe from
+    Argo's second substitution and the kubelet (:func:`argo_safe_json`)."""
     t = type(value)
     if t in _SCALARS:
         _check(value, "$")
@@ -190,13 +209,13 @@ def encode(value: Any) -> str:
         if t is int:
             return str(value)
         if t is str and _PLAIN_CHARS.issuperset(value):
-            return f'"{value}"'
+            return argo_safe_json(f'"{value}"')
         import json
 
-        return json.dumps(value, ensure_ascii=False)
+        return argo_safe_json(json.dumps(value, ensure_ascii=False))
     import msgspec
 
-    return msgspec.json.encode(to_builtins(value)).decode("utf-8")
+    return argo_safe_json(msgspec.json.encode(to_builtins(value)).decode("utf-8"))
 
 
 def parse_cli_value(text: str, annotation: Any) -> Any:

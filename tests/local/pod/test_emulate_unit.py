@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from athena.errors import AthenaError
 from athena.local.argo.substitute import substitute
 from athena.local.pod import PodOptions, detect_runtime, emulate, k8s_expand, run_pod
 from athena.local.pod.offload import MAX_ARG_LEN, offloads_args
-from athena.local.pod.template import input_values, template_deadline
+from athena.local.pod.template import (
+    argo_replace,
+    go_quote,
+    input_values,
+    substitute_template,
+    template_deadline,
+)
+from athena.runtime import codec
 
 
 @pytest.mark.parametrize(("text", "want"), [
@@ -39,6 +47,51 @@ def test_simple_substitution_leaves_unknown_tags() -> None:
                       "b": "{{=fromJSON(inputs.parameters.x)}}", "c": 3}, params)
     assert got == {"a": ['"v"', "p-1-{{tasks.t.outputs.result}}"], "b": "{{=fromJSON(inputs.parameters.x)}}",
                    "c": 3}
+
+
+HOSTILE = "cost $$5 $(HOME) {{workflow.name}} {{inputs.parameters.x}}"
+POD_PARAMS = {"workflow.name": "wf-1", "pod.name": "wf-1-t-1", "inputs.parameters.x": "X"}
+
+
+def _argo_then_kubelet(value: str) -> str:
+    """What the main container receives for a parameter of this text: Argo's pass over the template (the input
+    is inserted), its second pass over the pod spec, then the kubelet's expansion."""
+    tmpl = {"name": "t", "inputs": {"parameters": [{"name": "x"}]}, "container": {"args": ["{{inputs.parameters.x}}"]}}
+    first = substitute_template(tmpl, {"workflow.name": "wf-1"}, {"x": value})
+    [arg] = argo_replace(first["container"]["args"], {**POD_PARAMS, "inputs.parameters.x": value})
+    return k8s_expand(arg, {"HOME": "/athena/home"})
+
+
+def test_a_value_typed_by_hand_is_rewritten_as_on_a_cluster() -> None:
+    # Argo's second pass substitutes the tags inside the value, then the kubelet expands $$ and $(VAR).
+    got = _argo_then_kubelet(HOSTILE)
+    # (the value's own {{inputs.parameters.x}} becomes the value once more, and is expanded by the kubelet too)
+    once = "cost $5 /athena/home"
+    assert got == f"{once} wf-1 {once} {{{{workflow.name}}}} {{{{inputs.parameters.x}}}}"
+
+
+def test_athena_values_arrive_byte_exact() -> None:
+    for value in (HOSTILE, {"k": [HOSTILE, "{{{", "$", "\x7f"]}):
+        text = codec.encode(value)
+        assert _argo_then_kubelet(text) == text
+        assert json.loads(text) == value
+
+
+def test_second_pass_details() -> None:
+    params = {"a": 'q"b\\', "x": "1"}
+    assert argo_replace("{{ a }}|{{nope}}|{{p{{x}}", params) == 'q"b\\|{{nope}}|{{p1'
+    assert argo_replace("{{=1 + 1}}|{{=nope(}}|{{=nil}}", params) == "2|{{=nope(}}|{{=nil}}"
+    with pytest.raises(AthenaError, match="no longer valid JSON"):
+        argo_replace("{{a}}", {"a": "\x7f"})  # strconv.Quote writes \x7f: the spec is not JSON any more
+    with pytest.raises(AthenaError, match="without"):
+        argo_replace("{{a", params)
+    assert go_quote("é\u200b\U000e0001\t") == "é\\u200b\\U000e0001\\t"
+
+
+def test_kubelet_reads_bytes_after_a_dollar() -> None:
+    import os
+
+    assert os.fsencode(k8s_expand("$é", {})) == b"$\xc3\x83\xa9"
 
 
 def test_no_runtime_is_an_actionable_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

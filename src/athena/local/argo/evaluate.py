@@ -13,7 +13,7 @@ Facts (expr-lang's language definition and runtime, Argo's ``util/expr/env``):
 - builtins used by athena and Argo: ``fromJSON`` (numbers become float64), ``toJSON`` (indented),
   ``toJson`` (Argo's: compact), ``int``/``asInt``, ``float``/``asFloat``, ``string`` (Go ``%v``), ``len``,
   ``type``, ``map``/``filter``/``all``/``any``/``none``/``one``/``count``/``find`` over ``#``, ``keys``,
-  ``values``, ``join``, ``lower``, ``upper``, ``trim``, ``split``, ``first``, ``last``, ``abs``, ``min``, ``max``.
+  ``values``, ``join``, ``lower``, ``upper``, ``trim``, ``split``, ``replace``, ``first``, ``last``, ``abs``, ``min``, ``max``.
 """
 
 from __future__ import annotations
@@ -420,6 +420,16 @@ def _split(s: Any, sep: Any) -> list[str]:
     return list(s) if sep == "" else s.split(sep)
 
 
+def _replace(s: Any, old: Any, new: Any, n: Any = -1) -> str:
+    """expr-lang's ``replace``: Go's ``strings.ReplaceAll`` (three arguments) or ``strings.Replace`` (a count;
+    negative means all). An empty ``old`` inserts ``new`` before every character and at the end, as Go does."""
+    if not (isinstance(s, str) and isinstance(old, str) and isinstance(new, str)):
+        raise ExprError("replace needs three strings")
+    if isinstance(n, bool) or not isinstance(n, int | float):
+        raise ExprError(f"invalid argument for replace (type {go_type(n)})")
+    return s.replace(old, new, int(n))
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fromJSON": _from_json,
     "toJSON": _to_json(True),
@@ -438,6 +448,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "upper": _string_fn("upper", str.upper),
     "trim": _string_fn("trim", str.strip),
     "split": _split,
+    "replace": _replace,
     "first": lambda xs: _array(xs, "first")[0] if _array(xs, "first") else None,
     "last": lambda xs: _array(xs, "last")[-1] if _array(xs, "last") else None,
     "abs": _number_fn("abs"),

@@ -47,13 +47,13 @@ from typing import IO, Any
 
 from athena.argo import facts
 from athena.errors import AthenaError
-from athena.local.argo.substitute import substitute
 from athena.local.pod.containers import Runtime, cleanup, detect_runtime, run_container, runtime_failure, tail
 from athena.local.pod.image import ensure_image, host_arch, security
 from athena.local.pod.kubelet import k8s_expand, resolve_env
 from athena.local.pod.offload import offload_args, offload_env, offloads_args
 from athena.local.pod.outputs import needs_copy, read_parameters, save_artifacts
 from athena.local.pod.template import (
+    argo_replace,
     container_template,
     input_values,
     make_pod_name,
@@ -190,12 +190,12 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         "workflow.name": o.workflow_name, "workflow.uid": uid, "workflow.namespace": o.namespace,
         "workflow.serviceAccountName": str(tmpl.get("serviceAccountName") or "default"), "pod.name": pod_name,
     }
+    for what in ("image", "command", "args", "env", "workingDir"):  # the template's own fields, not the values
+        no_expressions((tmpl.get("container") or {}).get(what), f"container.{what}", name)
     tmpl = substitute_template(tmpl, globals_, values)
     container: dict[str, Any] = dict(tmpl["container"])
     if o.image is not None:
         container["image"] = o.image
-    for what in ("image", "command", "args", "env", "workingDir"):
-        no_expressions(container.get(what), f"container.{what}", name)
 
     # Env: the template's, then what Argo adds to `main`, then the caller's; then the pod-level pass and $(VAR).
     env_list: list[dict[str, Any]] = [dict(e) for e in container.get("env") or []]
@@ -203,10 +203,10 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
     for k, v in o.env.items():
         env_list = [e for e in env_list if e.get("name") != k] + [{"name": k, "value": v}]
     pod_params = {**globals_, **{f"inputs.parameters.{k}": v for k, v in values.items()}}
-    env_list = substitute(env_list, pod_params)
-    command = [str(c) for c in substitute(container.get("command") or [], pod_params)]
-    cargs = [str(a) for a in substitute(container.get("args") or [], pod_params)]
-    image_ref = str(substitute(container.get("image") or "", pod_params))
+    env_list = argo_replace(env_list, pod_params)  # substitutePodParams: the second pass over the pod spec
+    command = [str(c) for c in argo_replace(container.get("command") or [], pod_params)]
+    cargs = [str(a) for a in argo_replace(container.get("args") or [], pod_params)]
+    image_ref = str(argo_replace(container.get("image") or "", pod_params))
     if not image_ref:
         raise AthenaError(f"{name}: the template has no container image")
     env_values = resolve_env(env_list, name, pod_name, o.namespace, globals_["workflow.serviceAccountName"])

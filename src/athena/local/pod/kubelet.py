@@ -14,7 +14,13 @@ __all__ = ["k8s_expand", "resolve_env"]
 
 
 def k8s_expand(text: str, env: Mapping[str, str]) -> str:
-    """The kubelet's ``$(VAR)`` expansion of command, args and env values (``expansion.Expand``)."""
+    """The kubelet's ``$(VAR)`` expansion of command, args and env values (``expansion.Expand``): ``$$`` is
+    ``$``, ``$(NAME)`` the variable's value (kept as written when unknown or unclosed), any other ``$x`` kept.
+
+    Go works on bytes: after a ``$`` it copies the next byte as a rune, so a non-ASCII character after ``$``
+    comes out altered (its bytes are returned surrogate-escaped, as ``os.fsencode`` passes them to the runtime).
+    athena's own values never hold ``$`` (DESIGN §5.1.7).
+    """
     if "$" not in text:
         return text
     out: list[str] = []
@@ -38,8 +44,12 @@ def k8s_expand(text: str, env: Mapping[str, str]) -> str:
                 name = text[i + 2:close]
                 out.append(env.get(name, f"$({name})"))
                 i = close + 1
-        else:
+        elif nxt.isascii():
             out.append("$" + nxt)
+            i += 2
+        else:  # Go reads one *byte* after `$` and writes it back as a rune: `$é` becomes `$Ã` + a stray byte
+            raw = nxt.encode("utf-8", "surrogateescape")
+            out.append("$" + chr(raw[0]) + raw[1:].decode("utf-8", "surrogateescape"))
             i += 2
     return "".join(out)
 

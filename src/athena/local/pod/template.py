@@ -1,19 +1,34 @@
 """The template side of a pod: picking the container template, its input values, Argo's substitution of
-globals and inputs (:mod:`athena.local.argo.substitute`), the pod's name and its deadline."""
+globals and inputs and its second pass over the pod spec (:func:`argo_replace`), the pod's name and its deadline.
+
+Facts reproduced (Argo's ``util/template`` and ``substitutePodParams`` in ``workflowpod.go``, every line): the
+controller substitutes over ``json.Marshal`` of the template (globals, then inputs) and again over the pod spec
+with the globals, ``inputs.parameters.<n>`` and ``pod.name``, unresolved tags allowed. A tag runs from ``{{`` to
+the first ``}}`` and a ``{{`` without a ``}}`` fails the pod; a simple tag is looked up by its trimmed text and its
+value inserted through Go's ``strconv.Quote`` (so DEL or a non-printable astral character makes the spec invalid
+JSON and the pod is never created); an unknown tag whose text holds ``{{x`` with ``x`` known becomes ``{{`` +
+prefix + value; a ``{{=`` tag is evaluated, a failure or ``nil`` left verbatim, a string result inserted as JSON
+text without its quotes. A value that itself holds a tag is therefore substituted again in the second pass:
+athena's own values never hold ``{{`` (DESIGN §5.1.7), values typed by hand may.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from athena.durations import parse_go_duration
 from athena.errors import AthenaError
-from athena.local.argo.substitute import substitute
+from athena.local.argo import gojson
+from athena.local.argo.evaluate import ExprError, evaluate
+from athena.local.argo.lexer import ExprSyntaxError
+from athena.local.argo.render import expand
 
-__all__ = ["container_template", "input_values", "make_pod_name", "no_expressions", "substitute_template",
-           "template_deadline"]
+__all__ = ["argo_replace", "container_template", "go_quote", "input_values", "make_pod_name", "no_expressions",
+           "substitute_template", "template_deadline"]
 
 
 def make_pod_name(workflow: str, template: str) -> str:
@@ -66,10 +81,125 @@ def input_values(tmpl: Mapping[str, Any], args: Mapping[str, str]) -> dict[str, 
     return values
 
 
+_GO_SHORT = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+             "\v": "\\v", '"': '\\"', "\\": "\\\\"}
+
+
+def _go_printable(ch: str) -> bool:
+    """Go's ``unicode.IsPrint``: letters, marks, numbers, punctuation, symbols and the ASCII space."""
+    return ch == " " or unicodedata.category(ch)[0] in "LMNPS"
+
+
+def go_quote(text: str) -> str:
+    """Go's ``strconv.Quote(text)`` without its outer quotes."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text
+    out: list[str] = []
+    for ch in text:
+        short = _GO_SHORT.get(ch)
+        o = ord(ch)
+        if short is not None:
+            out.append(short)
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif _go_printable(ch):
+            out.append(ch)
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    return "".join(out)
+
+
+def _replace_text(text: str, params: Mapping[str, str], scope: list[dict[str, Any]]) -> str:
+    """``template.Replace`` over one marshalled JSON string body, unresolved tags allowed."""
+    out: list[str] = []
+    i = 0
+    while True:
+        start = text.find("{{", i)
+        if start < 0:
+            out.append(text[i:])
+            return "".join(out)
+        end = text.find("}}", start + 2)
+        if end < 0:
+            raise AthenaError(f"Argo cannot parse {text[start:start + 60]!r}: a `{{{{` without `}}}}` "
+                              "(fasttemplate: cannot find end tag); the pod would not be created")
+        out.append(text[i:start])
+        tag = text[start + 2:end]
+        out.append(_expression(tag, text[start:end + 2], scope, params) if tag.startswith("=")
+                   else _simple(tag, params))
+        i = end + 2
+
+
+def _simple(tag: str, params: Mapping[str, str]) -> str:
+    key = tag.strip(" \t\n\r\v\f")
+    if key in params:
+        return go_quote(params[key])
+    nested = tag.rfind("{{")
+    if nested > 0 and tag[nested + 2:] in params:
+        return "{{" + tag[:nested] + go_quote(params[tag[nested + 2:]])
+    return "{{" + tag + "}}"
+
+
+def _expression(tag: str, verbatim: str, scope: list[dict[str, Any]], params: Mapping[str, str]) -> str:
+    try:
+        source = json.loads(f'"{tag[1:]}"')
+    except ValueError:
+        return verbatim
+    if not scope:
+        scope.append(expand(params))
+    try:
+        value = evaluate(source, scope[0])
+    except (ExprError, ExprSyntaxError):
+        return verbatim
+    if value is None:
+        return verbatim
+    try:
+        marshalled = gojson.encode(value)
+    except gojson.GoJSONError:
+        return verbatim
+    if isinstance(value, str):
+        return marshalled[1:-1]
+    return go_quote(marshalled)
+
+
+def argo_replace(value: Any, params: Mapping[str, str]) -> Any:
+    """Argo's substitution over ``json.Marshal(value)`` (unresolved tags allowed), then ``json.Unmarshal``.
+
+    Each string is marshalled as Go does, substituted, and read back; a result that is not valid JSON (a value
+    with DEL, say, inserted as ``\\x7f``) is the error Argo reports instead of creating the pod.
+    """
+    scope: list[dict[str, Any]] = []
+
+    def one(s: str) -> str:
+        if "{{" not in s:
+            return s
+        body = gojson.encode(s)[1:-1]
+        done = _replace_text(body, params, scope)
+        try:
+            back: str = json.loads(f'"{done}"')
+        except ValueError as exc:
+            raise AthenaError(f"Argo could not create the pod: after substitution {s[:60]!r} is no longer valid "
+                              f"JSON ({exc}); a value with DEL or a non-printable character went through Go's "
+                              "strconv.Quote") from None
+        return back
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return one(v)
+        if isinstance(v, Mapping):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
 def substitute_template(tmpl: dict[str, Any], globals_: Mapping[str, str],
                         values: Mapping[str, str]) -> dict[str, Any]:
     """Argo's order: globals first, then the template's own inputs and output paths."""
-    tmpl = substitute(tmpl, globals_)
+    tmpl = argo_replace(tmpl, globals_)
     inputs = tmpl.get("inputs") or {}
     outputs = tmpl.get("outputs") or {}
     local: dict[str, str] = {f"inputs.parameters.{k}": v for k, v in values.items()}
@@ -85,7 +215,7 @@ def substitute_template(tmpl: dict[str, Any], globals_: Mapping[str, str],
         path = (p.get("valueFrom") or {}).get("path")
         if path:
             local[f"outputs.parameters.{p['name']}.path"] = path
-    out: dict[str, Any] = substitute(tmpl, local)
+    out: dict[str, Any] = argo_replace(tmpl, local)
     return out
 
 
