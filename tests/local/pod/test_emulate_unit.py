@@ -239,3 +239,16 @@ def test_a_failed_container_is_reported_by_its_exit_code_and_stderr() -> None:
                                                      "(exit code 143) (nothing on stderr)")
     arch = container_failure(70, "athena: unsupported architecture x86_64; this bundle has: aarch64\n", False, None)
     assert "no build for the image's architecture" in arch and "`--build`" in arch
+
+
+def test_expression_tags_in_the_template_are_evaluated_like_argo() -> None:
+    """An injected image (`image="app:{tag}"` emits an expression tag) resolves against the pod's inputs through
+    the one Argo evaluator; a tag that cannot be evaluated yet (the globals pass) stays as written, as in Argo."""
+    from athena.local.pod.template import substitute_template
+
+    tmpl = {"name": "t", "inputs": {"parameters": [{"name": "tag"}]},
+            "container": {"image": "ghcr.io/acme/app:{{=fromJSON(inputs.parameters['tag'])}}",
+                          "args": ["{{workflow.name}}", "{{=inputs.parameters['tag']}}"]}}
+    out = substitute_template(tmpl, {"workflow.name": "wf"}, {"tag": '"1.2"'})
+    assert out["container"]["image"] == "ghcr.io/acme/app:1.2"
+    assert out["container"]["args"] == ["wf", '"1.2"']

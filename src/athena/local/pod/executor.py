@@ -57,7 +57,6 @@ from athena.local.pod.template import (
     container_template,
     input_values,
     make_pod_name,
-    no_expressions,
     substitute_template,
     template_deadline,
 )
@@ -190,8 +189,6 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         "workflow.name": o.workflow_name, "workflow.uid": uid, "workflow.namespace": o.namespace,
         "workflow.serviceAccountName": str(tmpl.get("serviceAccountName") or "default"), "pod.name": pod_name,
     }
-    for what in ("image", "command", "args", "env", "workingDir"):  # the template's own fields, not the values
-        no_expressions((tmpl.get("container") or {}).get(what), f"container.{what}", name)
     tmpl = substitute_template(tmpl, globals_, values)
     container: dict[str, Any] = dict(tmpl["container"])
     if o.image is not None:

@@ -27,8 +27,7 @@ from athena.local.argo.evaluate import ExprError, evaluate
 from athena.local.argo.lexer import ExprSyntaxError
 from athena.local.argo.render import expand
 
-__all__ = ["argo_replace", "container_template", "go_quote", "input_values", "make_pod_name", "no_expressions",
-           "substitute_template", "template_deadline"]
+__all__ = ["argo_replace", "container_template", "go_quote", "input_values", "make_pod_name",            "substitute_template", "template_deadline"]
 
 
 def make_pod_name(workflow: str, template: str) -> str:
@@ -217,20 +216,6 @@ def substitute_template(tmpl: dict[str, Any], globals_: Mapping[str, str],
             local[f"outputs.parameters.{p['name']}.path"] = path
     out: dict[str, Any] = argo_replace(tmpl, local)
     return out
-
-
-def no_expressions(value: Any, where: str, name: str) -> None:
-    """Refuse ``{{= ... }}``: the executor substitutes simple tags only."""
-    if isinstance(value, str):
-        if "{{=" in value.replace("{{ =", "{{="):
-            raise AthenaError(f"{name}: {where} holds an expression tag ({value[:60]!r}); emulate does not evaluate "
-                              "expressions: pass the resolved value (e.g. image=...)")
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            no_expressions(v, where, name)
-    elif isinstance(value, list):
-        for v in value:
-            no_expressions(v, where, name)
 
 
 def template_deadline(tmpl: Mapping[str, Any]) -> float | None:
