@@ -189,3 +189,49 @@ def plain(x: int) -> int:
     mod = api.import_module("apkg.steps2")
     assert collect(mod.uses).host_paths == ("/var/cache/x",)
     assert collect(mod.plain).host_paths == ()
+
+
+MANY_MISTAKES = '''from athena import container, workflow
+
+
+@container(imagee="x")
+def a(x: int) -> int:
+    return x
+
+
+@container
+def b(x: int) -> int:
+    return x
+
+
+@workflow
+def loops(xs: list[int]) -> None:
+    for x in xs:
+        b(x)
+
+
+@workflow
+def typed() -> None:
+    b("three")
+
+
+@workflow
+def fine() -> int:
+    return b(1)
+'''
+
+
+def test_loading_an_app_reports_every_mistake_in_one_run(pkg: Path) -> None:
+    """Decoration errors are collected while an app loads, and compiling the rest adds the type errors."""
+    write(pkg, "flows_many.py", MANY_MISTAKES)
+    with pytest.raises(CompileError) as caught:
+        api.load_app("flows_many", Config(root=pkg))
+    assert [(d.code, d.span.line if d.span else None) for d in caught.value.diagnostics] == [
+        (codes.BAD_OPTION, 4), (codes.FOR_LOOP, 16), (codes.ARG_TYPE, 22)]
+
+
+def test_a_plain_import_still_raises_at_the_first_decorator(pkg: Path) -> None:
+    write(pkg, "flows_many2.py", MANY_MISTAKES)
+    with pytest.raises(CompileError) as caught:
+        __import__("flows_many2")
+    assert caught.value.codes == [codes.BAD_OPTION]

@@ -15,8 +15,8 @@ from typing import Any
 
 from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.config import Config
-from athena.decorators import Template
-from athena.errors import AppImportError, AthenaError, UsageError
+from athena.decorators import Template, defer_errors
+from athena.errors import AppImportError, AthenaError, CompileError, UsageError
 
 __all__ = ["App", "find_template", "import_module", "load_app", "templates_in"]
 
@@ -114,6 +114,19 @@ def load_app(app: str | list[str] | None, config: Config) -> App:
     origin = f"{config.source or 'the configuration'}: [project].app: " if app is None else ""
     modules: list[ModuleType] = []
     roots: list[Template[Any, Any]] = []
+    with defer_errors() as deferred:
+        _load(specs, origin, config, modules, roots)
+    if deferred:
+        # Report every mistake of the app in one run: the decoration errors, and what compiling the rest finds.
+        from athena.compile.program import compile_templates
+
+        compile_templates(roots, config)  # raises: the deferred templates report their errors there
+        raise CompileError([d for exc in deferred for d in exc.diagnostics])
+    return App(modules, roots)
+
+
+def _load(specs: list[str], origin: str, config: Config, modules: list[ModuleType],
+          roots: list[Template[Any, Any]]) -> None:
     for spec in specs:
         pick: str | None = None
         base = spec
@@ -140,7 +153,6 @@ def load_app(app: str | list[str] | None, config: Config) -> App:
                 raise UsageError(f"`{pick}` is not a template in {base} (templates: {known})")
             found = chosen
         roots.extend(t for t in found if t not in roots)
-    return App(modules, roots)
 
 
 def _safe_name(t: Template[Any, Any]) -> str:

@@ -7,14 +7,17 @@ when the decorator runs, and its types when it is first compiled.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from athena.runtime.protocol import ENV_RUNTIME
 
 if TYPE_CHECKING:
     from athena.compile.options import TemplateOptions, Validated
+    from athena.errors import CompileError
     from athena.option_types import TTL, Retry
     from athena.outcome import Outcome
 
@@ -24,6 +27,21 @@ Hook = Callable[[], object]
 ContinueOn = Sequence[Literal["failed", "error"]]
 
 _RUNTIME = os.environ.get(ENV_RUNTIME) == "1"
+
+# While an app is loaded (athena.app), decoration errors are collected here instead of raised, so a module with
+# eight mistakes is reported in one run, not eight. A plain `import` (tests, a REPL) still raises at once.
+_DEFERRED: ContextVar[list[CompileError] | None] = ContextVar("athena_deferred_errors", default=None)
+
+
+@contextlib.contextmanager
+def defer_errors() -> Iterator[list[CompileError]]:
+    """Collect the decoration errors raised inside the block (the templates keep theirs as ``deferred_error``)."""
+    sink: list[CompileError] = []
+    token = _DEFERRED.set(sink)
+    try:
+        yield sink
+    finally:
+        _DEFERRED.reset(token)
 
 
 class Template(Generic[P, R]):
@@ -45,6 +63,7 @@ class Template(Generic[P, R]):
         self.__doc__ = fn.__doc__
         self._validated: Validated | None = None
         self.body: Any = None  # the checked AST of a workflow body (compiler side)
+        self.deferred_error: CompileError | None = None  # a decoration error kept while an app loads
         if not _RUNTIME:
             self._check_at_decoration()
 
@@ -73,10 +92,19 @@ class Template(Generic[P, R]):
 
     def _check_at_decoration(self) -> None:
         from athena.compile.lower.grammar import check_decorated
+        from athena.errors import CompileError
 
         self._validated = None
-        check_decorated(self)
-        _ = self.options_
+        try:
+            check_decorated(self)
+            _ = self.options_
+        except CompileError as exc:
+            sink = _DEFERRED.get()
+            if sink is None:
+                raise
+            # Loading an app: keep going, so one run reports every template's mistakes (see defer_errors).
+            self.deferred_error = exc
+            sink.append(exc)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.kind == "container":

@@ -45,6 +45,9 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
         if id(t) in seen:
             continue
         seen.add(id(t))
+        if t.deferred_error is not None:  # its decorator failed while the app loaded (athena.app)
+            diags.extend(t.deferred_error.diagnostics)
+            continue
         try:
             name = namer.name(t)
             if name in owners and owners[name] is not t:
