@@ -126,17 +126,16 @@ def test_offloaded_argument_rule(pod) -> None:
     big.write_text('"from-file"')
     # A slot that looks like a file is a value unless Argo's exact offload form and env are both present.
     assert pod("echo", "@/etc/passwd")[:2] == (0, '"@/etc/passwd"')
-    rc, _out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
-    # /tmp/argo_arg_3.txt does not exist here: a protocol error naming the parameter, never a silent value.
+    # The pod's /tmp is a directory of the test's own (never the machine's /tmp).
+    tmp = pod.dir / "pod-tmp"
+    tmp.mkdir()
+    env = {"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args", "ATHENA_TMP_DIR": str(tmp)}
+    rc, _out, err = pod("echo", "@/tmp/argo_arg_3.txt", env=env)
+    # argo_arg_3.txt does not exist: a protocol error naming the parameter, never a silent value.
     assert rc == 2 and "parameter `s`" in err
-    offloaded = Path("/tmp/argo_arg_3.txt")
-    offloaded.write_text('"from-file"')
-    try:
-        env = {"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"}
-        assert pod("echo", "@/tmp/argo_arg_3.txt", env=env)[:2] == (0, '"from-file"')
-        assert pod("echo", "@/tmp/argo_arg_2.txt", env=env)[:2] == (0, '"@/tmp/argo_arg_2.txt"')  # not slot 0's
-    finally:
-        offloaded.unlink()
+    (tmp / "argo_arg_3.txt").write_text('"from-file"')
+    assert pod("echo", "@/tmp/argo_arg_3.txt", env=env)[:2] == (0, '"from-file"')
+    assert pod("echo", "@/tmp/argo_arg_2.txt", env=env)[:2] == (0, '"@/tmp/argo_arg_2.txt"')  # not slot 0's
 
 
 def test_exit_codes(pod) -> None:
@@ -163,17 +162,17 @@ def test_value_limit_counts_the_terminating_nul(pod) -> None:
 
 def test_offloaded_file_is_read_byte_exact(pod) -> None:
     # The emissary writes the argument's bytes; text mode would turn \r\n into \n (and a lone \r too).
-    offloaded = Path("/tmp/argo_arg_3.txt")
+    tmp = pod.dir / "pod-tmp"
+    tmp.mkdir()
+    env = {"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args", "ATHENA_TMP_DIR": str(tmp)}
+    offloaded = tmp / "argo_arg_3.txt"
     offloaded.write_bytes("line 1\r\nline 2\r\u00fc".encode())
-    try:
-        rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
-        assert rc == 0, err
-        assert json.loads(out or "") == "line 1\r\nline 2\r\u00fc"
-        offloaded.write_bytes(b'"\xff"')
-        rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env={"ARGO_CONTAINER_ARGS_FILE": "/argo/config/args"})
-        assert rc == 2 and "parameter `s`" in err and "not UTF-8" in err
-    finally:
-        offloaded.unlink()
+    rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env=env)
+    assert rc == 0, err
+    assert json.loads(out or "") == "line 1\r\nline 2\r\u00fc"
+    offloaded.write_bytes(b'"\xff"')
+    rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env=env)
+    assert rc == 2 and "parameter `s`" in err and "not UTF-8" in err
 
 
 def test_bundle_mismatch(pod) -> None:

@@ -90,7 +90,11 @@ def _slot_text(slot: str, k: int) -> str:
     The emissary writes the argument's bytes as they are: read bytes and decode UTF-8 strictly, with no newline
     translation (text mode would turn a ``\r\n`` inside a value into ``\n``)."""
     if os.environ.get(protocol.ENV_ARGS_FILE) and slot == protocol.offloaded_slot(k):
-        with open(slot[1:], "rb") as f:
+        path = slot[1:]
+        local_tmp = os.environ.get(protocol.ENV_TMP_DIR)
+        if local_tmp:  # a local process run: the pod's /tmp is this directory
+            path = os.path.join(local_tmp, path[len(protocol.TMP_DIR) + 1:])
+        with open(path, "rb") as f:
             data = f.read()
         try:
             return data.decode("utf-8")

@@ -28,6 +28,9 @@ RUN_SCRIPT = "run"
 MAIN_SCRIPT = "app/__athena_main__.py"
 TMP_FALLBACK = "/athena/tmp"
 TMP_DIR = "/tmp"  # the athena-tmp volume's mount path; Argo's emissary writes offloaded args here
+# Where the pod's TMP_DIR is when the runtime runs as a plain local process (tests, `athena run --runtime
+# process`): offloaded args are read below it instead. Never set in a pod.
+ENV_TMP_DIR = "ATHENA_TMP_DIR"
 #: The tarball's single top-level directory (unpacked at BUNDLE_DIR) and the manifest's member name in it.
 BUNDLE_ROOT = "bin"
 MANIFEST_MEMBER = f"{BUNDLE_ROOT}/{MANIFEST}"
