@@ -112,7 +112,11 @@ def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> Non
         depth[n] = d + 1
         return d + 1
 
-    for root in program.templates:
-        if visit(root, []) > MAX_DEPTH:
-            raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
-                                           "levels deep", None)])
+    deep = [root for root in program.templates if visit(root, []) > MAX_DEPTH]
+    if deep:
+        # point at a workflow the user wrote (a synthetic if/else wrapper has no def of its own)
+        root = next((r for r in deep if r in owners), deep[0])
+        owner = owners.get(root)
+        span = def_span(owner.fn) if owner else program.templates[root].span
+        raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
+                                       "levels deep", span)])
