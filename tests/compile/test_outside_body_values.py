@@ -54,6 +54,8 @@ def error(tmp_path: Path, body: str) -> tuple[str, int, str]:
     ('class E(enum.Enum):\n    A = "\\ud800"\n@container\ndef t(e: E) -> None:\n    pass\n',
      codes.UNENCODABLE_STRING, "e: E"),
     ('@workflow\ndef w() -> None:\n    text({"k\\ud800": 1})\n', codes.UNENCODABLE_STRING, "text("),
+    ('@container(annotations={"a": "x\\ud800"})\ndef c() -> None:\n    pass\n', codes.UNENCODABLE_STRING,
+     "annotations="),
     # item 15: `{{` and ±2**53 in constants, Enum members and defaults
     ('C = "{{workflow.name}}"\n@workflow\ndef w() -> None:\n    text(C)\n', codes.LITERAL_TEMPLATE_BRACES,
      "text(C)"),
@@ -122,6 +124,6 @@ def test_nesting_too_deep_is_located(tmp_path: Path) -> None:
     """Item 16: ATH406 points at a workflow's def."""
     chain = "".join(f"@workflow\ndef w{i}(x: int) -> int:\n    return w{i + 1}(x)\n\n" for i in range(101))
     chain += "@workflow\ndef w101(x: int) -> int:\n    return num(x)\n"
-    code, line, where = error(tmp_path, chain)
+    code, _, where = error(tmp_path, chain)
     assert code == codes.TOO_DEEP
     assert where.startswith("def w"), where

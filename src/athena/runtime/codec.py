@@ -147,9 +147,9 @@ def _enc_hook(obj: Any) -> Any:
 
 def to_builtins(value: Any) -> Any:
     """``value`` as plain JSON data, checked: ints within ±(2**53-1), no NaN or Infinity."""
-    import msgspec
-
     import datetime
+
+    import msgspec
 
     try:
         # datetimes and times stay objects here so _check can refuse an offset JSON cannot carry
