@@ -193,11 +193,11 @@ ARTIFACT_IN_WORKFLOW = _c("ATH132", "artifact or host call in a workflow body",
                           "variants) is called in a workflow body.")
 RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, directly or through others",
                "A workflow calls itself, directly or through other workflows.")
-LITERAL_TEMPLATE_BRACES = _c("ATH134", "string literal containing `{{`",
-                             "Argo would substitute it; pass the text as a workflow input instead",
-                             "A string literal in the workflow body contains `{{` (or a condition literal "
-                             "contains `}}`). Argo would treat it as its own template syntax, and Argo has"
-                             " no escape for it.")
+LITERAL_TEMPLATE_BRACES = _c("ATH134", "condition literal containing `}}`",
+                             "compare with a workflow input holding the text instead",
+                             "A string literal in a condition contains `}}`. A condition becomes one Argo "
+                             "expression tag, `{{= ... }}`, which ends at the first `}}`. (Values may hold "
+                             "`{{`, `}}` and `$`: athena escapes them in every value it writes.)")
 EMPTY_BODY = _c("ATH136", "workflow body with no tasks", "call at least one template in the workflow body",
                 "The workflow body calls no template (it holds only a docstring, `pass` or nothing).")
 FANOUT_CONTINUE_ON = _c("ATH137", "hooks with continue_on on a fan-out",
@@ -267,6 +267,24 @@ DUPLICATE_ARG = _c("ATH218", "argument given twice", "pass each parameter once",
 SETTINGS_EXPLICIT = _c("ATH219", "unsupported parameter kind",
                        "use plain positional-or-keyword parameters (no *args, **kwargs or positional-only)",
                        "A template has `*args`, `**kwargs` or positional-only parameters.")
+UNENCODABLE_STRING = _c("ATH220", "string that is not valid Unicode text",
+                        "remove the lone surrogate (`\\ud800`…`\\udfff`); pass bytes as base64 text or an "
+                        "Artifact",
+                        "A string literal, module constant, Enum member or parameter default contains a lone "
+                        "surrogate code point (`\"\\ud800\"`). Python allows it in a `str`, but it is not "
+                        "Unicode text: it cannot be written to YAML or JSON as UTF-8, so it cannot reach Argo.")
+ENUM_VALUES = _c("ATH221", "Enum whose values cannot cross a step boundary",
+                 "give every member a str value, or every member an int value",
+                 "An Enum used as a parameter or return type, or passed as a value, has members whose "
+                 "values are not all `str` or all `int` (for example a mix of both, floats, None, lists), "
+                 "or a value that is not JSON. The pod decodes Enums by value and supports only these two "
+                 "kinds, so the step would fail at run time.")
+ARTIFACT_LIST = _c("ATH222", "`Artifact` inside a collection",
+                   "pass each artifact to its own parameter, or return one Artifact holding the collection "
+                   "(e.g. an archive or a JSON list)",
+                   "A parameter or return type nests `Artifact[T]` inside a list, dict, tuple, union or "
+                   "field (`list[Artifact[T]]`). An artifact travels as one Argo artifact per parameter, so "
+                   "a fan-in of artifacts cannot be passed as one value.")
 
 # --- ATH3xx: decorator arguments and options
 BAD_OPTION = _c("ATH301", "invalid decorator argument", "see docs/reference.md for the accepted values",

@@ -49,6 +49,7 @@ __all__ = [
     "host_volume_name",
     "is_yaml11_special",
     "normalize",
+    "parameter_name",
     "shorten",
     "task_name",
     "template_name",
@@ -167,6 +168,22 @@ def each_name(parent: str, k: int) -> str:
 def arm_name(wrapper: str, j: int) -> str:
     """The ``j``-th arm template of a wrapper: ``<wrapper>-arm<j>``, shortened to 63."""
     return shorten(f"{wrapper}-arm{j}", WORKFLOW_TEMPLATE_MAX)
+
+
+def parameter_name(binding: str) -> str:
+    """The input parameter a wrapper/arm template gets for a captured binding (any Python identifier).
+
+    A name Argo accepts (``^[-a-zA-Z0-9_]+$``) is kept verbatim. Any other (``"café"``, ``"数据"``) is
+    folded to ASCII, every other character becomes ``_``, and ``-`` plus 8 hex digits of the sha256 of the
+    original name are appended: ``"café"`` → ``"cafe-<8 hex>"``, ``"数据"`` → ``"p-<8 hex>"``. A mapped name
+    contains ``-``, which no Python identifier does, so it cannot collide with a verbatim one; two mapped
+    names differ unless their digests do.
+    """
+    if _PARAMETER_NAME.fullmatch(binding):
+        return binding
+    folded = unicodedata.normalize("NFKD", binding).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-zA-Z0-9_]+", "_", folded).strip("_") or "p"
+    return f"{stem}-{_digest(binding, _DIGEST_HEX)}"
 
 
 def cron_name(root: str) -> str:

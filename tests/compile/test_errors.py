@@ -311,9 +311,10 @@ def w(v: int) -> None:
 """, "w(v)", "calls itself"),
     "braces": Case(codes.LITERAL_TEMPLATE_BRACES, """
 @workflow
-def w() -> None:
-    text("{{workflow.name}}")
-""", '"{{workflow.name}}"', "contains `{{`"),
+def w(s: str) -> None:
+    if s == "a}}b":
+        text(s)
+""", 's == "a}}b"', "cannot contain `}}`"),
     "empty-body": Case(codes.EMPTY_BODY, """
 @workflow
 def w() -> None:
@@ -514,6 +515,25 @@ def c2() -> None:
 """, "c2()", "are both named `same`"),
     "too-many-tasks": Case(codes.TOO_MANY_TASKS, "\n@workflow\ndef w() -> None:\n" + "".join(
         "    num(1)\n" for _ in range(201)), "w()", "201 tasks in one DAG"),
+    "unencodable-string": Case(codes.UNENCODABLE_STRING, """
+@workflow
+def w() -> None:
+    text("a\\ud800")
+""", '"a\\ud800"', "lone surrogate"),
+    "enum-values": Case(codes.ENUM_VALUES, """
+class Mixed(enum.Enum):
+    A = "a"
+    B = 1
+
+@container
+def takes(m: Mixed) -> None:
+    pass
+""", "m: Mixed", "Enum `Mixed` mixes member values of types int, str"),
+    "artifact-list": Case(codes.ARTIFACT_LIST, """
+@container
+def gather(files: list[athena.Artifact[str]]) -> None:
+    pass
+""", "files: list", "nests an Artifact"),
     "resource-key": Case(codes.RESOURCE_KEY, """
 @container
 def c(k: str) -> None:

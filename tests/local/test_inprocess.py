@@ -358,3 +358,43 @@ def test_value_size_limit_counts_the_terminating_nul(more: Any) -> None:
 def test_a_workflow_can_return_an_artifact(more: Any) -> None:
     art = more.produce("ab")
     assert art.load() == "abab"
+
+
+WRONG = '''
+from typing import Optional
+from athena import container, workflow
+
+@container
+def wrong(k: int) -> int:
+    return "x"
+
+@container
+def maybe(s: Optional[str]) -> int:
+    return 1
+
+@workflow
+def w(k: int) -> int:
+    return wrong(k)
+
+@workflow
+def m(s: Optional[str]) -> int:
+    return maybe(s)
+'''
+
+
+def test_a_result_of_the_wrong_type_fails_its_task(tmp_path: Path) -> None:
+    """Issue 7 item 17: `-> int` returning "x" fails in-process as in a pod, naming task, template and type."""
+    mod, _ = load(tmp_path, WRONG)
+    with pytest.raises(WorkflowFailed) as info:
+        mod.w(1)
+    text = str(info.value)
+    assert "task `wrong`" in text and "-wrong" in text and "declared return type int" in text, text
+
+
+def test_decode_errors_name_the_inner_type(tmp_path: Path) -> None:
+    from athena.errors import AthenaError
+
+    mod, _ = load(tmp_path, WRONG)
+    with pytest.raises(AthenaError) as info:
+        mod.m(5)
+    assert "argument `s` cannot be passed as Optional[str]" in str(info.value), str(info.value)

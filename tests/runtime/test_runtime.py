@@ -16,7 +16,8 @@ POD_MODULE_NAMES = {m.removesuffix(".py").removesuffix("/__init__").replace("/",
 
 STEPS = '''
 from __future__ import annotations
-import enum, sys
+import datetime, enum, sys
+from typing import Optional
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypedDict
 from athena import Artifact, Outcome, container
@@ -75,6 +76,26 @@ def blob(text: str) -> Artifact[bytes]:
 @container
 def size(doc: Artifact[bytes]) -> int:
     return len(doc.load())
+
+@container
+def wrong() -> int:
+    return "x"
+
+@container
+def lone() -> str:
+    return "a\\ud800"
+
+@container
+def maybe(s: Optional[str]) -> Optional[str]:
+    return s
+
+@container
+def odd_offset() -> datetime.datetime:
+    return datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(seconds=30)))
+
+@container
+def as_float() -> float:
+    return 1
 '''
 
 
@@ -173,6 +194,32 @@ def test_offloaded_file_is_read_byte_exact(pod) -> None:
     offloaded.write_bytes(b'"\xff"')
     rc, out, err = pod("echo", "@/tmp/argo_arg_3.txt", env=env)
     assert rc == 2 and "parameter `s`" in err and "not UTF-8" in err
+
+
+def test_result_must_match_the_declared_return_type(pod) -> None:
+    """Issue 7 item 17: `-> int` returning "x" is a protocol error (exit 2) naming template and type."""
+    rc, out, err = pod("wrong")
+    assert rc == 2 and out is None, err
+    assert "template t-wrong" in err and "declared return type int" in err
+    assert pod("as_float")[:2] == (0, "1")  # an int where a float is declared crosses the wire unchanged
+
+
+def test_unencodable_result_exits_2(pod) -> None:
+    """Item 13: a lone surrogate in a result is a protocol error with a message, not a traceback."""
+    rc, out, err = pod("lone")
+    assert rc == 2 and out is None and "Traceback" not in err, err
+    assert "lone surrogate" in err and "template t-lone" in err
+
+
+def test_decode_errors_name_the_whole_type(pod) -> None:
+    rc, _, err = pod("maybe", "[1]")
+    assert rc == 2 and "cannot be decoded as Optional[str]" in err, err
+
+
+def test_sub_minute_utc_offset_is_refused_not_shifted(pod) -> None:
+    rc, out, err = pod("odd_offset")
+    assert rc == 2 and out is None, err
+    assert "UTC offset 0:00:30" in err
 
 
 def test_bundle_mismatch(pod) -> None:

@@ -52,6 +52,34 @@ def check_workflow_selector(t: Template[Any, Any], diags: list[Diagnostic]) -> N
                                              "or use Argo's own `{{...}}`"))
 
 
+def check_option_text(t: Template[Any, Any], diags: list[Diagnostic]) -> None:
+    """Every string an option writes into the YAML must be Unicode text: a lone surrogate (``"\\ud800"``)
+    would crash the YAML writer, so it is reported at the decorator keyword (ATH220)."""
+    if not t.raw_options:
+        return
+    from athena.compile.lower.source import decorator_keyword_span
+    from athena.compile.typecheck import lone_surrogate
+
+    for spec in OPTIONS.values():
+        for text in _all_texts(getattr(t.options_, spec.field, None)):
+            bad = lone_surrogate(text)
+            if bad is not None:
+                diags.append(codes.diag(codes.UNENCODABLE_STRING, f"`{spec.name}=` contains the lone surrogate "
+                                        f"\\u{ord(bad):04x}, which is not Unicode text and cannot be written as "
+                                        "UTF-8", decorator_keyword_span(t.fn, spec.name)))
+                break
+
+
+def _all_texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [s for v in value for s in _all_texts(v)]
+    if isinstance(value, dict):
+        return [s for kv in value.items() for s in _all_texts(kv)]
+    return []
+
+
 def _texts(value: Any) -> list[str]:
     """The strings of a normalized injectable option: a str, or the values of a str-to-str mapping."""
     if value is None:
@@ -112,7 +140,11 @@ def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> Non
         depth[n] = d + 1
         return d + 1
 
-    for root in program.templates:
-        if visit(root, []) > MAX_DEPTH:
-            raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
-                                           "levels deep", None)])
+    deep = [root for root in program.templates if visit(root, []) > MAX_DEPTH]
+    if deep:
+        # point at a workflow the user wrote (a synthetic if/else wrapper has no def of its own)
+        root = next((r for r in deep if r in owners), deep[0])
+        owner = owners.get(root)
+        span = def_span(owner.fn) if owner else program.templates[root].span
+        raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
+                                       "levels deep", span)])

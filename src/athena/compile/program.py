@@ -12,6 +12,7 @@ from athena.compile.checks import (
     check_container_options,
     check_cycles,
     check_limits,
+    check_option_text,
     check_params,
     check_target,
     check_workflow_selector,
@@ -56,6 +57,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                                         f"`{name}`", def_span(t.fn)))
                 continue
             owners[name] = t
+            check_option_text(t, diags)
             ir: TemplateIR
             if t.kind == "container":
                 sig = signature(t)

@@ -12,6 +12,7 @@ import datetime
 import decimal
 import enum
 import functools
+import math
 import types
 import typing
 import uuid
@@ -20,6 +21,7 @@ from typing import Any, Union
 
 import msgspec
 
+from athena import codes
 from athena.outcome import Artifact, Outcome
 
 # ---------------------------------------------------------------------------------------------- nodes
@@ -143,7 +145,70 @@ BOOL = ScalarT("bool")
 
 
 class TypeProblem(Exception):
-    """An annotation that cannot cross a step boundary; the message says why."""
+    """An annotation (or a value) that cannot cross a step boundary; the message says why, ``code`` which
+    ATH code reports it (ATH202 unless a more precise one applies)."""
+
+    def __init__(self, message: str, code: str = codes.NOT_BOUNDARY_TYPE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+MAX_SAFE_INT = 2**53 - 1
+
+
+def check_value(value: Any, what: str) -> Any:
+    """``value`` (a module constant, Enum member value or default, already plain data) as JSON, or
+    TypeProblem with the code a body literal of the same value would get: ATH216 for an int outside
+    ±(2**53-1), ATH220 for a lone surrogate, ATH217 for anything that is not JSON.
+    ``what`` names the value in the message (``"module constant `C`"``)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INT:
+            raise TypeProblem(f"{what} holds {value}, outside ±(2**53-1)", codes.INT_RANGE)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeProblem(f"{what} holds {value}; JSON has no NaN or Infinity", codes.BAD_LITERAL)
+        return value
+    if isinstance(value, str):
+        check_text(value, what)
+        return value
+    if isinstance(value, (list, tuple)):
+        return [check_value(v, what) for v in value]
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeProblem(f"{what} has the key {k!r}; JSON object keys must be strings", codes.BAD_LITERAL)
+            check_text(k, what)
+            out[k] = check_value(v, what)
+        return out
+    raise TypeProblem(f"{what} holds {_short(value)}, which is not a JSON value", codes.BAD_LITERAL)
+
+
+def check_text(text: str, what: str) -> None:
+    """A string athena writes into YAML: no lone surrogate (ATH220). (`{{` and `$` are fine: every JSON text
+    athena writes escapes them, so they arrive byte-exact, DESIGN §5.1.7.)"""
+    bad = lone_surrogate(text)
+    if bad is not None:
+        raise TypeProblem(f"{what} contains the lone surrogate \\u{ord(bad):04x}, which is not Unicode text and "
+                          "cannot be written as UTF-8", codes.UNENCODABLE_STRING)
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate code point in ``text`` (U+D800…U+DFFF), or None."""
+    if text.isascii():
+        return None
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            return ch
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _OPAQUE: dict[type, str] = {
@@ -159,7 +224,24 @@ _OPAQUE: dict[type, str] = {
 
 def type_node(annotation: Any) -> TypeNode:
     """Translate a resolved annotation. Raises TypeProblem for types that are not JSON boundary types."""
-    return _translate(annotation)
+    node = _translate(annotation)
+    inner = node.inner if isinstance(node, (ArtifactT, OutcomeT)) else node
+    if _nests_artifact(inner):
+        raise TypeProblem(f"{node} nests an Artifact inside another type; only a whole parameter or return "
+                          "value can be an Artifact", codes.ARTIFACT_LIST)
+    return node
+
+
+def _nests_artifact(t: TypeNode) -> bool:
+    if isinstance(t, ArtifactT):
+        return True
+    if isinstance(t, (ListT, OutcomeT)):
+        return _nests_artifact(t.item if isinstance(t, ListT) else t.inner)
+    if isinstance(t, DictT):
+        return _nests_artifact(t.value)
+    if isinstance(t, (TupleT, UnionT)):
+        return any(_nests_artifact(o) for o in (t.items if isinstance(t, TupleT) else t.options))
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -225,7 +307,7 @@ def _translate_uncached(tp: Any) -> TypeNode:
         return DictT(key, _translate(args[1]) if args else ANY)
     if isinstance(tp, type):
         if issubclass(tp, enum.Enum):
-            return EnumT(tp.__name__, tuple(m.value for m in tp), tp)
+            return EnumT(tp.__name__, _enum_values(tp), tp)
         flavour = _struct_flavour(tp)
         if flavour:
             return StructT(flavour, tp.__name__, tp)
@@ -234,6 +316,20 @@ def _translate_uncached(tp: Any) -> TypeNode:
     if isinstance(tp, (str, typing.ForwardRef)):
         raise TypeProblem(f"annotation {tp!r} could not be resolved")
     raise TypeProblem(f"{_type_repr(tp)} is not a JSON boundary type")
+
+
+def _enum_values(tp: type[enum.Enum]) -> tuple[Any, ...]:
+    """The member values of an Enum that crosses a boundary: all str or all int (what the pod's decoder
+    accepts), each a value a body literal could be."""
+    values = tuple(m.value for m in tp)
+    for m in tp:
+        check_value(m.value, f"Enum `{tp.__name__}` member `{m.name}`")
+    kinds = {type(v) for v in values}
+    if not (kinds <= {str} or kinds <= {int}):
+        found = ", ".join(sorted(k.__name__ for k in kinds))
+        raise TypeProblem(f"Enum `{tp.__name__}` mixes member values of types {found}; a step can decode an "
+                          "Enum only when all its values are str or all are int", codes.ENUM_VALUES)
+    return values
 
 
 def _type_repr(tp: Any) -> str:

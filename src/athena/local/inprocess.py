@@ -113,7 +113,11 @@ class InProcessRunner:
                 key = json.loads(args[p.name])["key"]
                 kwargs[p.name] = Artifact(ports.local_store_path(str(self.store), key), kind=inner)
             else:
-                kwargs[p.name] = codec.decode(args[p.name], hints.get(p.name, Any))
+                try:
+                    kwargs[p.name] = codec.decode(args[p.name], hints.get(p.name, Any))
+                except codec.CodecError as exc:  # the run names the task (WorkflowFailed)
+                    raise AthenaError(f"template {t.name}: parameter `{p.name}` cannot be decoded as "
+                                      f"{codec.type_name(hints.get(p.name, Any))}: {exc}") from None
         token = ports.LOCAL_STORE.set(str(self.store))
         run_token = ports.LOCAL_RUN.set(self.run_id)
         try:
@@ -129,7 +133,14 @@ class InProcessRunner:
             ports.LOCAL_STORE.reset(token)
         if artifact_type(hints.get("return")) is not None:
             return self.save_artifact(t, result)
-        text = codec.encode(result)
+        try:
+            text = codec.encode(result)
+            if "return" in hints:
+                codec.check_result(text, hints["return"])  # as the pod does: `-> int` returning "x" fails
+        except codec.CodecError as exc:
+            raise AthenaError(f"template {t.name}: the return value of `{t.function}` does not cross the wire as "
+                              f"its declared return type {codec.type_name(hints.get('return', Any))}: {exc}") \
+                from None
         limit = _value_limit()
         if len(text.encode("utf-8")) > limit:
             raise AthenaError(f"`{t.function}` returned {len(text.encode('utf-8'))} bytes of JSON, above the "
@@ -267,8 +278,12 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
     hints = typing.get_type_hints(template.fn)
     inputs: dict[str, str] = {}
     for name, value in bound.arguments.items():
-        text = codec.encode(value)
-        codec.decode(text, hints.get(name, Any))  # the value must survive the wire, as on Argo
+        try:
+            text = codec.encode(value)
+            codec.decode(text, hints.get(name, Any))  # the value must survive the wire, as on Argo
+        except codec.CodecError as exc:
+            raise AthenaError(f"workflow {root}: argument `{name}` cannot be passed as "
+                              f"{codec.type_name(hints.get(name, Any))}: {exc}") from None
         inputs[name] = text
     env_store = os.environ.get(protocol.ENV_LOCAL_STORE)
     chosen = store or (Path(env_store) if env_store else None)
@@ -279,7 +294,11 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
 
         inner = artifact_type(hints.get("return"))
         if inner is None:
-            return codec.decode(text, hints.get("return", Any))
+            try:
+                return codec.decode(text, hints.get("return", Any))
+            except codec.CodecError as exc:
+                raise AthenaError(f"workflow {root}: its result cannot be decoded as "
+                                  f"{codec.type_name(hints.get('return', Any))}: {exc}") from None
         from athena import ports
         from athena.outcome import Artifact
 

@@ -147,35 +147,69 @@ def _enc_hook(obj: Any) -> Any:
 
 def to_builtins(value: Any) -> Any:
     """``value`` as plain JSON data, checked: ints within ±(2**53-1), no NaN or Infinity."""
+    import datetime
+
     import msgspec
 
     try:
-        data = msgspec.to_builtins(value, enc_hook=_enc_hook, order="deterministic")
+        # datetimes and times stay objects here so _check can refuse an offset JSON cannot carry
+        data = msgspec.to_builtins(value, enc_hook=_enc_hook, order="deterministic",
+                                   builtin_types=(datetime.datetime, datetime.time))
     except (msgspec.EncodeError, NotImplementedError, TypeError) as exc:
         raise CodecError(str(exc)) from None
-    _check(data, "$")
-    return data
+    return _check(data, "$")
 
 
-def _check(data: Any, path: str) -> None:
-    if isinstance(data, bool) or data is None or isinstance(data, str):
-        return
+def _check(data: Any, path: str) -> Any:
+    """``data`` checked (and its datetimes/times turned into text); CodecError names where and why."""
+    if isinstance(data, bool) or data is None:
+        return data
+    if isinstance(data, str):
+        if not data.isascii():
+            _check_text(data, path)
+        return data
     if isinstance(data, int):
         if abs(data) > MAX_SAFE_INT:
             raise CodecError(f"{data} at `{path}` is outside ±(2**53-1): Argo's expressions read numbers as "
                              "float64 and would change it; use str for big integers")
-        return
+        return data
     if isinstance(data, float):
         if not math.isfinite(data):
             raise CodecError(f"{data} at `{path}` is not a finite number; JSON has no NaN or Infinity")
-        return
-    if isinstance(data, list):
-        for i, v in enumerate(data):
-            _check(v, f"{path}[{i}]")
-        return
+        return data
+    if isinstance(data, (list, tuple)):  # msgspec keeps tuples (NamedTuples, tuple fields) as tuples
+        items = [_check(v, f"{path}[{i}]") for i, v in enumerate(data)]
+        return items if isinstance(data, list) else tuple(items)
     if isinstance(data, dict):
         for k, v in data.items():
-            _check(v, f"{path}.{k}")
+            if isinstance(k, str) and not k.isascii():
+                _check_text(k, f"{path} (a key)")
+            data[k] = _check(v, f"{path}.{k}")
+        return data
+    if hasattr(data, "utcoffset"):  # a datetime or time, left as an object by to_builtins
+        return _time_text(data, path)
+    return data
+
+
+def _check_text(text: str, path: str) -> None:
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            raise CodecError(f"the string at `{path}` contains the lone surrogate \\u{ord(ch):04x}, which is "
+                             "not Unicode text and cannot be written as UTF-8; return valid text (or bytes in "
+                             "an Artifact)")
+
+
+def _time_text(value: Any, path: str) -> Any:
+    """A datetime or time as msgspec writes it (RFC 3339), unless its UTC offset has seconds: RFC 3339
+    offsets are whole minutes, and msgspec would silently drop the seconds (shifting the instant)."""
+    import msgspec
+
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        raise CodecError(f"the {type(value).__name__} at `{path}` has the UTC offset {offset}, which is not a "
+                         "whole number of minutes; JSON (RFC 3339) cannot carry it: convert it with "
+                         ".astimezone(datetime.timezone.utc) first")
+    return msgspec.to_builtins(value)
 
 
 def argo_safe_json(text: str) -> str:
@@ -216,6 +250,19 @@ def encode(value: Any) -> str:
     import msgspec
 
     return argo_safe_json(msgspec.json.encode(to_builtins(value)).decode("utf-8"))
+
+
+def check_result(text: str, annotation: Any) -> None:
+    """The encoded result of a step must decode strictly as its declared return type (a container
+    declared ``-> int`` that returns ``"x"`` must not pass): CodecError otherwise."""
+    decoder(annotation)(text)
+
+
+def type_name(annotation: Any) -> str:
+    """An annotation as users write it: ``int``, ``Optional[str]``, ``list[Point]``."""
+    if isinstance(annotation, type) and type(annotation).__name__ != "GenericAlias":
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
 
 
 def parse_cli_value(text: str, annotation: Any) -> Any:

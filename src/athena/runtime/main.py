@@ -188,7 +188,7 @@ def run(argv: list[str]) -> int:
             kwargs[name] = codec.decode(_slot_text(slot, k), hints.get(name, object))
         except (codec.CodecError, OSError) as exc:
             return _fail(f"template {template}: parameter `{name}` cannot be decoded as "
-                         f"{getattr(hints.get(name), '__name__', hints.get(name))}: {exc}")
+                         f"{codec.type_name(hints.get(name, object))}: {exc}")
     for name in names:
         inner = artifact_type(hints.get(name))
         if inner is not None:
@@ -218,6 +218,12 @@ def run(argv: list[str]) -> int:
             text = codec.encode(result)
     except (codec.CodecError, OSError) as exc:
         return _fail(f"template {template}: the return value cannot be encoded: {exc}")
+    if "return" in hints and artifact_type(hints["return"]) is None:
+        try:  # what the next step will decode: a `-> int` that returned "x" fails here, not downstream
+            codec.check_result(text, hints["return"])
+        except codec.CodecError as exc:
+            return _fail(f"template {template}: the return value does not match the declared return type "
+                         f"{codec.type_name(hints['return'])}: {exc}")
     limit = int(_env(protocol.ENV_MAX_VALUE_BYTES, str(MAX_VALUE_BYTES)) or MAX_VALUE_BYTES)
     size = len(text.encode("utf-8"))
     if size > limit:

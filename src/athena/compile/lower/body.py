@@ -187,7 +187,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             value = eval(compile(ast.Expression(node), self.path, "eval"), self.globals)
             return type_node(value)
         except TypeProblem as exc:
-            self.error(codes.NOT_BOUNDARY_TYPE, str(exc), node)
+            self.error(exc.code, str(exc), node)
         except Exception as exc:  # an annotation that does not evaluate is the user's to fix
             self.error(codes.UNRESOLVED_ANNOTATION, f"annotation cannot be resolved: {exc}", node)
         return None

@@ -169,7 +169,9 @@ class BranchesMixin(LowererBase):
 
     def arm_task(self, wscope: Scope, ascope: Scope, abody: _Body, aname: str, j: int,
                  conds: list[Cond | None], result: Arg | None, rtype: TypeNode) -> Task:
-        params = tuple(Param(n, b.type) for n, b in ascope.captures)
+        from athena import names
+
+        params = tuple(Param(names.parameter_name(n), b.type) for n, b in ascope.captures)
         if self.resolve:
             self.synthetic.append(Workflow(
                 name=aname, function=f"{self.t.fn.__qualname__} (arm {j})", params=params, returns=rtype,
@@ -179,20 +181,21 @@ class BranchesMixin(LowererBase):
         own = conds[j] if j < len(conds) else None
         parts = negs + ([own] if own is not None else [])
         when: Cond | None = parts[0] if len(parts) == 1 else (BoolOp("and", tuple(parts)) if parts else None)
-        args = tuple((n, Input(n)) for n, _ in ascope.captures)
+        # the arm's parameter is fed from the wrapper's parameter of the same (mapped) name
+        args = tuple((names.parameter_name(n), Input(names.parameter_name(n))) for n, _ in ascope.captures)
         return Task(name=f"arm{j}", template=aname, args=args, when=when)
 
     def wrapper_task(self, body: _Body, wscope: Scope, wname: str, arm_tasks: list[Task], bind: str | None,
                      result: ArmMerge | None, rtype: TypeNode, node: ast.AST) -> Binding:
         from athena import names
 
-        params = tuple(Param(n, b.type) for n, b in wscope.captures)
+        params = tuple(Param(names.parameter_name(n), b.type) for n, b in wscope.captures)
         if self.resolve:
             self.synthetic.append(Workflow(
                 name=wname, function=f"{self.t.fn.__qualname__} ({wname.rsplit('-', 1)[-1]})", params=params,
                 returns=rtype, tasks=tuple(arm_tasks), options=self.t.options_, result=result, synthetic=True,
             ))
-        args = tuple((n, b.ref(n)) for n, b in wscope.captures)
+        args = tuple((names.parameter_name(n), b.ref(n)) for n, b in wscope.captures)
         deps = tuple(sorted({a.task for _, a in args if isinstance(a, TaskOut)}))
         task_name = names.task_name(bind or "if", body.taken)
         body.tasks.append(Task(name=task_name, template=wname, args=args, deps=deps, span=self.span(node)))

@@ -20,7 +20,6 @@ from athena.compile.model import (
     Compare,
     Cond,
     InLits,
-    Input,
     IsNone,
     Lit,
     Not,
@@ -85,7 +84,7 @@ class ConditionsMixin(LowererBase):
             body.scope.names[hidden] = b
             captured = wscope.lookup(hidden)
             assert captured is not None
-            return _Val(Input(hidden), captured.type, self.span(node))
+            return _Val(captured.ref(hidden), captured.type, self.span(node))
         lit = self.literal(node)
         if lit is not _MISSING:
             if isinstance(lit, (list, dict)):

@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+from athena import names
 from athena.compile.model import Arg, Input, Item, Path, TaskMode, TaskOut
 from athena.compile.typecheck import TypeNode
 from athena.errors import Span
@@ -17,13 +18,14 @@ class Binding(msgspec.Struct, frozen=True):
     task: str = ""
     mode: TaskMode = "plain"
     span: Span | None = None
+    param: str = ""  # a captured binding's parameter name (names.parameter_name), when not its own name
 
     def ref(self, name: str, path: Path = ()) -> Arg:
         if self.kind == "task":
             return TaskOut(self.task, path, self.mode)
         if self.kind == "item":
             return Item(path)
-        return Input(name, path)
+        return Input(self.param or name, path)
 
 
 class Scope(msgspec.Struct):
@@ -44,7 +46,8 @@ class Scope(msgspec.Struct):
         outer = self.parent.lookup(name)
         if outer is None or not self.capturing:
             return outer
-        inner = Binding("input", outer.type, span=outer.span)
+        # A binding may be any Python identifier (`café`); the parameter it becomes must be one Argo accepts.
+        inner = Binding("input", outer.type, span=outer.span, param=names.parameter_name(name))
         self.names[name] = inner
         self.captures.append((name, outer))
         return inner

@@ -12,7 +12,7 @@ import msgspec
 from athena import codes, names
 from athena.compile.lower.source import def_span, function_node, span_of
 from athena.compile.model import Param
-from athena.compile.typecheck import NONE, TypeNode, TypeProblem, type_node
+from athena.compile.typecheck import NONE, TypeNode, TypeProblem, check_value, type_node
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
 
@@ -94,7 +94,7 @@ def _build(t: Template[Any, Any]) -> Signature:
         try:
             tn = type_node(hints[p.name])
         except TypeProblem as exc:
-            diags.append(codes.diag(codes.NOT_BOUNDARY_TYPE, f"`{name}` parameter `{p.name}`: {exc}", span))
+            diags.append(codes.diag(exc.code, f"`{name}` parameter `{p.name}`: {exc}", span))
             continue
         has_default = p.default is not inspect.Parameter.empty
         default: Any = None
@@ -105,6 +105,11 @@ def _build(t: Template[Any, Any]) -> Signature:
                 diags.append(codes.diag(codes.BAD_LITERAL,
                                         f"`{name}` parameter `{p.name}` has a default that is not JSON: "
                                         f"{p.default!r}", span))
+            else:
+                try:  # the default is written into the YAML like a body literal: the same checks apply
+                    check_value(default, f"the default of `{name}` parameter `{p.name}`")
+                except TypeProblem as exc:
+                    diags.append(codes.diag(exc.code, str(exc), span))
         params.append(Param(p.name, tn, has_default, default))
     returns: TypeNode = NONE
     if "return" not in hints:
@@ -114,7 +119,7 @@ def _build(t: Template[Any, Any]) -> Signature:
         try:
             returns = type_node(hints["return"])
         except TypeProblem as exc:
-            diags.append(codes.diag(codes.NOT_BOUNDARY_TYPE, f"`{name}` return type: {exc}", ret_span or where))
+            diags.append(codes.diag(exc.code, f"`{name}` return type: {exc}", ret_span or where))
     if diags:
         raise CompileError(diags)
     return Signature(tuple(params), returns, spans)

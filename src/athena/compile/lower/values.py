@@ -29,7 +29,11 @@ from athena.compile.typecheck import (
     ANY,
     NONE,
     TypeNode,
+    TypeProblem,
+    check_value,
     field_step,
+    lone_surrogate,
+    type_node,
 )
 from athena.decorators import Fragment, Template
 
@@ -171,14 +175,19 @@ class ValuesMixin(LowererBase):
             raise self.bail(codes.UNKNOWN_NAME, f"`{ast.unparse(node)}` is not a parameter, a binding or a "
                             "module constant", node)
         if isinstance(obj, enum.Enum):
+            try:  # the Enum's own rules (all str or all int, each a JSON value), then the value itself
+                type_node(type(obj))
+            except TypeProblem as exc:
+                raise self.bail(exc.code, str(exc), node) from None
             return _Val(Lit(obj.value), None, self.span(node))
         if isinstance(obj, (Template, Fragment)) or callable(obj):
             raise self.bail(codes.UNSUPPORTED_EXPRESSION, f"`{ast.unparse(node)}` is a function; call it, or "
                             "pass a value", node)
         try:
-            value = _json_constant(obj)
-        except ValueError:
-            raise self.bail(codes.BAD_LITERAL, f"`{ast.unparse(node)}` is not a JSON value", node) from None
+            # a module constant is written into the YAML like a body literal: the same checks apply
+            value = check_value(obj, f"module constant `{ast.unparse(node)}`")
+        except TypeProblem as exc:
+            raise self.bail(exc.code, str(exc), node) from None
         return _Val(Lit(value), None, self.span(node))
 
     def literal(self, node: ast.expr) -> Any:
@@ -197,8 +206,9 @@ class ValuesMixin(LowererBase):
                                     "NaN or Infinity", node)
                 return v
             if isinstance(v, str):
-                if "{{" in v:
-                    raise self.bail(codes.LITERAL_TEMPLATE_BRACES, f"string literal {v!r} contains `{{{{`", node)
+                if lone_surrogate(v) is not None:
+                    raise self.bail(codes.UNENCODABLE_STRING, f"string literal {v!r} contains a lone surrogate, "
+                                    "which is not Unicode text and cannot be written as UTF-8", node)
                 return v
             raise self.bail(codes.BAD_LITERAL, f"{ast.unparse(node)} is not a JSON value", node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) \
@@ -227,15 +237,3 @@ class ValuesMixin(LowererBase):
             return out
         return _MISSING
 
-
-def _json_constant(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > MAX_SAFE_INT:
-            raise ValueError
-        json.dumps(obj, allow_nan=False)
-        return obj
-    if isinstance(obj, (list, tuple)):
-        return [_json_constant(v) for v in obj]
-    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
-        return {k: _json_constant(v) for k, v in obj.items()}
-    raise ValueError
