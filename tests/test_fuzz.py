@@ -50,8 +50,6 @@ def test_hostile_tarballs_never_crash_the_unpacker(fuzz, tmp_path: Path, monkeyp
     assert not crashes, _report(crashes)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 7 item 10 (unpack hardening) is fixed separately; remove this "
-                                        "marker when it lands")
 def test_hostile_tarballs_stay_inside_the_destination(fuzz, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     findings = _run(fuzz, tmp_path, monkeypatch, "tarballs", 300)
