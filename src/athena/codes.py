@@ -323,11 +323,6 @@ RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",
               "A `name=` is not a valid Kubernetes name: lowercase letters, digits and `-`, starting and "
               "ending with a letter or digit, at most 63 characters.")
-YAML_SPECIAL = _c("ATH402", "name a YAML 1.1 parser reads as a bool or null",
-                  "rename it: `yes`, `no`, `on`, `off`, `y`, `n`, `true`, `false`, `null` and `~` are not strings "
-                  "to every YAML parser",
-                  "A parameter name or `name=` is a word that YAML 1.1 parsers (kubectl's among them) read"
-                  " as a bool or null: `y yes n no on off true false null ~`, in any case.")
 DUPLICATE_TEMPLATE = _c("ATH403", "two templates with one name", "give one of them `name=\"...\"`",
                         "Two templates get the same name, for example two functions with one name in "
                         "different modules that share a prefix, or two `name=` overrides.")

@@ -135,16 +135,12 @@ def template_name(prefix: str, function: str, override: str | None = None) -> st
     ``""`` is dropped (``("my-flows", "_")`` → ``"my-flows"``); if both are empty the name is ``"template"``.
 
     With ``override`` (the decorator's ``name=``): returned verbatim, never normalized or shortened; it
-    must already be a valid name (lowercase letters, digits, ``-``, at most 63 characters, not a YAML 1.1
-    bool/null word) or ``ValueError`` is raised with a message saying how to fix it.
+    must already be a valid name (lowercase letters, digits, ``-``, at most 63 characters) or ``ValueError``
+    is raised with a message saying how to fix it. (A YAML 1.1 bool/null word such as ``on`` is fine: the
+    YAML writer quotes every such scalar.)
     """
     if override is not None:
         problem = check_dns_name(override, WORKFLOW_TEMPLATE_MAX)
-        if problem is None and is_yaml11_special(override):
-            problem = (
-                f"'{override}' is read as a bool/null by YAML 1.1 parsers such as kubectl's; "
-                f"choose another name, e.g. '{override}-flow'"
-            )
         if problem is not None:
             raise ValueError(f"name={override!r}: {problem}")
         return override

@@ -499,11 +499,6 @@ def c() -> None:
 def c() -> None:
     pass
 """, '"My_Container"', "Kubernetes rejects it"),
-    "yaml-special-param": Case(codes.YAML_SPECIAL, """
-@workflow
-def w(on: int) -> None:
-    num(on)
-""", "on: int", "reads as a bool or null"),
     "duplicate-template": Case(codes.DUPLICATE_TEMPLATE, """
 @container(name="same")
 def c1() -> None:
@@ -700,7 +695,7 @@ def test_signature_errors_are_reported_once(tmp_path: Path) -> None:
     with pytest.raises(CompileError) as info:
         compile_source(tmp_path, """
 @container
-def c(on: int) -> None:
+def c(size) -> None:
     pass
 
 @workflow
@@ -708,4 +703,4 @@ def w() -> None:
     c(1)
     c(2)
 """)
-    assert info.value.codes == [codes.YAML_SPECIAL]
+    assert info.value.codes == [codes.MISSING_ANNOTATION]

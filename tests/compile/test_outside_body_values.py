@@ -145,3 +145,25 @@ def w() -> None:
     assert "{{workflow.name}}" not in text and "{{x}}" not in text and "a{{b" not in text
     assert "{\\u007bworkflow.name}} \\u0024\\u0024" in text and "a{\\u007bb" in text
     assert not lint_documents(docs)
+
+
+def test_parameter_names_yaml_reads_as_bools_are_accepted(tmp_path: Path) -> None:
+    """DESIGN §1.1 (revised): `n`, `y`, `on`, `null` are fine names; every ambiguous scalar is quoted."""
+    docs = emit(tmp_path, '''
+@container
+def pick(n: int, y: str, on: bool, null: int = 0) -> int:
+    return n + null + (1 if on else 0) + len(y)
+
+@workflow(name="on")
+def flow(n: int = 2) -> int:
+    return pick(n, "yes", True)
+''', name="yamlwords")
+    text = dump_yaml(docs)
+    for word in ("n", "y", "on", "null"):
+        assert f"name: '{word}'" in text, word
+        assert f"\n    - name: {word}\n" not in text
+    assert not lint_documents(docs)
+    from athena.argo.yaml import load_yaml_documents
+
+    params = load_yaml_documents(text)[0]["spec"]["templates"][0]["inputs"]["parameters"]
+    assert [p["name"] for p in params] == ["n", "y", "on", "null"]  # strings to a YAML 1.1 reader too

@@ -128,8 +128,6 @@ def _name(value: Any) -> str:
 
     if not isinstance(value, str):
         raise _fail(f"`name` must be a string, got {value!r}")
-    if names.is_yaml11_special(value):
-        raise _fail(f"name {value!r} reads as a bool or null in YAML 1.1", codes.YAML_SPECIAL)
     problem = names.check_dns_name(value, names.WORKFLOW_TEMPLATE_MAX)
     if problem:
         raise _fail(f"name {value!r}: {problem}", codes.BAD_NAME)

@@ -59,7 +59,6 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
     # ------------------------------------------------------------------------------- entry point
 
     def lower(self) -> Lowered:
-        from athena import names
 
         scope = Scope()
         params: tuple[Param, ...] = ()
@@ -72,11 +71,6 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         else:
             for a in [*self.node.args.args, *self.node.args.kwonlyargs]:
                 scope.names[a.arg] = Binding("input", ANY, span=self.span(a))
-        if not self.resolve:
-            for a in [*self.node.args.args, *self.node.args.kwonlyargs]:
-                if names.is_yaml11_special(a.arg):
-                    self.error(codes.YAML_SPECIAL, f"parameter name `{a.arg}` reads as a bool or null in YAML 1.1",
-                               a)
         body = _Body(scope)
         stmts = list(self.node.body)
         if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) \

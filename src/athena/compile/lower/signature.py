@@ -77,10 +77,6 @@ def _build(t: Template[Any, Any]) -> Signature:
         if bad_name:
             diags.append(codes.diag(codes.BAD_NAME, f"`{name}` parameter `{p.name}`: {bad_name}", span))
             continue
-        if names.is_yaml11_special(p.name):
-            diags.append(codes.diag(codes.YAML_SPECIAL,
-                                    f"`{name}` parameter name `{p.name}` reads as a bool or null in YAML 1.1", span))
-            continue
         if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             diags.append(codes.diag(codes.SETTINGS_EXPLICIT,
                                     f"`{name}` parameter `{p.name}` is {p.kind.description}; "
