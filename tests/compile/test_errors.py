@@ -15,7 +15,7 @@ import pytest
 
 from athena import api, codes
 from athena.config import Config
-from athena.errors import CompileError
+from athena.errors import CompileError, Diagnostic
 
 PRELUDE = '''\
 from __future__ import annotations
@@ -704,3 +704,44 @@ def w() -> None:
     c(2)
 """)
     assert info.value.codes == [codes.MISSING_ANNOTATION]
+
+
+def test_calls_of_non_templates_say_what_works(tmp_path: Path) -> None:
+    """Issue 8: a record constructor, a plain function and an undefined name each get a hint that helps."""
+    def first(body: str) -> Diagnostic:
+        with pytest.raises(CompileError) as info:
+            compile_source(tmp_path, body)
+        return info.value.diagnostics[0]
+
+    record = first('@workflow\ndef w() -> None:\n    num(Point(x=1, label="a"))\n')
+    assert record.code == codes.NOT_A_TEMPLATE and "builds a `Point` record" in record.message
+    assert record.hint and "dict literal" in record.hint
+    plain = first('def helper(x: int) -> int:\n    return x\n\n@workflow\ndef w() -> None:\n    helper(1)\n')
+    assert plain.code == codes.NOT_A_TEMPLATE and plain.hint and "nested template calls" in plain.hint
+    typo = first('@workflow\ndef w() -> None:\n    numm(1)\n')
+    assert typo.code == codes.UNKNOWN_NAME and "no template, function or import" in typo.message
+    assert typo.hint == "did you mean `num`?"
+
+
+def test_a_rejected_statement_causes_no_follow_on_errors(tmp_path: Path) -> None:
+    """Issue 8: the `return y` after a rejected `for` that bound `y` is not a second error; a name rebound for
+    real later is checked again."""
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, '''
+@workflow
+def w(xs: list[int]) -> int:
+    for x in xs:
+        y = num(x)
+    return y
+''')
+    assert info.value.codes == [codes.FOR_LOOP]
+    with pytest.raises(CompileError) as info:
+        compile_source(tmp_path, '''
+@workflow
+def w(xs: list[int]) -> None:
+    for x in xs:
+        y = num(x)
+    y = num(1)
+    num(*y)
+''')
+    assert info.value.codes == [codes.FOR_LOOP, codes.STAR_ARGS]

@@ -98,6 +98,7 @@ class LowererBase:
         self.name_of = name_of or (lambda t: t.fn.__name__)
         self.globals: dict[str, Any] = getattr(template.fn, "__globals__", {})
         self.diags: list[Diagnostic] = []
+        self.poisoned: set[str] = set()  # names bound only by rejected statements (no follow-on errors)
         self.synthetic: list[Workflow] = []
         self.callees: list[Template[Any, Any]] = []
         self.if_count = 0

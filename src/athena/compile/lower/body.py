@@ -107,8 +107,14 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
                     result = self.return_stmt(body, stmt, returns)
                 else:
                     self.statement(body, stmt)
+                    if self.poisoned:
+                        self.poisoned.difference_update(_stores(stmt))  # rebound for real
             except _Bail as b:
-                self.diags.append(b.diag)
+                # A statement that reads a name only a rejected statement bound would report a follow-on error
+                # (the `return y` after a rejected `for` loop): the first error is the one to fix.
+                if not _reads(stmt, self.poisoned):
+                    self.diags.append(b.diag)
+                self.poisoned.update(_stores(stmt))
         if top and self.resolve and not saw_return and not isinstance(returns, AnyT) and returns != NONE:
             self.error(codes.RETURN_TYPE, f"workflow `{self.t.fn.__qualname__}` declares `-> {returns}` "
                        "but has no `return`", self.node.returns or self.node)
@@ -442,3 +448,11 @@ def _positional_names(t: Template[Any, Any]) -> list[str]:
             if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD]
 
 
+def _stores(stmt: ast.stmt) -> set[str]:
+    """The names a statement binds (assignment targets, loop variables, walrus targets...)."""
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _reads(stmt: ast.stmt, names: set[str]) -> bool:
+    return bool(names) and any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
+                               for n in ast.walk(stmt))

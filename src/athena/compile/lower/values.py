@@ -53,7 +53,8 @@ class ValuesMixin(LowererBase):
         if obj is _MISSING:
             if not self.resolve:
                 return None
-            raise self.bail(codes.UNKNOWN_NAME, f"`{ast.unparse(expr)}` is not defined", expr)
+            raise self.bail(codes.UNKNOWN_NAME, f"`{ast.unparse(expr)}` is not defined: no template, function or "
+                            "import of that name in this module", expr, hint=self._callee_hint(expr))
         if isinstance(obj, Template):
             return obj
         if isinstance(obj, Fragment):
@@ -66,7 +67,26 @@ class ValuesMixin(LowererBase):
         ):
             raise self.bail(codes.CONVERSION, f"`{ast.unparse(expr)}(...)` converts a value; "
                             "a workflow body only wires values", expr)
-        raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}` is not a @container or @workflow", expr)
+        if isinstance(obj, type) and _is_record_type(obj):
+            raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}(...)` builds a `{obj.__name__}` record; a "
+                            "workflow body cannot build records yet", expr,
+                            hint="write the record as a dict literal (`{\"field\": value}`) where a parameter "
+                                 "takes it, or pass it in as a workflow input")
+        raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}` is not a @container or @workflow", expr,
+                        hint="a workflow body calls only templates; their arguments may be literals, workflow "
+                             "inputs, earlier bindings, fields of them (`b.f`, `b[\"k\"]`) and nested template "
+                             "calls")
+
+    def _callee_hint(self, expr: ast.expr) -> str:
+        """Did-you-mean over the templates this module can see, else how to make one."""
+        import difflib
+
+        g: dict[str, Any] = getattr(self.t.fn, "__globals__", {})
+        known = sorted(k for k, v in g.items() if isinstance(v, Template))
+        close = difflib.get_close_matches(ast.unparse(expr), known, n=1)
+        if close:
+            return f"did you mean `{close[0]}`?"
+        return "define it (or import it) as a @container or @workflow; a workflow body calls only templates"
 
     def lookup_global(self, expr: ast.expr) -> Any:
         if isinstance(expr, ast.Name):
@@ -237,3 +257,12 @@ class ValuesMixin(LowererBase):
             return out
         return _MISSING
 
+
+def _is_record_type(cls: type) -> bool:
+    """A dataclass, NamedTuple, TypedDict, msgspec Struct or pydantic model: a boundary record type."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(cls) or hasattr(cls, "_fields") or hasattr(cls, "__total__"):
+        return True
+    return any(f"{b.__module__}.{b.__qualname__}" in ("msgspec.Struct", "pydantic.main.BaseModel")
+               for b in cls.__mro__)
