@@ -319,6 +319,20 @@ RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
                          "policy first (OnError retries only Errored nodes) and never evaluates the exit-code "
                          "expression, so no attempt is ever retried.")
 
+BAD_CRON = _c("ATH309", "invalid cron schedule",
+              "write 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 4 * * *\", or @daily",
+              "A `schedule=` is not a cron expression every supported Argo line accepts: a wrong number of "
+              "fields (Argo 4 rejects a sixth, seconds, field), a value out of range, an unknown month or "
+              "weekday name, or an unknown `@` descriptor.")
+CRON_ARGUMENTS = _c("ATH310", "scheduled workflow without a value for a parameter",
+                    "give the parameter a default or a value in cron_arguments={...}",
+                    "A CronWorkflow starts its root with no one to pass arguments, so every parameter needs a "
+                    "default or a `cron_arguments=` entry; an entry must name a parameter and fit its type.")
+SCHEDULE_NOT_ROOT = _c("ATH311", "schedule on a workflow that is called by another",
+                       "schedule the outermost workflow, or split the called workflow from a scheduled root",
+                       "`schedule=` (and the other CronWorkflow arguments) belong to a root @workflow; this "
+                       "one is also called from another workflow's body, where a schedule means nothing.")
+
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",
               "A `name=` is not a valid Kubernetes name: lowercase letters, digits and `-`, starting and "

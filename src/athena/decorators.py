@@ -234,6 +234,14 @@ def workflow(
     ttl_if_root: TTL | None = None,
     pod_gc_if_root: str | None = None,
     active_deadline_if_root: int | str | None = None,
+    schedule: str | Sequence[str] | None = None,
+    timezone: str | None = None,
+    concurrency_policy: str | None = None,
+    starting_deadline: int | str | None = None,
+    suspend: bool | None = None,
+    successful_jobs_history_limit: int | None = None,
+    failed_jobs_history_limit: int | None = None,
+    cron_arguments: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
