@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
-import dataclasses
 import pytest
 
 from athena import codes, names

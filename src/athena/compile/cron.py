@@ -82,9 +82,8 @@ def _number(word: str, what: str, low: int, high: int, names: dict[str, int]) ->
 def _field(value: str, what: str, low: int, high: int, names: dict[str, int], question: bool) -> str | None:
     for item in value.split(","):
         base, slash, step = item.partition("/")
-        if slash:
-            if not step.isascii() or not step.isdigit() or int(step) < 1:
-                return f"{what} step {step!r} must be a whole number ≥ 1"
+        if slash and (not step.isascii() or not step.isdigit() or int(step) < 1):
+            return f"{what} step {step!r} must be a whole number ≥ 1"
         if base == "*" or (question and base == "?"):
             continue
         if not base:

@@ -54,7 +54,7 @@ def _check_arguments(ir: Workflow, t: Template[Any, Any], diags: list[Diagnostic
     where = decorator_keyword_span(t.fn, "cron_arguments") if given else decorator_keyword_span(t.fn, "schedule")
     try:
         hints = typing.get_type_hints(t.fn)
-    except Exception:  # noqa: BLE001 - the type checker reports unresolvable annotations itself
+    except Exception:
         hints = {}
     for key, text in given.items():
         p = by_name.get(key)
