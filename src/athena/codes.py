@@ -336,6 +336,19 @@ CLAIM_CONFLICT = _c("ATH322", "one workflow claim declared twice differently",
                     "Two containers of one app declare `WorkflowClaim(\"name\", ...)` with one name but different "
                     "specs. The claim is created once per run from the root's `volumeClaimTemplates`, so it can "
                     "have only one size, storage class and access modes.")
+BAD_CRON = _c("ATH309", "invalid cron schedule",
+              "write 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 4 * * *\", or @daily",
+              "A `schedule=` is not a cron expression every supported Argo line accepts: a wrong number of "
+              "fields (Argo 4 rejects a sixth, seconds, field), a value out of range, an unknown month or "
+              "weekday name, or an unknown `@` descriptor.")
+CRON_ARGUMENTS = _c("ATH310", "scheduled workflow without a value for a parameter",
+                    "give the parameter a default or a value in cron_arguments={...}",
+                    "A CronWorkflow starts its root with no one to pass arguments, so every parameter needs a "
+                    "default or a `cron_arguments=` entry; an entry must name a parameter and fit its type.")
+SCHEDULE_NOT_ROOT = _c("ATH311", "schedule on a workflow that is called by another",
+                       "schedule the outermost workflow, or split the called workflow from a scheduled root",
+                       "`schedule=` (and the other CronWorkflow arguments) belong to a root @workflow; this "
+                       "one is also called from another workflow's body, where a schedule means nothing.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

@@ -240,6 +240,14 @@ def workflow(
     active_deadline_if_root: int | str | None = None,
     mutex: str | None = None,
     semaphore: SemaphoreRef | None = None,
+    schedule: str | Sequence[str] | None = None,
+    timezone: str | None = None,
+    concurrency_policy: str | None = None,
+    starting_deadline: int | str | None = None,
+    suspend: bool | None = None,
+    successful_jobs_history_limit: int | None = None,
+    failed_jobs_history_limit: int | None = None,
+    cron_arguments: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 

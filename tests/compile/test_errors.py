@@ -489,6 +489,61 @@ def w() -> None:
 def w() -> None:
     num.options(continue_on=["failled"])(1)
 """, '["failled"]', "literal list of"),
+    # schedules (a CronWorkflow per scheduled root)
+    "bad-cron": Case(codes.BAD_CRON, """
+@workflow(schedule="0 25 * * *")
+def w() -> None:
+    nothing()
+""", '"0 25 * * *"', "hour 25 is out of range 0-23"),
+    "cron-seconds-field": Case(codes.BAD_CRON, """
+@workflow(schedule=["@daily", "0 0 4 * * *"])
+def w() -> None:
+    nothing()
+""", '["@daily", "0 0 4 * * *"]', "Argo 4 rejects a seconds field"),
+    "bad-timezone": Case(codes.BAD_OPTION, """
+@workflow(schedule="@daily", timezone="Europe/Atlantis")
+def w() -> None:
+    nothing()
+""", '"Europe/Atlantis"', "is not an IANA time zone name"),
+    "bad-concurrency-policy": Case(codes.BAD_ENUM, """
+@workflow(schedule="@daily", concurrency_policy="Never")
+def w() -> None:
+    nothing()
+""", '"Never"', "must be one of Allow, Forbid, Replace"),
+    "cron-missing-argument": Case(codes.CRON_ARGUMENTS, """
+@workflow(schedule="0 4 * * *")
+def w(x: int, y: str = "a") -> None:
+    num(x)
+""", '"0 4 * * *"', "has no value for `x`"),
+    "cron-argument-unknown": Case(codes.CRON_ARGUMENTS, """
+@workflow(schedule="0 4 * * *", cron_arguments={"xx": 1})
+def w(x: int = 1) -> None:
+    num(x)
+""", '{"xx": 1}', "names `xx`, which is not a parameter"),
+    "cron-argument-type": Case(codes.CRON_ARGUMENTS, """
+@workflow(schedule="0 4 * * *", cron_arguments={"x": "ten"})
+def w(x: int) -> None:
+    num(x)
+""", '{"x": "ten"}', "does not fit its type int"),
+    "schedule-on-container": Case(codes.OPTION_WRONG_KIND, """
+@container(schedule="@daily")
+def c() -> None:
+    pass
+""", '"@daily"', "applies to @workflow only"),
+    "schedule-not-root": Case(codes.SCHEDULE_NOT_ROOT, """
+@workflow(schedule="@hourly")
+def inner() -> None:
+    nothing()
+
+@workflow
+def outer() -> None:
+    inner()
+""", '"@hourly"', "is called from `"),
+    "cron-option-without-schedule": Case(codes.BAD_OPTION, """
+@workflow(timezone="UTC")
+def w() -> None:
+    nothing()
+""", '"UTC"', "has no effect without `schedule=`"),
     "target-lacks-option": Case(codes.TARGET_LACKS_OPTION, """
 @container(retry=Retry(backoff="10s", cap="1m"))
 def c() -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 POD_GC_STRATEGIES = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
+CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 
 # ------------------------------------------------------------------------------------ normalized forms
 
@@ -121,6 +122,15 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     mutex: str | None = None
     semaphore: SemaphoreSpec | None = None
     cache: CacheSpec | None = None
+    # Schedules (a root @workflow's CronWorkflow); cron_arguments values are JSON texts.
+    schedules: tuple[str, ...] = ()
+    timezone: str | None = None
+    concurrency_policy: str | None = None
+    starting_deadline_seconds: int | None = None
+    suspend: bool = False
+    successful_jobs_history_limit: int | None = None
+    failed_jobs_history_limit: int | None = None
+    cron_arguments: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------------------------------- the table
@@ -558,6 +568,69 @@ def _cache(value: Any) -> CacheSpec:
     if problems or seconds is None:
         raise OptionInvalid(problems)
     return CacheSpec(seconds, config_map)
+# --- schedules (a CronWorkflow per scheduled root)
+
+
+def _schedules(value: Any) -> tuple[str, ...]:
+    from athena import codes
+    from athena.compile.cron import cron_problem
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Sequence) or not items or not all(isinstance(s, str) for s in items):
+        raise _fail(f"`schedule` must be a cron string or a non-empty list of them, got {value!r}")
+    problems = [Problem(p, codes.BAD_CRON) for p in map(cron_problem, items) if p]
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(" ".join(s.split()) for s in items)
+
+
+def _timezone(value: Any) -> str:
+    import zoneinfo
+
+    if not isinstance(value, str) or not value:
+        raise _fail(f"`timezone` must be an IANA time zone name such as 'Europe/Berlin', got {value!r}")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise _fail(f"`timezone` {value!r} is not an IANA time zone name (such as 'Europe/Berlin' or 'UTC')") from None
+    return value
+
+
+def _concurrency(value: Any) -> str:
+    from athena import codes
+
+    if value not in CONCURRENCY_POLICIES:
+        raise _fail(f"`concurrency_policy` must be one of {', '.join(CONCURRENCY_POLICIES)}, got {value!r}",
+                    codes.BAD_ENUM)
+    return str(value)
+
+
+def _history(key: str) -> Validator:
+    def validate(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _fail(f"`{key}` must be an int ≥ 0, got {value!r}")
+        return value
+
+    return validate
+
+
+def _cron_arguments(value: Any) -> tuple[tuple[str, str], ...]:
+    """Each value as its JSON text; names and types are checked against the signature at compile time."""
+    from athena.argo.expr import json_text
+    from athena.runtime import codec
+
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise _fail(f"`cron_arguments` must be a dict of parameter name to value, got {value!r}")
+    out: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for k, v in value.items():
+        try:
+            out.append((k, json_text(codec.to_builtins(v))))
+        except (TypeError, ValueError):
+            problems.append(Problem(f"`cron_arguments` value for {k!r} is not JSON data: {v!r}"))
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
 
 
 def _row(name: str, where: Where, kinds: tuple[str, ...], validate: Validator, *, field: str | None = None,
@@ -595,6 +668,16 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     _row("mutex", "both", ("str",), _mutex),
     _row("semaphore", "both", ("SemaphoreRef",), _semaphore),
     _row("cache", "container", ("Cache",), _cache),
+    # schedules: one CronWorkflow per scheduled root (keep these rows together)
+    _row("schedule", "workflow", ("str", "Sequence[str]"), _schedules, field="schedules"),
+    _row("timezone", "workflow", ("str",), _timezone),
+    _row("concurrency_policy", "workflow", ("str",), _concurrency),
+    _row("starting_deadline", "workflow", _DURATION, _duration("starting_deadline"),
+         field="starting_deadline_seconds"),
+    _row("suspend", "workflow", ("bool",), _flag("suspend")),
+    _row("successful_jobs_history_limit", "workflow", ("int",), _history("successful_jobs_history_limit")),
+    _row("failed_jobs_history_limit", "workflow", ("int",), _history("failed_jobs_history_limit")),
+    _row("cron_arguments", "workflow", ("Mapping[str, Any]",), _cron_arguments),
 )}
 
 

@@ -103,6 +103,11 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     if diags:
         raise CompileError(diags)
     program = Program(templates, tuple(namer.name(r) for r in roots))
+    from athena.compile.schedules import check_schedules
+
+    check_schedules(program, owners, diags)
+    if diags:
+        raise CompileError(diags)
     check_cycles(program, owners)
     return program
 

@@ -1,8 +1,8 @@
 """IR → Argo documents (plain dicts, key order fixed by construction, empty values omitted).
 
 One WorkflowTemplate per template (``container.py`` or ``dag.py`` builds its one template, ``root.py``
-the WorkflowSpec fields read only on a submitted root), plus an optional ``Workflow`` per root
-(``workflow.py``). Where each decorator option lands is declared in ``options.py``.
+the WorkflowSpec fields read only on a submitted root), callees first; then a ``CronWorkflow`` per root
+with a schedule (``cron.py``); then an optional ``Workflow`` per root (``workflow.py``). Where each decorator option lands is declared in ``options.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from athena.argo.emit import options
 from athena.argo.emit.common import API_VERSION, tagged
 from athena.argo.emit.container import container_template
+from athena.argo.emit.cron import cron_doc
 from athena.argo.emit.dag import dag_template
 from athena.argo.emit.order import callees_first, reachable
 from athena.argo.emit.root import root_fields
@@ -28,6 +29,10 @@ def emit_program(program: Program, s: EmitSettings, *, with_workflow: bool = Fal
     """The documents of ``program``; with ``with_workflow`` a Workflow per @workflow root, whose
     ``spec.arguments`` take ``arguments[root name]`` (input name → JSON text) and placeholders for the rest."""
     docs = [_document(program, program.templates[n], s) for n in callees_first(program)]
+    for root in program.roots:  # DESIGN §3: the CronWorkflows after every template they reference
+        t = program.templates[root]
+        if isinstance(t, Workflow) and t.options.schedules:
+            docs.append(cron_doc(t, s))
     if with_workflow:
         for root in program.roots:
             t = program.templates[root]

@@ -8,7 +8,8 @@ normalized value and is never "not given" (``None`` or an empty tuple). The site
   templates the compiler makes for branches and loops;
 - ``document_metadata``: a user workflow's WorkflowTemplate ``metadata``;
 - ``workflow_root`` / ``root``: WorkflowSpec fields Argo reads only when the template is the submitted
-  root: of a workflow root only, then of any root.
+  root: of a workflow root only, then of any root;
+- ``cron``: the spec of a scheduled root's CronWorkflow (``cron.py`` adds the ``workflowSpec``).
 
 Options that shape a template instead of adding fields (``name``, ``image``, ``steps``...) have a rule
 with ``inline`` saying which module reads them. Argo's output key order is fixed by :data:`SITE_ORDER`
@@ -28,7 +29,7 @@ from athena.compile.model import TemplateIR, Workflow
 from athena.compile.options import OPTIONS, CacheSpec, RetrySpec, SemaphoreSpec, TTLSpec
 from athena.durations import format_seconds
 
-Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root"]
+Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root", "cron"]
 Fields = dict[str, Any]
 Place = Callable[[Any, TemplateIR, EmitSettings], Fields]
 
@@ -38,6 +39,7 @@ class EmitRule:
     sites: dict[Site, Place] = field(default_factory=dict)
     synthetic: bool = False  # the dag site also applies to compiler-made workflows
     inline: str = ""  # for options read in place: where
+    zero: bool = False  # 0 is a value here (a history limit of 0 keeps none), not "not given"
 
 
 def _key(key: str, convert: Callable[[Any], Any] = lambda v: v) -> Place:
@@ -157,6 +159,14 @@ RULES: dict[str, EmitRule] = {
     "mutex": EmitRule({"container": _mutex, "dag": _mutex}),
     "semaphore": EmitRule({"container": _semaphore, "dag": _semaphore}),
     "cache": EmitRule({"container": _cache}),
+    "schedule": EmitRule({"cron": _key("schedules", list)}),  # never the singular `schedule` v4 removed
+    "timezone": EmitRule({"cron": _key("timezone")}),
+    "concurrency_policy": EmitRule({"cron": _key("concurrencyPolicy")}),
+    "starting_deadline": EmitRule({"cron": _key("startingDeadlineSeconds")}),
+    "suspend": EmitRule({"cron": _key("suspend")}),
+    "successful_jobs_history_limit": EmitRule({"cron": _key("successfulJobsHistoryLimit")}, zero=True),
+    "failed_jobs_history_limit": EmitRule({"cron": _key("failedJobsHistoryLimit")}, zero=True),
+    "cron_arguments": EmitRule(inline="cron.py: workflowSpec.arguments, with the root's defaults"),
 }
 
 # The order each site writes its options in (so the order of keys in the YAML).
@@ -168,12 +178,14 @@ SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "document_metadata": ("labels", "annotations"),
     "workflow_root": ("labels", "annotations", "node_selector", "parallelism_if_root"),
     "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),
+    "cron": ("schedule", "timezone", "concurrency_policy", "starting_deadline", "suspend",
+             "successful_jobs_history_limit", "failed_jobs_history_limit"),
 }
 
 
-# Resolved once: (TemplateOptions field, rule function, also on synthetic workflows) per site, in order.
-_PLAN: dict[Site, tuple[tuple[str, Place, bool], ...]] = {
-    site: tuple((OPTIONS[n].field, RULES[n].sites[site], RULES[n].synthetic) for n in order)
+# Resolved once: (TemplateOptions field, rule function, also on synthetic workflows, 0 is a value) per site.
+_PLAN: dict[Site, tuple[tuple[str, Place, bool, bool], ...]] = {
+    site: tuple((OPTIONS[n].field, RULES[n].sites[site], RULES[n].synthetic, RULES[n].zero) for n in order)
     for site, order in SITE_ORDER.items()
 }
 
@@ -182,14 +194,15 @@ def fields(site: Site, t: TemplateIR, s: EmitSettings) -> Fields:
     """The fields ``t``'s options add at ``site``, in :data:`SITE_ORDER`; dict values of one key merge.
 
     A falsy value is "not given": every normalized site value is ``None``, an empty tuple, or truthy
-    (durations and counts are ≥ 1, strings non-empty). This runs for every template, so it stays lean.
+    (durations and counts are ≥ 1, strings non-empty), except that a rule with ``zero`` writes a 0.
+    This runs for every template, so it stays lean.
     """
     synthetic = isinstance(t, Workflow) and t.synthetic
     o = t.options
     out: Fields = {}
-    for name, place, on_synthetic in _PLAN[site]:
+    for name, place, on_synthetic, zero in _PLAN[site]:
         value = getattr(o, name)
-        if not value or (synthetic and not on_synthetic):
+        if (not value and not (zero and value == 0)) or (synthetic and not on_synthetic):
             continue
         for key, v in place(value, t, s).items():
             prev = out.get(key)
