@@ -20,7 +20,18 @@ if TYPE_CHECKING:
     from typing import Any
 
     from athena.errors import AthenaError, CompileError, ConfigError, WorkflowFailed
-    from athena.option_types import TTL, Retry
+    from athena.option_types import (
+        TTL,
+        Cache,
+        ConfigMapVolume,
+        EmptyDir,
+        ExistingClaim,
+        HuggingFaceCache,
+        Retry,
+        SecretVolume,
+        SemaphoreRef,
+        WorkflowClaim,
+    )
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
 
@@ -29,6 +40,10 @@ _LAZY = {
     "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
     "WorkflowFailed": "athena.errors",
     "TTL": "athena.option_types", "Retry": "athena.option_types",
+    "Cache": "athena.option_types", "ConfigMapVolume": "athena.option_types", "EmptyDir": "athena.option_types",
+    "ExistingClaim": "athena.option_types", "HuggingFaceCache": "athena.option_types",
+    "SecretVolume": "athena.option_types", "SemaphoreRef": "athena.option_types",
+    "WorkflowClaim": "athena.option_types",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
@@ -38,12 +53,20 @@ __all__ = [
     "TTL",
     "Artifact",
     "AthenaError",
+    "Cache",
     "CompileError",
     "ConfigError",
+    "ConfigMapVolume",
+    "EmptyDir",
+    "ExistingClaim",
     "Fragment",
+    "HuggingFaceCache",
     "Outcome",
     "Retry",
+    "SecretVolume",
+    "SemaphoreRef",
     "Template",
+    "WorkflowClaim",
     "WorkflowFailed",
     "container",
     "fragment",

@@ -319,6 +319,23 @@ RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
                          "policy first (OnError retries only Errored nodes) and never evaluates the exit-code "
                          "expression, so no attempt is ever retried.")
 
+# volumes=, mutex=/semaphore=, cache= (issue 9); numbered from 320 to leave room for the other option families
+BAD_QUANTITY = _c("ATH320", "invalid Kubernetes quantity",
+                  "write a number with an optional suffix, e.g. \"10Gi\", \"500Mi\", \"1.5G\"",
+                  "A size (`WorkflowClaim(size=...)`, `EmptyDir(size_limit=...)`) is not a Kubernetes "
+                  "quantity greater than zero, so Kubernetes would reject the workflow at submit time.")
+BAD_MOUNT = _c("ATH321", "volume mounted where it cannot be",
+               "mount it at an absolute path of its own, outside /athena (and not at /tmp unless "
+               "tmp_volume=False)",
+               "A `volumes=` entry has a relative mount path, two entries share one path, or a path is at "
+               "or under `/athena` (athena's bundle and work directory) or is `/tmp` while athena mounts its "
+               "own `/tmp` volume there.")
+CLAIM_CONFLICT = _c("ATH322", "one workflow claim declared twice differently",
+                    "give both WorkflowClaim(...) the same size, storage class and access modes, or different "
+                    "names",
+                    "Two containers of one app declare `WorkflowClaim(\"name\", ...)` with one name but different "
+                    "specs. The claim is created once per run from the root's `volumeClaimTemplates`, so it can "
+                    "have only one size, storage class and access modes.")
 BAD_CRON = _c("ATH309", "invalid cron schedule",
               "write 5 fields (minute hour day-of-month month day-of-week), e.g. \"0 4 * * *\", or @daily",
               "A `schedule=` is not a cron expression every supported Argo line accepts: a wrong number of "

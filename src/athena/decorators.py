@@ -18,7 +18,7 @@ from athena.runtime.protocol import ENV_RUNTIME
 if TYPE_CHECKING:
     from athena.compile.options import TemplateOptions, Validated
     from athena.errors import CompileError
-    from athena.option_types import TTL, Retry
+    from athena.option_types import TTL, Cache, Retry, SemaphoreRef, Volume
     from athena.outcome import Outcome
 
 P = ParamSpec("P")
@@ -207,6 +207,10 @@ def container(
     pod_gc_if_root: str | None = None,
     active_deadline_if_root: int | str | None = None,
     tmp_volume: bool | None = None,
+    volumes: Sequence[Volume] | None = None,
+    mutex: str | None = None,
+    semaphore: SemaphoreRef | None = None,
+    cache: Cache | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -234,6 +238,8 @@ def workflow(
     ttl_if_root: TTL | None = None,
     pod_gc_if_root: str | None = None,
     active_deadline_if_root: int | str | None = None,
+    mutex: str | None = None,
+    semaphore: SemaphoreRef | None = None,
     schedule: str | Sequence[str] | None = None,
     timezone: str | None = None,
     concurrency_policy: str | None = None,

@@ -187,6 +187,25 @@ def cron_name(root: str) -> str:
     return shorten(root, CRON_WORKFLOW_MAX)
 
 
+# The kinds of `volumes=` entries, as the prefix of their volume names. athena's own volumes are `athena-work`,
+# `athena-tmp` and `host-<hex>`: no prefix below is `athena` or `host`, so a user volume never takes their name.
+VOLUME_PREFIXES = {"claim": "pvc", "workflow_claim": "wpvc", "empty_dir": "empty", "config_map": "cm",
+                   "secret": "secret"}
+
+
+def volume_name(kind: str, source: str) -> str:
+    """The volume name of one ``volumes=`` entry: ``<kind prefix>-<source>``, a DNS label (≤ 63).
+
+    Deterministic and injective enough: the same claim (ConfigMap, ...) mounted twice shares one volume; a
+    source that normalizes to something else or is too long gets a digest of the original.
+    """
+    base = normalize(source) or "v"
+    name = f"{VOLUME_PREFIXES[kind]}-{base}"
+    if base != source:
+        name = f"{name}-{_digest(source, _DIGEST_HEX)}"
+    return shorten(name, 63)
+
+
 def task_name(base: str, taken: set[str]) -> str:
     """A fresh DAG task/step name from a binding or function name; records it in ``taken``.
 

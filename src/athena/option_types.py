@@ -1,4 +1,4 @@
-"""The values users pass to decorator options: ``Retry``, ``TTL``.
+"""The values users pass to decorator options: ``Retry``, ``TTL``, volumes, synchronization, ``Cache``.
 
 Pod-safe: a pod imports the user's module, which evaluates ``@container(retry=Retry(...))``, so this module
 imports only ``dataclasses``. The validation and the normalized forms are the compiler's
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings here: a pod need not import typing for them
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from typing import Literal
 
-__all__ = ["TTL", "Retry"]
+__all__ = ["TTL", "Cache", "ConfigMapVolume", "EmptyDir", "ExistingClaim", "HuggingFaceCache", "Retry",
+           "SecretVolume", "SemaphoreRef", "Volume", "WorkflowClaim"]
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,84 @@ class TTL:
     after_completion: int | str | None = None
     after_success: int | str | None = None
     after_failure: int | str | None = None
+
+
+# --- volumes, synchronization and the memoize cache (issue 9: `volumes=`, `mutex=`/`semaphore=`, `cache=`)
+
+
+@dataclass(frozen=True)
+class ExistingClaim:
+    """A ``persistentVolumeClaim`` that already exists in the namespace, mounted at ``mount``."""
+
+    claim: str
+    mount: str
+    read_only: bool = False
+    sub_path: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowClaim:
+    """A claim Argo creates for each run (``volumeClaimTemplates`` on the root) and deletes with it."""
+
+    name: str
+    mount: str
+    size: str = "1Gi"
+    storage_class: str | None = None
+    access_modes: Sequence[str] = ("ReadWriteOnce",)
+
+
+@dataclass(frozen=True)
+class EmptyDir:
+    """A scratch directory living as long as the pod (``medium="Memory"``: a tmpfs counted as memory)."""
+
+    name: str
+    mount: str
+    size_limit: str | None = None
+    medium: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigMapVolume:
+    """A ConfigMap's keys as files; ``items`` maps a key to a relative path (only those keys then)."""
+
+    name: str
+    mount: str
+    items: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SecretVolume:
+    """A Secret's keys as files; ``items`` maps a key to a relative path (only those keys then)."""
+
+    name: str
+    mount: str
+    items: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class HuggingFaceCache:
+    """An existing claim holding a Hugging Face cache, mounted at ``mount`` with ``HF_HOME`` pointing there."""
+
+    claim: str = "hf"
+    read_only: bool = True
+    mount: str = "/hf"
+
+
+# What `volumes=[...]` accepts (a runtime union: no typing import needed).
+Volume = ExistingClaim | WorkflowClaim | EmptyDir | ConfigMapVolume | SecretVolume | HuggingFaceCache
+
+
+@dataclass(frozen=True)
+class SemaphoreRef:
+    """A semaphore whose limit is the value of ``key`` in ConfigMap ``config_map``."""
+
+    config_map: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Cache:
+    """Memoize a container: reuse its outputs for the same code and inputs for ``max_age``."""
+
+    max_age: int | str
+    config_map: str = "athena-cache"

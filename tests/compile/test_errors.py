@@ -549,6 +549,30 @@ def w() -> None:
 def c() -> None:
     pass
 """, 'Retry(backoff="10s", cap="1m")', "needs Argo 3.7"),
+    "bad-quantity": Case(codes.BAD_QUANTITY, """
+@container(volumes=[athena.WorkflowClaim("scratch", mount="/scratch", size="10GB")])
+def c() -> None:
+    pass
+""", '[athena.WorkflowClaim(', "is not a Kubernetes quantity"),
+    "bad-mount": Case(codes.BAD_MOUNT, """
+@container(volumes=[athena.EmptyDir("cache", mount="/athena/cache")])
+def c() -> None:
+    pass
+""", '[athena.EmptyDir(', "under /athena"),
+    "claim-conflict": Case(codes.CLAIM_CONFLICT, """
+@container(volumes=[athena.WorkflowClaim("scratch", mount="/scratch", size="1Gi")])
+def a() -> None:
+    pass
+
+@container(volumes=[athena.WorkflowClaim("scratch", mount="/scratch", size="2Gi")])
+def b() -> None:
+    pass
+
+@workflow
+def w() -> None:
+    a()
+    b()
+""", '[athena.WorkflowClaim(', "with a different size", nth=2),
     "bad-name": Case(codes.BAD_NAME, """
 @container(name="My_Container")
 def c() -> None:

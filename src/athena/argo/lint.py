@@ -140,6 +140,13 @@ def _schema(tag: str, lenient: bool, strict: bool) -> dict[str, Any]:
                     props[field] = {**props[field], **scalar}
             if "enum" in props and props["enum"].get("type") == "array":
                 props["enum"] = {**props["enum"], "items": scalar}
+        # 3.x types memoize's cache.configMap as a ConfigMapKeySelector (`key` required) but the controller reads
+        # only `name` (argo-semantics: "required sometimes stricter than the server"); v4 dropped `key`.
+        cache = defs.get(_PREFIX + "Cache", {}).get("properties", {})
+        selector = defs.get("io.k8s.api.core.v1.ConfigMapKeySelector")
+        if "configMap" in cache and selector is not None and cache["configMap"].get("$ref", "").endswith(
+                ".ConfigMapKeySelector"):
+            cache["configMap"] = {k: v for k, v in selector.items() if k != "required"}
     if strict:
         for definition in defs.values():
             if (

@@ -33,6 +33,34 @@ def check_container_options(t: Template[Any, Any], ir: Container, config: Config
     check_target(t, config, diags)
 
 
+def check_volumes(t: Template[Any, Any], ir: Container, diags: list[Diagnostic],
+                  claims: dict[str, tuple[Any, Template[Any, Any]]] | None = None) -> None:
+    """``volumes=``: nothing at /tmp while athena mounts its own volume there; one spec per workflow claim
+    across the app (``claims`` collects them: the root creates each claim once per run)."""
+    o = ir.options
+    if not o.volumes:
+        return
+    from athena.compile.lower.source import decorator_keyword_span
+    from athena.runtime import protocol as proto
+
+    span = decorator_keyword_span(t.fn, "volumes")
+    for v in o.volumes:
+        if o.tmp_volume and v.mount == proto.TMP_DIR:
+            diags.append(codes.diag(codes.BAD_MOUNT, f"a volume is mounted at {proto.TMP_DIR}, where athena mounts "
+                                    "its own scratch volume", span,
+                                    hint="mount it elsewhere, or pass tmp_volume=False to drop athena's /tmp volume"))
+        if claims is None or v.kind != "workflow_claim":
+            continue
+        seen = claims.get(v.source)
+        if seen is None:
+            claims[v.source] = (v, t)
+        elif (seen[0].size, seen[0].storage_class, seen[0].access_modes) != (v.size, v.storage_class,
+                                                                           v.access_modes):
+            diags.append(codes.diag(codes.CLAIM_CONFLICT, f"WorkflowClaim {v.source!r} is declared here and by "
+                                    f"`{seen[1].entry}` with a different size, storage class or access modes",
+                                    span))
+
+
 def check_workflow_selector(t: Template[Any, Any], diags: list[Diagnostic]) -> None:
     """A workflow has no pod of its own to inject into: ``{name}`` in its injectable options is an error."""
     import re

@@ -21,7 +21,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from athena.option_types import TTL, Retry
+from athena.option_types import (
+    TTL,
+    Cache,
+    ConfigMapVolume,
+    EmptyDir,
+    ExistingClaim,
+    HuggingFaceCache,
+    Retry,
+    SecretVolume,
+    SemaphoreRef,
+    WorkflowClaim,
+)
 
 if TYPE_CHECKING:
     from athena.argo.facts import ArgoVersion
@@ -53,6 +64,35 @@ class TTLSpec(msgspec.Struct, frozen=True):
     after_failure: int | None
 
 
+# volumes=, mutex=/semaphore=, cache= (issue 9)
+class VolumeSpec(msgspec.Struct, frozen=True):
+    """One ``volumes=`` entry. ``volume`` is the generated volume name; ``source`` the claim/ConfigMap/Secret
+    name (the claim template's name for a workflow claim, "" for an emptyDir)."""
+
+    kind: Literal["claim", "workflow_claim", "empty_dir", "config_map", "secret"]
+    volume: str
+    source: str
+    mount: str
+    read_only: bool = False
+    sub_path: str | None = None
+    size: str | None = None  # a workflow claim's storage request, an emptyDir's sizeLimit
+    storage_class: str | None = None
+    access_modes: tuple[str, ...] = ()
+    medium: str | None = None
+    items: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # set in the container (HuggingFaceCache: HF_HOME)
+
+
+class SemaphoreSpec(msgspec.Struct, frozen=True):
+    config_map: str
+    key: str
+
+
+class CacheSpec(msgspec.Struct, frozen=True):
+    max_age_seconds: int
+    config_map: str
+
+
 class TemplateOptions(msgspec.Struct, frozen=True):
     """Validated decorator arguments, normalized (durations in seconds): plain data only.
 
@@ -78,6 +118,10 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     pod_gc_if_root: str | None = None
     active_deadline_if_root_seconds: int | None = None
     tmp_volume: bool = True
+    volumes: tuple[VolumeSpec, ...] = ()
+    mutex: str | None = None
+    semaphore: SemaphoreSpec | None = None
+    cache: CacheSpec | None = None
     # Schedules (a root @workflow's CronWorkflow); cron_arguments values are JSON texts.
     schedules: tuple[str, ...] = ()
     timezone: str | None = None
@@ -323,6 +367,207 @@ def _template(value: Any) -> Any:
     return value
 
 
+
+# --- volumes=, mutex=/semaphore=, cache= (issue 9)
+
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+_VOLUME_TYPES = (ExistingClaim, WorkflowClaim, EmptyDir, ConfigMapVolume, SecretVolume, HuggingFaceCache)
+_CONFIGMAP_KEY = r"[-._a-zA-Z0-9]+"
+_SYNC_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+
+
+def _subdomain(value: Any, what: str, problems: list[Problem]) -> str:
+    """A Kubernetes object name (DNS-1123 subdomain: ≤ 253, lowercase letters, digits, '-', '.')."""
+    import re
+
+    from athena import codes
+
+    if not isinstance(value, str) or len(value) > 253 or not re.fullmatch(
+            r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", value):
+        problems.append(Problem(f"{what} {value!r} is not a name Kubernetes accepts (lowercase letters, digits, "
+                                "'-' and '.', starting and ending with a letter or digit, ≤ 253 characters)",
+                                codes.BAD_NAME))
+        return ""
+    return value
+
+
+def _mount_path(value: Any, what: str, problems: list[Problem]) -> str:
+    import posixpath
+
+    from athena import codes
+    from athena.runtime import protocol as proto
+
+    if not isinstance(value, str) or not value.startswith("/"):
+        problems.append(Problem(f"{what} must be an absolute path such as \"/data\", got {value!r}", codes.BAD_MOUNT))
+        return ""
+    path = posixpath.normpath(value)
+    path = "/" + path.lstrip("/")
+    if path == "/" or path == proto.WORK_DIR or path.startswith(proto.WORK_DIR + "/"):
+        problems.append(Problem(f"{what} {value!r} is {'the root' if path == '/' else 'under ' + proto.WORK_DIR}, "
+                                "where athena keeps the bundle and its work files", codes.BAD_MOUNT))
+    return path
+
+
+def _items(value: Any, what: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    import posixpath
+    import re
+
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        problems.append(Problem(f"{what} must be a non-empty dict of key to relative file path, got {value!r}"))
+        return ()
+    for k, v in value.items():
+        if not isinstance(k, str) or not re.fullmatch(_CONFIGMAP_KEY, k) or len(k) > 253:
+            problems.append(Problem(f"{what} key {k!r} is not a valid ConfigMap/Secret key "
+                                    "(letters, digits, '-', '_', '.')"))
+        elif (not isinstance(v, str) or not v or v.startswith("/")
+              or ".." in posixpath.normpath(v).split("/")):
+            problems.append(Problem(f"{what}[{k!r}] must be a relative path without '..', got {v!r}"))
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _size(value: Any, what: str, problems: list[Problem]) -> str | None:
+    from athena import codes
+    from athena.compile.quantities import check_quantity
+
+    if value is None:
+        return None
+    try:
+        return check_quantity(value, what)
+    except ValueError as exc:
+        problems.append(Problem(str(exc), codes.BAD_QUANTITY))
+        return None
+
+
+def _volume(v: Any, problems: list[Problem]) -> VolumeSpec | None:
+    from athena import codes, names
+
+    kind = type(v).__name__
+    if isinstance(v, HuggingFaceCache):
+        claim = _subdomain(v.claim, "HuggingFaceCache(claim=...)", problems)
+        mount = _mount_path(v.mount, "HuggingFaceCache(mount=...)", problems)
+        return VolumeSpec("claim", names.volume_name("claim", claim or "x"), claim, mount,
+                          read_only=bool(v.read_only), env=(("HF_HOME", mount),))
+    mount = _mount_path(v.mount, f"{kind}(mount=...)", problems)
+    if isinstance(v, ExistingClaim):
+        claim = _subdomain(v.claim, "ExistingClaim(claim=...)", problems)
+        if v.sub_path is not None and (not isinstance(v.sub_path, str) or not v.sub_path
+                                       or v.sub_path.startswith("/") or ".." in v.sub_path.split("/")):
+            problems.append(Problem(f"ExistingClaim(sub_path=...) must be a relative path without '..', "
+                                    f"got {v.sub_path!r}"))
+        if not isinstance(v.read_only, bool):
+            problems.append(Problem(f"ExistingClaim(read_only=...) must be True or False, got {v.read_only!r}"))
+        return VolumeSpec("claim", names.volume_name("claim", claim or "x"), claim, mount,
+                          read_only=v.read_only is True, sub_path=v.sub_path or None)
+    if isinstance(v, WorkflowClaim):
+        name = v.name if isinstance(v.name, str) else ""
+        problem = names.check_dns_name(name, 63) if name else "must be a non-empty string"
+        if problem:
+            problems.append(Problem(f"WorkflowClaim name {v.name!r}: {problem}", codes.BAD_NAME))
+        storage_class = (_subdomain(v.storage_class, "WorkflowClaim(storage_class=...)", problems)
+                         if v.storage_class is not None else None)
+        modes = v.access_modes
+        if isinstance(modes, str) or not modes or any(m not in ACCESS_MODES for m in modes):
+            problems.append(Problem(f"WorkflowClaim(access_modes=...) must be a non-empty list of "
+                                    f"{', '.join(ACCESS_MODES)}, got {modes!r}", codes.BAD_ENUM))
+            modes = ()
+        return VolumeSpec("workflow_claim", names.volume_name("workflow_claim", name or "x"), name, mount,
+                          size=_size(v.size, "WorkflowClaim(size=...)", problems) or "",
+                          storage_class=storage_class or None, access_modes=tuple(modes))
+    if isinstance(v, EmptyDir):
+        name = v.name if isinstance(v.name, str) and v.name else ""
+        if not name:
+            problems.append(Problem(f"EmptyDir name must be a non-empty string, got {v.name!r}"))
+        if v.medium not in (None, "", "Memory"):
+            problems.append(Problem(f"EmptyDir(medium=...) must be None (the node's disk) or \"Memory\", "
+                                    f"got {v.medium!r}", codes.BAD_ENUM))
+        return VolumeSpec("empty_dir", names.volume_name("empty_dir", name or "x"), "", mount,
+                          size=_size(v.size_limit, "EmptyDir(size_limit=...)", problems),
+                          medium=v.medium or None)
+    # ConfigMapVolume / SecretVolume
+    volume_kind: Literal["config_map", "secret"] = "config_map" if isinstance(v, ConfigMapVolume) else "secret"
+    source = _subdomain(v.name, f"{kind} name", problems)
+    return VolumeSpec(volume_kind, names.volume_name(volume_kind, source or "x"), source, mount,
+                      read_only=True, items=_items(v.items, f"{kind}(items=...)", problems))
+
+
+def _volumes(value: Any) -> tuple[VolumeSpec, ...]:
+    from athena import codes
+
+    if isinstance(value, (str, Mapping, *_VOLUME_TYPES)) or not isinstance(value, Sequence):
+        raise _fail(f"`volumes` must be a list of ExistingClaim, WorkflowClaim, EmptyDir, ConfigMapVolume, "
+                    f"SecretVolume or HuggingFaceCache, got {value!r}")
+    problems: list[Problem] = []
+    specs: list[VolumeSpec] = []
+    for v in value:
+        if not isinstance(v, _VOLUME_TYPES):
+            problems.append(Problem(f"`volumes` entry {v!r} is not a volume (ExistingClaim(...), "
+                                    "WorkflowClaim(...), EmptyDir(...), ConfigMapVolume(...), SecretVolume(...), "
+                                    "HuggingFaceCache(...))"))
+            continue
+        spec = _volume(v, problems)
+        if spec is not None:
+            specs.append(spec)
+    by_mount: dict[str, VolumeSpec] = {}
+    by_volume: dict[str, VolumeSpec] = {}
+    for spec in specs:
+        if spec.mount and spec.mount in by_mount:
+            problems.append(Problem(f"two volumes are mounted at {spec.mount}", codes.BAD_MOUNT))
+        by_mount[spec.mount] = spec
+        other = by_volume.get(spec.volume)
+        # one volume may be mounted twice (a claim at two sub-paths), but only with one definition
+        if other is not None and _volume_source(other) != _volume_source(spec):
+            problems.append(Problem(f"`volumes` declares {spec.source or spec.volume!r} twice with different "
+                                    "settings", codes.CLAIM_CONFLICT if spec.kind == "workflow_claim" else None))
+        by_volume[spec.volume] = spec
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(specs)
+
+
+def _volume_source(v: VolumeSpec) -> tuple[Any, ...]:
+    """What the pod's ``volumes`` entry (or the claim template) is made of: equal ones are one volume."""
+    return (v.kind, v.source, v.size, v.storage_class, v.access_modes, v.medium, v.items)
+
+
+def _mutex(value: Any) -> str:
+    import re
+
+    if not isinstance(value, str) or len(value) > 253 or not re.fullmatch(_SYNC_NAME, value):
+        from athena import codes
+
+        raise _fail(f"`mutex` must be a name of letters, digits, '-', '_' and '.' (≤ 253 characters), "
+                    f"got {value!r}", codes.BAD_NAME)
+    return value
+
+
+def _semaphore(value: Any) -> SemaphoreSpec:
+    import re
+
+    from athena import codes
+
+    if not isinstance(value, SemaphoreRef):
+        raise _fail(f"`semaphore` must be athena.SemaphoreRef(config_map=..., key=...), got {value!r}")
+    problems: list[Problem] = []
+    config_map = _subdomain(value.config_map, "SemaphoreRef(config_map=...)", problems)
+    if not isinstance(value.key, str) or len(value.key) > 253 or not re.fullmatch(_CONFIGMAP_KEY, value.key):
+        problems.append(Problem(f"SemaphoreRef(key=...) {value.key!r} is not a valid ConfigMap key "
+                                "(letters, digits, '-', '_', '.')", codes.BAD_NAME))
+    if problems:
+        raise OptionInvalid(problems)
+    return SemaphoreSpec(config_map, value.key)
+
+
+def _cache(value: Any) -> CacheSpec:
+    if not isinstance(value, Cache):
+        raise _fail(f"`cache` must be athena.Cache(max_age=...), got {value!r}")
+    problems: list[Problem] = []
+    seconds = _seconds(value.max_age, "Cache(max_age=...)", problems)
+    config_map = _subdomain(value.config_map, "Cache(config_map=...)", problems)
+    if problems or seconds is None:
+        raise OptionInvalid(problems)
+    return CacheSpec(seconds, config_map)
 # --- schedules (a CronWorkflow per scheduled root)
 
 
@@ -418,6 +663,11 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     _row("active_deadline_if_root", "both", _DURATION, _duration("active_deadline_if_root"),
          field="active_deadline_if_root_seconds"),
     _row("tmp_volume", "container", ("bool",), _flag("tmp_volume")),
+    # issue 9: volumes, synchronization, memoize (one block)
+    _row("volumes", "container", ("Sequence[Volume]",), _volumes),
+    _row("mutex", "both", ("str",), _mutex),
+    _row("semaphore", "both", ("SemaphoreRef",), _semaphore),
+    _row("cache", "container", ("Cache",), _cache),
     # schedules: one CronWorkflow per scheduled root (keep these rows together)
     _row("schedule", "workflow", ("str", "Sequence[str]"), _schedules, field="schedules"),
     _row("timezone", "workflow", ("str",), _timezone),

@@ -15,6 +15,7 @@ from athena.compile.checks import (
     check_option_text,
     check_params,
     check_target,
+    check_volumes,
     check_workflow_selector,
 )
 from athena.compile.lower.signature import signature
@@ -39,6 +40,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
     templates: dict[str, TemplateIR] = {}
     owners: dict[str, Template[Any, Any]] = {}
     diags: list[Diagnostic] = []
+    claims: dict[str, Any] = {}  # the `volumes` option's workflow claims, by name (one spec each)
     queue = collections.deque(roots)
     seen: set[int] = set()
     while queue:
@@ -66,6 +68,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
                                ports=ports.collect(t), span=def_span(t.fn))
                 check_params(ir, diags)
                 check_container_options(t, ir, config, diags)
+                check_volumes(t, ir, diags, claims)
                 templates[name] = ir
             else:
                 found = function_node(t.fn)

@@ -10,6 +10,7 @@ from athena.argo.emit.common import param, value_params
 from athena.argo.emit.settings import EmitSettings
 from athena.argo.yaml import frozen
 from athena.compile.model import Container
+from athena.compile.options import VolumeSpec
 from athena.compile.typecheck import NONE as _NONE
 from athena.compile.typecheck import ArtifactT
 from athena.runtime import protocol as proto
@@ -86,6 +87,9 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
             vname = proto.host_volume_name(path)
             mounts.append({"name": vname, "mountPath": proto.host_mount_path(path)})
             volumes.append({"name": vname, "hostPath": {"path": path}})
+    if o.volumes:  # the `volumes` option (see options.RULES); copies: the defaults above are shared
+        mounts, volumes = list(mounts), list(volumes)
+        _user_volumes(o.volumes, mounts, volumes, env)
     tmpl["container"] = {
         "image": image,
         "command": _COMMAND,
@@ -99,6 +103,50 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     tmpl["securityContext"] = s.pod_security_context
     tmpl.update(options.fields("container", t, s))
     return tmpl
+
+
+def _user_volumes(specs: tuple[VolumeSpec, ...], mounts: list[dict[str, Any]], volumes: list[dict[str, Any]],
+                  env: list[dict[str, Any]]) -> None:
+    """``volumes=[...]``: a mount each; a pod volume per distinct volume name (a workflow claim has none: its
+    mount names the root's ``volumeClaimTemplates`` entry)."""
+    declared: set[str] = set()
+    for v in specs:
+        m: dict[str, Any] = {"name": v.volume, "mountPath": v.mount}
+        if v.read_only:
+            m["readOnly"] = True
+        if v.sub_path:
+            m["subPath"] = v.sub_path
+        mounts.append(m)
+        for name, value in v.env:
+            env.append({"name": name, "value": value})
+        if v.kind == "workflow_claim" or v.volume in declared:
+            continue
+        declared.add(v.volume)
+        volumes.append({"name": v.volume, **_volume_source(v)})
+
+
+def _volume_source(v: VolumeSpec) -> dict[str, Any]:
+    if v.kind == "claim":
+        return {"persistentVolumeClaim": {"claimName": v.source}}
+    if v.kind == "empty_dir":
+        empty: dict[str, Any] = {}
+        if v.medium:
+            empty["medium"] = v.medium
+        if v.size:
+            empty["sizeLimit"] = v.size
+        return {"emptyDir": empty}
+    items = [{"key": k, "path": p} for k, p in v.items]
+    if v.kind == "config_map":
+        return {"configMap": {"name": v.source, **({"items": items} if items else {})}}
+    return {"secret": {"secretName": v.source, **({"items": items} if items else {})}}
+
+
+def workflow_claim(v: VolumeSpec) -> dict[str, Any]:
+    """A ``volumeClaimTemplates`` entry: Argo creates the claim per run and mounts it by this name."""
+    spec: dict[str, Any] = {"accessModes": list(v.access_modes), "resources": {"requests": {"storage": v.size}}}
+    if v.storage_class:
+        spec["storageClassName"] = v.storage_class
+    return {"metadata": {"name": v.volume}, "spec": spec}
 
 
 def _artifact_key(key: str) -> str:

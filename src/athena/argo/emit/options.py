@@ -26,7 +26,7 @@ from athena.argo import inject
 from athena.argo.emit.common import ref
 from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import TemplateIR, Workflow
-from athena.compile.options import OPTIONS, RetrySpec, TTLSpec
+from athena.compile.options import OPTIONS, CacheSpec, RetrySpec, SemaphoreSpec, TTLSpec
 from athena.durations import format_seconds
 
 Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root", "cron"]
@@ -101,6 +101,37 @@ def _pod_metadata(key: str) -> Place:
     return lambda v, t, s: {"podMetadata": {key: dict(v)}}
 
 
+# --- mutex=/semaphore=/cache= (issue 9). Only the list forms: v4 removed `synchronization.mutex`/`semaphore`.
+def _mutex(name: str, t: TemplateIR, s: EmitSettings) -> Fields:
+    return {"synchronization": {"mutexes": [{"name": name}]}}
+
+
+def _semaphore(ref: SemaphoreSpec, t: TemplateIR, s: EmitSettings) -> Fields:
+    return {"synchronization": {"semaphores": [{"configMapKeyRef": {"name": ref.config_map, "key": ref.key}}]}}
+
+
+def memoize_key(t: TemplateIR, s: EmitSettings) -> str:
+    """The bundle digest (so new code never reuses old results) and a hash of every input parameter.
+
+    Argo stores the key as a ConfigMap data key (≤ 253 characters of ``[-._a-zA-Z0-9]``), so raw parameter
+    values (JSON, spaces, any length) cannot go in; their sha256 (64 hex) can, whatever they are.
+    """
+    from athena.argo.emit.common import value_params
+
+    key = f"athena-{s.digest}"
+    values = value_params(t.params)
+    if values:
+        # toJson of the list: ["a-b", "c"] and ["a", "b-c"] hash differently
+        listed = ", ".join(f"inputs.parameters['{p.name}']" for p in values)
+        key += "-{{=sprig.sha256sum(toJson([%s]))}}" % listed
+    return key
+
+
+def _cache(c: CacheSpec, t: TemplateIR, s: EmitSettings) -> Fields:
+    return {"memoize": {"key": memoize_key(t, s), "maxAge": format_seconds(c.max_age_seconds),
+                        "cache": {"configMap": {"name": c.config_map}}}}
+
+
 RULES: dict[str, EmitRule] = {
     "name": EmitRule(inline="compile/naming.py: the template's name (and so every document's name)"),
     "image": EmitRule(inline="container.py: the container's image, [bootstrap].default_image when unset"),
@@ -124,6 +155,10 @@ RULES: dict[str, EmitRule] = {
     "pod_gc_if_root": EmitRule({"root": _key("podGC", lambda v: {"strategy": v})}),
     "active_deadline_if_root": EmitRule({"root": _key("activeDeadlineSeconds")}),
     "tmp_volume": EmitRule(inline="container.py: an emptyDir mounted at /tmp"),
+    "volumes": EmitRule(inline="container.py: volumes + mounts; root.py: the workflow claims' volumeClaimTemplates"),
+    "mutex": EmitRule({"container": _mutex, "dag": _mutex}),
+    "semaphore": EmitRule({"container": _semaphore, "dag": _semaphore}),
+    "cache": EmitRule({"container": _cache}),
     "schedule": EmitRule({"cron": _key("schedules", list)}),  # never the singular `schedule` v4 removed
     "timezone": EmitRule({"cron": _key("timezone")}),
     "concurrency_policy": EmitRule({"cron": _key("concurrencyPolicy")}),
@@ -137,8 +172,9 @@ RULES: dict[str, EmitRule] = {
 # The order each site writes its options in (so the order of keys in the YAML).
 SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "container_metadata": ("annotations", "labels"),
-    "container": ("service_account", "node_selector", "retry", "timeout", "pod_running_timeout"),
-    "dag": ("node_selector", "parallelism", "retry"),
+    "container": ("service_account", "node_selector", "retry", "timeout", "pod_running_timeout", "mutex",
+                  "semaphore", "cache"),
+    "dag": ("node_selector", "parallelism", "retry", "mutex", "semaphore"),
     "document_metadata": ("labels", "annotations"),
     "workflow_root": ("labels", "annotations", "node_selector", "parallelism_if_root"),
     "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),

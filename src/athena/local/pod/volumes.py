@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from athena import names
 from athena.errors import AthenaError
 from athena.local.pod import unpack as argo_unpack
 from athena.runtime import protocol as proto
@@ -104,7 +105,9 @@ def mount_volumes(pod: Pod, tmpl: Mapping[str, Any], container: Mapping[str, Any
             p.mkdir(parents=True)
             os.chmod(p, 0o777)  # the kubelet creates emptyDirs world-writable
             if v is None or "emptyDir" not in v:
-                kind = "undeclared" if v is None else next((k for k in v if k != "name"), "unknown")
+                # a mount with no pod volume names a claim of the root's volumeClaimTemplates (WorkflowClaim)
+                kind = ("workflow claim" if v is None and vname.startswith(names.VOLUME_PREFIXES["workflow_claim"] + "-")
+                        else "undeclared" if v is None else next((k for k in v if k != "name"), "unknown"))
                 pod.notes.append(f"volume {vname} ({kind}) is an empty directory here; "
                                  f"pass volumes={{{vname!r}: Path(...)}} to provide its content")
         sources[vname] = p
