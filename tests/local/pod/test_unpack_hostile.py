@@ -149,3 +149,23 @@ def test_generated_archives_never_leave_the_destination(
         assert not os.path.lexists(str(dest) + ".tmpdir")
     _outside_untouched(box, dest)
     _links_inside(dest)
+
+
+def test_a_link_climbing_out_of_the_lone_top_directory_is_refused(tmp_path: Path) -> None:
+    """Found by the generator: `/d/a -> ../d` stays inside the tmpdir, but `d` is renamed to the destination,
+    where the same link points beside it."""
+    import io
+    import tarfile
+
+    from athena.local.pod.unpack import UnpackError, untar
+
+    tar = tmp_path / "t.tgz"
+    with tarfile.open(tar, "w:gz") as tf:
+        info = tarfile.TarInfo("/d/a")
+        info.type, info.linkname = tarfile.SYMTYPE, "../d"
+        tf.addfile(info, io.BytesIO())
+    dest = tmp_path / "work" / "dest"
+    dest.parent.mkdir()
+    with pytest.raises(UnpackError, match="outside destination"):
+        untar(tar, dest)
+    assert sorted(p.name for p in dest.parent.iterdir()) == []

@@ -111,6 +111,10 @@ def untar(tar_path: Path, dest: Path, *, umask: int = DEFAULT_UMASK) -> None:
                     # parent directory: a link that pointed inside the tmpdir would point outside it.
                     raise UnpackError(f"illegal symlink target: {entries[0]} -> {os.readlink(lone)} "
                                       "(a lone top-level symlink would point outside the artifact path)")
+                # The lone entry *becomes* the destination: a link that stayed inside the tmpdir by climbing out of
+                # that entry (`d/a -> ../d`) would point outside the destination after the rename.
+                if lone.is_dir():
+                    _check_links(_Tree(str(lone), umask))
                 os.rename(lone, dest)
                 os.rmdir(tmp)
             else:
