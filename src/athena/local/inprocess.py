@@ -105,7 +105,7 @@ class InProcessRunner:
         for p in t.params:
             if p.name not in args:
                 if p.has_default:
-                    args = {**args, p.name: json.dumps(p.default)}
+                    args = {**args, p.name: expr.json_text(p.default)}
                 else:
                     raise AthenaError(f"`{t.function}` is missing argument `{p.name}`")
             inner = artifact_type(hints.get(p.name))
@@ -162,7 +162,7 @@ class InProcessRunner:
         return codec.encode({"key": key})
 
     def run_dag(self, wf: Workflow, inputs: Mapping[str, str]) -> str:
-        inputs = {**{p.name: json.dumps(p.default) for p in wf.params if p.has_default}, **inputs}
+        inputs = {**{p.name: expr.json_text(p.default) for p in wf.params if p.has_default}, **inputs}
         nodes: dict[str, _Node] = {}
         frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks")
         for task in wf.tasks:
