@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from typing import Any
 
     from athena.errors import AthenaError, CompileError, ConfigError, WorkflowFailed
-    from athena.option_types import TTL, Retry
+    from athena.option_types import (
+        TTL,
+        ConfigMapEnv,
+        ConfigMapValue,
+        Resources,
+        Retry,
+        SecretEnv,
+        SecretFile,
+        SecretValue,
+        Toleration,
+    )
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
 
@@ -28,7 +38,10 @@ if TYPE_CHECKING:
 _LAZY = {
     "AthenaError": "athena.errors", "CompileError": "athena.errors", "ConfigError": "athena.errors",
     "WorkflowFailed": "athena.errors",
-    "TTL": "athena.option_types", "Retry": "athena.option_types",
+    "TTL": "athena.option_types", "Retry": "athena.option_types", "Resources": "athena.option_types",
+    "SecretValue": "athena.option_types", "ConfigMapValue": "athena.option_types",
+    "SecretEnv": "athena.option_types", "ConfigMapEnv": "athena.option_types",
+    "SecretFile": "athena.option_types", "Toleration": "athena.option_types",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
@@ -40,10 +53,17 @@ __all__ = [
     "AthenaError",
     "CompileError",
     "ConfigError",
+    "ConfigMapEnv",
+    "ConfigMapValue",
     "Fragment",
     "Outcome",
+    "Resources",
     "Retry",
+    "SecretEnv",
+    "SecretFile",
+    "SecretValue",
     "Template",
+    "Toleration",
     "WorkflowFailed",
     "container",
     "fragment",

@@ -319,6 +319,25 @@ RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
                          "policy first (OnError retries only Errored nodes) and never evaluates the exit-code "
                          "expression, so no attempt is ever retried.")
 
+# pod configuration (issue 9): ATH320-ATH329
+BAD_QUANTITY = _c("ATH320", "invalid Kubernetes quantity",
+                  "write a quantity like \"500m\", \"2\", \"1.5\", \"512Mi\", \"1Gi\" (or an int)",
+                  "A value of `Resources(...)` is not a Kubernetes quantity (a number with an optional suffix: "
+                  "`m`, `k`, `M`, `G`, `T`, `P`, `E`, `Ki`, `Mi`, `Gi`, `Ti`, `Pi`, `Ei`), is negative, or a "
+                  "request is above its limit, which the API server rejects.")
+BAD_ENV_NAME = _c("ATH321", "invalid environment variable name",
+                  "use letters, digits and '_', not starting with a digit (for example MY_SETTING)",
+                  "An `env=` name, or an `env_from=` prefix, is not a C identifier. Kubernetes accepts more, "
+                  "but a shell and most programs cannot read such a variable.")
+RESERVED_ENV_NAME = _c("ATH322", "reserved environment variable name",
+                       "rename the variable: ATHENA_* belongs to athena's pod protocol, ARGO_* to Argo's executor",
+                       "An `env=` name (or an `env_from=` prefix) starts with `ATHENA_` or `ARGO_`: the pod "
+                       "runtime and Argo's executor set and read those, so a user value would break the step.")
+BAD_POD_SPEC_PATCH = _c("ATH323", "invalid pod_spec_patch",
+                        "give a dict, or YAML/JSON text whose top level is a mapping of PodSpec fields",
+                        "`pod_spec_patch=` is not a mapping (or text that parses into one), or holds a value that "
+                        "is not JSON data, so Argo could not merge it into the pod spec.")
+
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",
               "A `name=` is not a valid Kubernetes name: lowercase letters, digits and `-`, starting and "

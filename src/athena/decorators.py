@@ -18,7 +18,17 @@ from athena.runtime.protocol import ENV_RUNTIME
 if TYPE_CHECKING:
     from athena.compile.options import TemplateOptions, Validated
     from athena.errors import CompileError
-    from athena.option_types import TTL, Retry
+    from athena.option_types import (
+        TTL,
+        ConfigMapEnv,
+        ConfigMapValue,
+        Resources,
+        Retry,
+        SecretEnv,
+        SecretFile,
+        SecretValue,
+        Toleration,
+    )
     from athena.outcome import Outcome
 
 P = ParamSpec("P")
@@ -207,6 +217,17 @@ def container(
     pod_gc_if_root: str | None = None,
     active_deadline_if_root: int | str | None = None,
     tmp_volume: bool | None = None,
+    resources: Resources | None = None,
+    env: Mapping[str, str | SecretValue | ConfigMapValue] | None = None,
+    env_from: Sequence[SecretEnv | ConfigMapEnv] | None = None,
+    secret_files: Sequence[SecretFile] | None = None,
+    image_pull_policy: str | None = None,
+    priority_class: str | None = None,
+    pod_spec_patch: Mapping[str, Any] | str | None = None,
+    tolerations: Sequence[Toleration] | None = None,
+    affinity: Mapping[str, Any] | None = None,
+    security_context: Mapping[str, Any] | None = None,
+    pod_security_context: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -234,6 +255,8 @@ def workflow(
     ttl_if_root: TTL | None = None,
     pod_gc_if_root: str | None = None,
     active_deadline_if_root: int | str | None = None,
+    tolerations: Sequence[Toleration] | None = None,
+    affinity: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 

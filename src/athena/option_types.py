@@ -1,4 +1,4 @@
-"""The values users pass to decorator options: ``Retry``, ``TTL``.
+"""The values users pass to decorator options: ``Retry``, ``TTL``, ``Resources``, env sources, ``Toleration``.
 
 Pod-safe: a pod imports the user's module, which evaluates ``@container(retry=Retry(...))``, so this module
 imports only ``dataclasses``. The validation and the normalized forms are the compiler's
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings here: a pod need not import typing for them
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from typing import Literal
 
-__all__ = ["TTL", "Retry"]
+__all__ = ["TTL", "ConfigMapEnv", "ConfigMapValue", "Resources", "Retry", "SecretEnv", "SecretFile", "SecretValue",
+           "Toleration"]
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,75 @@ class TTL:
     after_completion: int | str | None = None
     after_success: int | str | None = None
     after_failure: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Resources:
+    """``container.resources``: Kubernetes quantities (``"500m"``, ``"1Gi"``, ``2``).
+
+    ``cpu``/``memory``/``ephemeral_storage`` are requests, ``cpu_limit``/``memory_limit`` limits; ``gpu`` is a
+    count set as the limit of ``gpu_resource`` (Kubernetes takes extended resources as limits only).
+    """
+
+    cpu: int | str | None = None
+    memory: int | str | None = None
+    cpu_limit: int | str | None = None
+    memory_limit: int | str | None = None
+    gpu: int | None = None
+    gpu_resource: str = "nvidia.com/gpu"
+    ephemeral_storage: int | str | None = None
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """An env value read from key ``key`` of the Secret ``name`` (``valueFrom.secretKeyRef``): never in the YAML."""
+
+    name: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigMapValue:
+    """An env value read from key ``key`` of the ConfigMap ``name`` (``valueFrom.configMapKeyRef``)."""
+
+    name: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """Every key of the Secret ``name`` as an env var (``envFrom.secretRef``), each name prefixed by ``prefix``."""
+
+    name: str
+    prefix: str = ""
+    optional: bool = True
+
+
+@dataclass(frozen=True)
+class ConfigMapEnv:
+    """Every key of the ConfigMap ``name`` as an env var (``envFrom.configMapRef``)."""
+
+    name: str
+    prefix: str = ""
+    optional: bool = True
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """Keys of the Secret ``name`` mounted as single files: ``{"tls.crt": "/etc/ssl/cert.pem"}`` (subPath mounts)."""
+
+    name: str
+    files: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Toleration:
+    """One pod toleration; ``seconds`` is ``tolerationSeconds`` (only with ``effect="NoExecute"``)."""
+
+    key: str | None = None
+    operator: str = "Equal"
+    value: str | None = None
+    effect: str | None = None
+    seconds: int | None = None

@@ -60,7 +60,7 @@ def test_every_option_has_an_emit_rule() -> None:
         assert bool(rule.sites) != bool(rule.inline), f"{name}: emit fields at sites, or say where it is read"
     for site, order in emit_options.SITE_ORDER.items():
         assert sorted(order) == sorted(n for n, r in emit_options.RULES.items() if site in r.sites), site
-    allowed = {"container": "container", "container_metadata": "container", "dag": "workflow",
+    allowed = {"container": "container", "container_metadata": "container", "main": "container", "dag": "workflow",
                "document_metadata": "workflow", "workflow_root": "workflow"}
     for name, rule in emit_options.RULES.items():
         for site in rule.sites:
