@@ -321,9 +321,10 @@ RETRY_NEVER_RETRIES = _c("ATH308", "retry that can never retry",
 
 # volumes=, mutex=/semaphore=, cache= (issue 9); numbered from 320 to leave room for the other option families
 BAD_QUANTITY = _c("ATH320", "invalid Kubernetes quantity",
-                  "write a number with an optional suffix, e.g. \"10Gi\", \"500Mi\", \"1.5G\"",
-                  "A size (`WorkflowClaim(size=...)`, `EmptyDir(size_limit=...)`) is not a Kubernetes "
-                  "quantity greater than zero, so Kubernetes would reject the workflow at submit time.")
+                  "write a number with an optional suffix, e.g. \"500m\", \"2\", \"10Gi\", \"500Mi\", \"1.5G\"",
+                  "A size (`WorkflowClaim(size=...)`, `EmptyDir(size_limit=...)`) is not a Kubernetes quantity "
+                  "greater than zero, or a value of `Resources(...)` is not a non-negative quantity or is a request "
+                  "above its limit, so Kubernetes would reject the workflow at submit time.")
 BAD_MOUNT = _c("ATH321", "volume mounted where it cannot be",
                "mount it at an absolute path of its own, outside /athena (and not at /tmp unless "
                "tmp_volume=False)",
@@ -349,6 +350,19 @@ SCHEDULE_NOT_ROOT = _c("ATH311", "schedule on a workflow that is called by anoth
                        "schedule the outermost workflow, or split the called workflow from a scheduled root",
                        "`schedule=` (and the other CronWorkflow arguments) belong to a root @workflow; this "
                        "one is also called from another workflow's body, where a schedule means nothing.")
+# pod configuration (issue 9): ATH330-ATH339 (ATH320 BAD_QUANTITY above covers Resources too)
+BAD_ENV_NAME = _c("ATH330", "invalid environment variable name",
+                  "use letters, digits and '_', not starting with a digit (for example MY_SETTING)",
+                  "An `env=` name, or an `env_from=` prefix, is not a C identifier. Kubernetes accepts more, "
+                  "but a shell and most programs cannot read such a variable.")
+RESERVED_ENV_NAME = _c("ATH331", "reserved environment variable name",
+                       "rename the variable: ATHENA_* belongs to athena's pod protocol, ARGO_* to Argo's executor",
+                       "An `env=` name (or an `env_from=` prefix) starts with `ATHENA_` or `ARGO_`: the pod "
+                       "runtime and Argo's executor set and read those, so a user value would break the step.")
+BAD_POD_SPEC_PATCH = _c("ATH332", "invalid pod_spec_patch",
+                        "give a dict, or YAML/JSON text whose top level is a mapping of PodSpec fields",
+                        "`pod_spec_patch=` is not a mapping (or text that parses into one), or holds a value that "
+                        "is not JSON data, so Argo could not merge it into the pod spec.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

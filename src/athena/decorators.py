@@ -18,7 +18,20 @@ from athena.runtime.protocol import ENV_RUNTIME
 if TYPE_CHECKING:
     from athena.compile.options import TemplateOptions, Validated
     from athena.errors import CompileError
-    from athena.option_types import TTL, Cache, Retry, SemaphoreRef, Volume
+    from athena.option_types import (
+        TTL,
+        Cache,
+        ConfigMapEnv,
+        ConfigMapValue,
+        Resources,
+        Retry,
+        SecretEnv,
+        SecretFile,
+        SecretValue,
+        SemaphoreRef,
+        Toleration,
+        Volume,
+    )
     from athena.outcome import Outcome
 
 P = ParamSpec("P")
@@ -211,6 +224,17 @@ def container(
     mutex: str | None = None,
     semaphore: SemaphoreRef | None = None,
     cache: Cache | None = None,
+    resources: Resources | None = None,
+    env: Mapping[str, str | SecretValue | ConfigMapValue] | None = None,
+    env_from: Sequence[SecretEnv | ConfigMapEnv] | None = None,
+    secret_files: Sequence[SecretFile] | None = None,
+    image_pull_policy: str | None = None,
+    priority_class: str | None = None,
+    pod_spec_patch: Mapping[str, Any] | str | None = None,
+    tolerations: Sequence[Toleration] | None = None,
+    affinity: Mapping[str, Any] | None = None,
+    security_context: Mapping[str, Any] | None = None,
+    pod_security_context: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -248,6 +272,8 @@ def workflow(
     successful_jobs_history_limit: int | None = None,
     failed_jobs_history_limit: int | None = None,
     cron_arguments: Mapping[str, Any] | None = None,
+    tolerations: Sequence[Toleration] | None = None,
+    affinity: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 

@@ -1,4 +1,5 @@
-"""The values users pass to decorator options: ``Retry``, ``TTL``, volumes, synchronization, ``Cache``.
+"""The values users pass to decorator options: ``Retry``, ``TTL``, volumes, synchronization, ``Cache``,
+``Resources``, env sources, ``Toleration``.
 
 Pod-safe: a pod imports the user's module, which evaluates ``@container(retry=Retry(...))``, so this module
 imports only ``dataclasses``. The validation and the normalized forms are the compiler's
@@ -14,8 +15,9 @@ if TYPE_CHECKING:  # annotations are strings here: a pod need not import typing 
     from collections.abc import Mapping, Sequence
     from typing import Literal
 
-__all__ = ["TTL", "Cache", "ConfigMapVolume", "EmptyDir", "ExistingClaim", "HuggingFaceCache", "Retry",
-           "SecretVolume", "SemaphoreRef", "Volume", "WorkflowClaim"]
+__all__ = ["TTL", "Cache", "ConfigMapEnv", "ConfigMapValue", "ConfigMapVolume", "EmptyDir", "ExistingClaim",
+           "HuggingFaceCache", "Resources", "Retry", "SecretEnv", "SecretFile", "SecretValue", "SecretVolume",
+           "SemaphoreRef", "Toleration", "Volume", "WorkflowClaim"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +121,73 @@ class Cache:
 
     max_age: int | str
     config_map: str = "athena-cache"
+@dataclass(frozen=True)
+class Resources:
+    """``container.resources``: Kubernetes quantities (``"500m"``, ``"1Gi"``, ``2``).
+
+    ``cpu``/``memory``/``ephemeral_storage`` are requests, ``cpu_limit``/``memory_limit`` limits; ``gpu`` is a
+    count set as the limit of ``gpu_resource`` (Kubernetes takes extended resources as limits only).
+    """
+
+    cpu: int | str | None = None
+    memory: int | str | None = None
+    cpu_limit: int | str | None = None
+    memory_limit: int | str | None = None
+    gpu: int | None = None
+    gpu_resource: str = "nvidia.com/gpu"
+    ephemeral_storage: int | str | None = None
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """An env value read from key ``key`` of the Secret ``name`` (``valueFrom.secretKeyRef``): never in the YAML."""
+
+    name: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ConfigMapValue:
+    """An env value read from key ``key`` of the ConfigMap ``name`` (``valueFrom.configMapKeyRef``)."""
+
+    name: str
+    key: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class SecretEnv:
+    """Every key of the Secret ``name`` as an env var (``envFrom.secretRef``), each name prefixed by ``prefix``."""
+
+    name: str
+    prefix: str = ""
+    optional: bool = True
+
+
+@dataclass(frozen=True)
+class ConfigMapEnv:
+    """Every key of the ConfigMap ``name`` as an env var (``envFrom.configMapRef``)."""
+
+    name: str
+    prefix: str = ""
+    optional: bool = True
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """Keys of the Secret ``name`` mounted as single files: ``{"tls.crt": "/etc/ssl/cert.pem"}`` (subPath mounts)."""
+
+    name: str
+    files: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Toleration:
+    """One pod toleration; ``seconds`` is ``tolerationSeconds`` (only with ``effect="NoExecute"``)."""
+
+    key: str | None = None
+    operator: str = "Equal"
+    value: str | None = None
+    effect: str | None = None
+    seconds: int | None = None

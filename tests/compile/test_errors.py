@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 import athena
 from athena import Outcome, Retry, TTL, container, fragment, workflow
+from athena import Resources, SecretEnv, Toleration
 
 @dataclass
 class Point:
@@ -470,6 +471,51 @@ def c() -> None:
 def c() -> None:
     pass
 """, 'Retry(limit=3, policy="OnError", on_exit_codes=[1])', "never retries"),
+    "bad-resource-quantity": Case(codes.BAD_QUANTITY, """
+@container(resources=Resources(cpu="500 m", memory="1Gi"))
+def c() -> None:
+    pass
+""", 'Resources(cpu="500 m", memory="1Gi")', "Resources(cpu=...) '500 m' is not a Kubernetes quantity"),
+    "request-above-limit": Case(codes.BAD_QUANTITY, """
+@container(resources=Resources(memory="2Gi", memory_limit="1Gi"))
+def c() -> None:
+    pass
+""", 'Resources(memory="2Gi", memory_limit="1Gi")', "is above memory_limit='1Gi'"),
+    "bad-env-name": Case(codes.BAD_ENV_NAME, """
+@container(env={"LOG-LEVEL": "debug"})
+def c() -> None:
+    pass
+""", '{"LOG-LEVEL": "debug"}', "'LOG-LEVEL' is not a valid environment variable name"),
+    "reserved-env-name": Case(codes.RESERVED_ENV_NAME, """
+@container(env={"ATHENA_ENTRY": "x"})
+def c() -> None:
+    pass
+""", '{"ATHENA_ENTRY": "x"}', "starts with ATHENA_, which athena and Argo reserve"),
+    "reserved-env-prefix": Case(codes.RESERVED_ENV_NAME, """
+@container(env_from=[SecretEnv("keys", prefix="ARGO_")])
+def c() -> None:
+    pass
+""", '[SecretEnv("keys", prefix="ARGO_")]', "starts with ARGO_"),
+    "bad-pull-policy": Case(codes.BAD_ENUM, """
+@container(image_pull_policy="Sometimes")
+def c() -> None:
+    pass
+""", '"Sometimes"', "`image_pull_policy` must be one of Always, IfNotPresent, Never"),
+    "bad-toleration": Case(codes.BAD_ENUM, """
+@workflow(tolerations=[Toleration(key="gpu", operator="Equals")])
+def w() -> None:
+    num(1)
+""", '[Toleration(key="gpu", operator="Equals")]', "Toleration(operator=...) must be one of Equal, Exists"),
+    "pod-spec-patch-not-a-mapping": Case(codes.BAD_POD_SPEC_PATCH, """
+@container(pod_spec_patch="[1, 2]")
+def c() -> None:
+    pass
+""", '"[1, 2]"', "`pod_spec_patch` must be a mapping of PodSpec fields, got [1, 2]"),
+    "pod-spec-patch-unknown-field": Case(codes.BAD_POD_SPEC_PATCH, """
+@container(pod_spec_patch={"terminationGracePeriod": 30})
+def c() -> None:
+    pass
+""", '{"terminationGracePeriod": 30}', "did you mean 'terminationGracePeriodSeconds'?"),
     "bad-injection": Case(codes.BAD_INJECTION, """
 @container(image="app:{missing}")
 def c(tag: str) -> None:

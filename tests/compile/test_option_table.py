@@ -60,7 +60,7 @@ def test_every_option_has_an_emit_rule() -> None:
         assert bool(rule.sites) != bool(rule.inline), f"{name}: emit fields at sites, or say where it is read"
     for site, order in emit_options.SITE_ORDER.items():
         assert sorted(order) == sorted(n for n, r in emit_options.RULES.items() if site in r.sites), site
-    allowed = {"container": "container", "container_metadata": "container", "dag": "workflow",
+    allowed = {"container": "container", "container_metadata": "container", "main": "container", "dag": "workflow",
                "document_metadata": "workflow", "workflow_root": "workflow"}
     for name, rule in emit_options.RULES.items():
         for site in rule.sites:
@@ -183,3 +183,52 @@ def test_container_rules_inject_parameters() -> None:
         "activeDeadlineSeconds": 30,
     }
 
+
+
+# ------------------------------------------------------------------------------- pod configuration (issue 9)
+
+
+def test_quantities_parse_like_kubernetes() -> None:
+    from fractions import Fraction
+
+    from athena.compile.quantities import check_quantity, quantity_value
+
+    assert quantity_value("500m") == Fraction(1, 2)
+    assert quantity_value("1Gi") == 2**30 and quantity_value("1G") == 10**9 and quantity_value("1e3") == 1000
+    assert quantity_value(".5") == Fraction(1, 2) and quantity_value("2") == 2
+    for bad in ("", "1 Gi", "1GB", "1gi", "m", "1.2.3"):
+        with pytest.raises(ValueError):
+            check_quantity(bad, "cpu", positive=False)
+
+
+def test_pod_configuration_validators() -> None:
+    from athena.compile.options import EnvFromSpec, EnvVarSpec, ResourcesSpec, TolerationSpec
+    from athena.option_types import ConfigMapEnv, Resources, SecretValue, Toleration
+
+    assert OPTIONS["resources"].validate(Resources(cpu=1, memory_limit="1Gi", gpu=2)) == ResourcesSpec(
+        (("cpu", "1"),), (("memory", "1Gi"), ("nvidia.com/gpu", "2")))
+    assert OPTIONS["env"].validate({"A": "1", "B": SecretValue("s", "k")}) == (
+        EnvVarSpec("A", "1"), EnvVarSpec("B", source="secret", ref_name="s", ref_key="k"))
+    assert OPTIONS["env_from"].validate([ConfigMapEnv("cm", prefix="X_")]) == (
+        EnvFromSpec("configMap", "cm", "X_", True),)
+    assert OPTIONS["tolerations"].validate([Toleration(operator="Exists")]) == (
+        TolerationSpec(None, "Exists", None, None, None),)
+    assert OPTIONS["pod_spec_patch"].validate("priority: 5\n") == "priority: 5\n"  # the user's text, checked
+    assert OPTIONS["security_context"].validate({"runAsUser": None}) == '{"runAsUser":null}'
+    assert [c for c, _ in problems("resources", Resources(cpu="1x", memory="lots"))] == [codes.BAD_QUANTITY] * 2
+    assert problems("resources", Resources())[0][1].startswith("Resources() sets nothing")
+    assert problems("env", {"PORT": 8080})[0][1].endswith('(write numbers as text: "8080")')
+    assert problems("tolerations", [Toleration(key="k", seconds=5)])[0][1].startswith(
+        'Toleration(seconds=...) needs effect="NoExecute"')
+    assert problems("affinity", {"nodeAfinity": {}})[0][1] == \
+        "`affinity` has no field 'nodeAfinity'; did you mean 'nodeAffinity'?"
+    assert problems("security_context", {"privileged": object()})[0][1].startswith(
+        "`security_context`: security_context.privileged = <object")
+
+
+def test_security_contexts_merge_like_values_files() -> None:
+    merged = emit_options.merge_over(
+        {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True},
+        {"capabilities": {"add": ["NET_ADMIN"]}, "runAsNonRoot": None, "privileged": False})
+    assert merged == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["NET_ADMIN"]},
+                      "privileged": False}

@@ -24,13 +24,20 @@ import msgspec
 from athena.option_types import (
     TTL,
     Cache,
+    ConfigMapEnv,
+    ConfigMapValue,
     ConfigMapVolume,
     EmptyDir,
     ExistingClaim,
     HuggingFaceCache,
+    Resources,
     Retry,
+    SecretEnv,
+    SecretFile,
+    SecretValue,
     SecretVolume,
     SemaphoreRef,
+    Toleration,
     WorkflowClaim,
 )
 
@@ -91,6 +98,41 @@ class SemaphoreSpec(msgspec.Struct, frozen=True):
 class CacheSpec(msgspec.Struct, frozen=True):
     max_age_seconds: int
     config_map: str
+# --- pod configuration (issue 9): normalized forms
+
+
+class ResourcesSpec(msgspec.Struct, frozen=True):
+    requests: tuple[tuple[str, str], ...]  # (resource name, quantity text), in Kubernetes' usual order
+    limits: tuple[tuple[str, str], ...]
+
+
+class EnvVarSpec(msgspec.Struct, frozen=True):
+    name: str
+    value: str | None = None  # a literal value, or
+    source: Literal["secret", "configMap"] | None = None  # a key of a Secret / ConfigMap
+    ref_name: str = ""
+    ref_key: str = ""
+    optional: bool = False
+
+
+class EnvFromSpec(msgspec.Struct, frozen=True):
+    source: Literal["secret", "configMap"]
+    name: str
+    prefix: str
+    optional: bool
+
+
+class SecretFileSpec(msgspec.Struct, frozen=True):
+    secret: str
+    files: tuple[tuple[str, str], ...]  # (key in the Secret, absolute path in the container)
+
+
+class TolerationSpec(msgspec.Struct, frozen=True):
+    key: str | None
+    operator: str
+    value: str | None
+    effect: str | None
+    seconds: int | None
 
 
 class TemplateOptions(msgspec.Struct, frozen=True):
@@ -131,6 +173,18 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     successful_jobs_history_limit: int | None = None
     failed_jobs_history_limit: int | None = None
     cron_arguments: tuple[tuple[str, str], ...] = ()
+    # pod configuration; free-form Kubernetes objects are kept as canonical JSON text (hashable, plain data)
+    resources: ResourcesSpec | None = None
+    env: tuple[EnvVarSpec, ...] = ()
+    env_from: tuple[EnvFromSpec, ...] = ()
+    secret_files: tuple[SecretFileSpec, ...] = ()
+    image_pull_policy: str | None = None
+    priority_class: str | None = None
+    pod_spec_patch: str | None = None
+    tolerations: tuple[TolerationSpec, ...] = ()
+    affinity: str | None = None
+    security_context: str | None = None
+    pod_security_context: str | None = None
 
 
 # ------------------------------------------------------------------------------------------- the table
@@ -365,6 +419,346 @@ def _template(value: Any) -> Any:
     if not isinstance(value, Template):
         raise _fail(f"`on_exit_if_root` must be a @container or @workflow, got {value!r}", codes.BAD_HOOK_TARGET)
     return value
+
+# ------------------------------------------------------------- pod configuration (issue 9): one block
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_RESERVED_ENV = ("ATHENA_", "ARGO_")
+_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_CONFIG_KEY = r"^[-._a-zA-Z0-9]+$"
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+TOLERATION_OPERATORS = ("Equal", "Exists")
+TOLERATION_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+AFFINITY_KEYS = ("nodeAffinity", "podAffinity", "podAntiAffinity")
+CONTAINER_SECURITY_KEYS = ("allowPrivilegeEscalation", "appArmorProfile", "capabilities", "privileged", "procMount",
+                           "readOnlyRootFilesystem", "runAsGroup", "runAsNonRoot", "runAsUser", "seLinuxOptions",
+                           "seccompProfile", "windowsOptions")
+POD_SECURITY_KEYS = ("appArmorProfile", "fsGroup", "fsGroupChangePolicy", "runAsGroup", "runAsNonRoot", "runAsUser",
+                     "seLinuxChangePolicy", "seLinuxOptions", "seccompProfile", "supplementalGroups",
+                     "supplementalGroupsPolicy", "sysctls", "windowsOptions")
+POD_SPEC_KEYS = ("activeDeadlineSeconds", "affinity", "automountServiceAccountToken", "containers", "dnsConfig",
+                 "dnsPolicy", "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostNetwork",
+                 "hostPID", "hostUsers", "hostname", "imagePullSecrets", "initContainers", "nodeName",
+                 "nodeSelector", "os", "overhead", "preemptionPolicy", "priority", "priorityClassName",
+                 "readinessGates", "resourceClaims", "resources", "restartPolicy", "runtimeClassName",
+                 "schedulerName", "schedulingGates", "securityContext", "serviceAccount", "serviceAccountName",
+                 "setHostnameAsFQDN", "shareProcessNamespace", "subdomain", "terminationGracePeriodSeconds",
+                 "tolerations", "topologySpreadConstraints", "volumes")
+
+
+def _quantity(value: Any, what: str, problems: list[Problem]) -> tuple[str, Any] | None:
+    from athena import codes
+    from athena.compile.quantities import check_quantity, quantity_value
+
+    try:
+        text = check_quantity(value, what, positive=False)
+    except ValueError as e:
+        problems.append(Problem(str(e), codes.BAD_QUANTITY))
+        return None
+    if text.startswith("-"):
+        problems.append(Problem(f"{what} {text!r} is negative", codes.BAD_QUANTITY))
+        return None
+    return text, quantity_value(text)
+
+
+def _resources(value: Any) -> ResourcesSpec:
+    from athena import codes
+
+    if not isinstance(value, Resources):
+        raise _fail(f"`resources` must be athena.Resources(...), got {value!r}")
+    problems: list[Problem] = []
+
+    def q(v: Any, field: str) -> tuple[str, Any] | None:
+        return None if v is None else _quantity(v, f"Resources({field}=...)", problems)
+
+    cpu, memory, storage = q(value.cpu, "cpu"), q(value.memory, "memory"), q(value.ephemeral_storage,
+                                                                             "ephemeral_storage")
+    cpu_limit, memory_limit = q(value.cpu_limit, "cpu_limit"), q(value.memory_limit, "memory_limit")
+    for request, limit, what in ((cpu, cpu_limit, "cpu"), (memory, memory_limit, "memory")):
+        if request and limit and request[1] > limit[1]:
+            problems.append(Problem(f"Resources({what}={request[0]!r}) is above {what}_limit={limit[0]!r}; "
+                                    "Kubernetes rejects a request above its limit", codes.BAD_QUANTITY))
+    gpu = value.gpu
+    if gpu is not None and (not isinstance(gpu, int) or isinstance(gpu, bool) or gpu < 1):
+        problems.append(Problem(f"Resources(gpu=...) must be an int ≥ 1 (a count of devices), got {gpu!r}"))
+        gpu = None
+    resource = value.gpu_resource
+    if not isinstance(resource, str) or "/" not in resource or not _matches(_LABEL_KEY, resource):
+        problems.append(Problem(f"Resources(gpu_resource=...) must be a domain-qualified resource name such as "
+                                f"\"nvidia.com/gpu\", got {resource!r}"))
+    if problems:
+        raise OptionInvalid(problems)
+    requests = [(k, v[0]) for k, v in (("cpu", cpu), ("memory", memory), ("ephemeral-storage", storage)) if v]
+    limits = [(k, v[0]) for k, v in (("cpu", cpu_limit), ("memory", memory_limit)) if v]
+    if gpu is not None:
+        limits.append((resource, str(gpu)))  # extended resources: a limit only (the request defaults to it)
+    if not requests and not limits:
+        raise _fail("Resources() sets nothing: give cpu=, memory=, a limit, gpu= or ephemeral_storage=")
+    return ResourcesSpec(tuple(requests), tuple(limits))
+
+
+def _matches(pattern: str, text: str) -> bool:
+    import re
+
+    return re.match(pattern, text) is not None
+
+
+def _env_name(name: Any, what: str, problems: list[Problem]) -> bool:
+    from athena import codes
+
+    if not isinstance(name, str) or not _matches(_ENV_NAME, name):
+        problems.append(Problem(f"{what} {name!r} is not a valid environment variable name", codes.BAD_ENV_NAME))
+        return False
+    reserved = next((r for r in _RESERVED_ENV if name.startswith(r)), None)
+    if reserved:
+        problems.append(Problem(f"{what} {name!r} starts with {reserved}, which athena and Argo reserve for "
+                                "their own variables", codes.RESERVED_ENV_NAME))
+        return False
+    return True
+
+
+def _ref(kind: str, name: Any, key: Any, what: str, problems: list[Problem]) -> bool:
+    ok = isinstance(name, str) and len(name) <= 253 and _matches(_DNS_SUBDOMAIN, name)
+    if not ok:
+        problems.append(Problem(f"{what}: {kind} name {name!r} is not a valid Kubernetes name"))
+    if key is not None and not (isinstance(key, str) and _matches(_CONFIG_KEY, key)):
+        problems.append(Problem(f"{what}: key {key!r} is not a valid {kind} key (letters, digits, '-', '_', '.')"))
+        ok = False
+    return ok
+
+
+def _env(value: Any) -> tuple[EnvVarSpec, ...]:
+    if not isinstance(value, Mapping):
+        raise _fail(f"`env` must be a dict of names to str, SecretValue(...) or ConfigMapValue(...), got {value!r}")
+    problems: list[Problem] = []
+    out: list[EnvVarSpec] = []
+    for name, v in value.items():
+        if not _env_name(name, "`env` name", problems):
+            continue
+        if isinstance(v, str):
+            out.append(EnvVarSpec(name, value=v))
+        elif isinstance(v, SecretValue | ConfigMapValue):
+            kind = "Secret" if isinstance(v, SecretValue) else "ConfigMap"
+            if _ref(kind, v.name, v.key, f"`env` {name!r}", problems):
+                out.append(EnvVarSpec(name, source="secret" if kind == "Secret" else "configMap", ref_name=v.name,
+                                      ref_key=v.key, optional=bool(v.optional)))
+        else:
+            problems.append(Problem(f"`env` {name!r}: the value must be a str, SecretValue(...) or "
+                                    f"ConfigMapValue(...), got {v!r} (write numbers as text: \"8080\")"))
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
+def _env_from(value: Any) -> tuple[EnvFromSpec, ...]:
+    if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
+        raise _fail(f"`env_from` must be a list of SecretEnv(...)/ConfigMapEnv(...), got {value!r}")
+    problems: list[Problem] = []
+    out: list[EnvFromSpec] = []
+    for item in value:
+        if not isinstance(item, SecretEnv | ConfigMapEnv):
+            problems.append(Problem(f"`env_from` items must be SecretEnv(...) or ConfigMapEnv(...), got {item!r}"))
+            continue
+        kind = "Secret" if isinstance(item, SecretEnv) else "ConfigMap"
+        ok = _ref(kind, item.name, None, "`env_from`", problems)
+        if item.prefix and not _env_name(item.prefix, "`env_from` prefix", problems):
+            ok = False
+        if not isinstance(item.prefix, str) or not isinstance(item.optional, bool):
+            problems.append(Problem(f"`env_from`: prefix must be a str and optional a bool, got {item!r}"))
+            ok = False
+        if ok:
+            out.append(EnvFromSpec("secret" if kind == "Secret" else "configMap", item.name, item.prefix,
+                                   item.optional))
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
+def _secret_files(value: Any) -> tuple[SecretFileSpec, ...]:
+    from athena.runtime import protocol as proto
+
+    if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
+        raise _fail(f"`secret_files` must be a list of SecretFile(...), got {value!r}")
+    problems: list[Problem] = []
+    out: list[SecretFileSpec] = []
+    paths: set[str] = set()
+    for item in value:
+        if not isinstance(item, SecretFile) or not isinstance(item.files, Mapping) or not item.files:
+            problems.append(Problem(f"`secret_files` items must be SecretFile(\"secret\", {{\"key\": \"/abs/path\"}}), "
+                                    f"got {item!r}"))
+            continue
+        files: list[tuple[str, str]] = []
+        for key, path in item.files.items():
+            if not _ref("Secret", item.name, key, "`secret_files`", problems):
+                continue
+            if not isinstance(path, str) or not path.startswith("/") or path.endswith("/"):
+                problems.append(Problem(f"`secret_files` {item.name}/{key}: the path must be an absolute file path, "
+                                        f"got {path!r}"))
+            elif path in paths:
+                problems.append(Problem(f"`secret_files`: two files are mounted at {path}"))
+            elif path == proto.WORK_DIR or path.startswith(proto.WORK_DIR + "/"):
+                problems.append(Problem(f"`secret_files` {item.name}/{key}: {path} is inside {proto.WORK_DIR}, "
+                                        "athena's own directory; mount it elsewhere"))
+            else:
+                paths.add(path)
+                files.append((key, path))
+        if files:
+            out.append(SecretFileSpec(item.name, tuple(files)))
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
+def _choice(key: str, choices: tuple[str, ...]) -> Validator:
+    def validate(value: Any) -> str:
+        from athena import codes
+
+        if value not in choices:
+            raise _fail(f"`{key}` must be one of {', '.join(choices)}, got {value!r}", codes.BAD_ENUM)
+        return str(value)
+
+    return validate
+
+
+def _priority_class(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 253 or not _matches(_DNS_SUBDOMAIN, value):
+        raise _fail(f"`priority_class` must be the name of a PriorityClass (lowercase letters, digits, '-', '.'), "
+                    f"got {value!r}")
+    return value
+
+
+def _json_text(key: str, value: Any, *, nulls: bool = False) -> str:
+    """``value`` as canonical JSON text; an error naming the first part that is not JSON data."""
+    import json
+
+    def check(v: Any, path: str) -> None:
+        if v is None:
+            if not nulls:
+                raise _fail(f"`{key}`: {path} is None; give a value or leave the key out")
+        elif isinstance(v, Mapping):
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    raise _fail(f"`{key}`: key {k!r} at {path} must be a string")
+                check(x, f"{path}.{k}")
+        elif isinstance(v, list | tuple):
+            for i, x in enumerate(v):
+                check(x, f"{path}[{i}]")
+        elif not isinstance(v, str | int | float | bool) or v != v or v in (float("inf"), float("-inf")):
+            raise _fail(f"`{key}`: {path} = {v!r} is not JSON data (str, int, float, bool, list, dict)")
+
+    check(value, key)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _known_keys(key: str, value: Any, known: tuple[str, ...], code: str | None = None) -> None:
+    import difflib
+
+    if not isinstance(value, Mapping):
+        raise _fail(f"`{key}` must be a dict, got {value!r}", code)
+    problems = []
+    for k in value:
+        if k not in known:
+            close = difflib.get_close_matches(str(k), known, n=1)
+            problems.append(Problem(f"`{key}` has no field {k!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                                     f" (fields: {', '.join(known)})"), code))
+    if problems:
+        raise OptionInvalid(problems)
+
+
+def _object(key: str, known: tuple[str, ...], *, nulls: bool = False) -> Validator:
+    def validate(value: Any) -> str:
+        _known_keys(key, value, known)
+        return _json_text(key, value, nulls=nulls)
+
+    return validate
+
+
+def _pod_spec_patch(value: Any) -> str:
+    from athena import codes
+
+    text: str | None = None
+    if isinstance(value, str):
+        import json
+
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            try:
+                import yaml
+            except ImportError:
+                raise _fail("`pod_spec_patch` is not JSON, and PyYAML (the `cli` extra) is needed to read YAML",
+                            codes.BAD_POD_SPEC_PATCH) from None
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise _fail(f"`pod_spec_patch` is neither JSON nor YAML: {exc}".replace("\n", " "),
+                            codes.BAD_POD_SPEC_PATCH) from None
+    if not isinstance(value, Mapping) or not value:
+        raise _fail(f"`pod_spec_patch` must be a mapping of PodSpec fields, got {value!r}", codes.BAD_POD_SPEC_PATCH)
+    _known_keys("pod_spec_patch", value, POD_SPEC_KEYS, codes.BAD_POD_SPEC_PATCH)
+    try:
+        canonical = _json_text("pod_spec_patch", value, nulls=True)  # `null` is how a strategic merge deletes
+    except OptionInvalid as exc:
+        raise OptionInvalid([msgspec.structs.replace(p, code=codes.BAD_POD_SPEC_PATCH) for p in exc.problems]) from None
+    return text if text is not None else canonical  # the user's own text, as written, when it was text
+
+
+def _tolerations(value: Any) -> tuple[TolerationSpec, ...]:
+    from athena import codes
+
+    if isinstance(value, str | Mapping) or not isinstance(value, Sequence):
+        raise _fail(f"`tolerations` must be a list of Toleration(...), got {value!r}")
+    problems: list[Problem] = []
+    out: list[TolerationSpec] = []
+    for t in value:
+        if not isinstance(t, Toleration):
+            problems.append(Problem(f"`tolerations` items must be Toleration(...), got {t!r}"))
+            continue
+        before = len(problems)
+        if t.operator not in TOLERATION_OPERATORS:
+            problems.append(Problem(f"Toleration(operator=...) must be one of {', '.join(TOLERATION_OPERATORS)}, "
+                                    f"got {t.operator!r}", codes.BAD_ENUM))
+        if t.effect is not None and t.effect not in TOLERATION_EFFECTS:
+            problems.append(Problem(f"Toleration(effect=...) must be one of {', '.join(TOLERATION_EFFECTS)} (or "
+                                    f"None for all), got {t.effect!r}", codes.BAD_ENUM))
+        if t.key is not None and not (isinstance(t.key, str) and _matches(_LABEL_KEY, t.key)):
+            problems.append(Problem(f"Toleration(key=...) {t.key!r} is not a valid taint key"))
+        if t.key is None and t.operator != "Exists":
+            problems.append(Problem("Toleration() without key= must use operator=\"Exists\" (it tolerates every "
+                                    "taint)"))
+        if t.operator == "Exists" and t.value is not None:
+            problems.append(Problem("Toleration(operator=\"Exists\") takes no value="))
+        if t.value is not None and not isinstance(t.value, str):
+            problems.append(Problem(f"Toleration(value=...) must be a str, got {t.value!r}"))
+        if t.seconds is not None:
+            if not isinstance(t.seconds, int) or isinstance(t.seconds, bool) or t.seconds < 0:
+                problems.append(Problem(f"Toleration(seconds=...) must be an int ≥ 0, got {t.seconds!r}"))
+            elif t.effect != "NoExecute":
+                problems.append(Problem("Toleration(seconds=...) needs effect=\"NoExecute\" (Kubernetes rejects it "
+                                        "otherwise)"))
+        if len(problems) == before:
+            out.append(TolerationSpec(t.key, t.operator, t.value, t.effect, t.seconds))
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
+_POD_ROWS = (
+    ("resources", "container", ("Resources",), _resources),
+    ("env", "container", ("Mapping[str, str | SecretValue | ConfigMapValue]",), _env),
+    ("env_from", "container", ("Sequence[SecretEnv | ConfigMapEnv]",), _env_from),
+    ("secret_files", "container", ("Sequence[SecretFile]",), _secret_files),
+    ("image_pull_policy", "container", ("str",), _choice("image_pull_policy", PULL_POLICIES)),
+    ("priority_class", "container", ("str",), _priority_class),
+    ("pod_spec_patch", "container", ("Mapping[str, Any]", "str"), _pod_spec_patch),
+    ("tolerations", "both", ("Sequence[Toleration]",), _tolerations),
+    ("affinity", "both", ("Mapping[str, Any]",), _object("affinity", AFFINITY_KEYS)),
+    ("security_context", "container", ("Mapping[str, Any]",),
+     _object("security_context", CONTAINER_SECURITY_KEYS, nulls=True)),
+    ("pod_security_context", "container", ("Mapping[str, Any]",),
+     _object("pod_security_context", POD_SECURITY_KEYS, nulls=True)),
+)
 
 
 
@@ -678,6 +1072,7 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     _row("successful_jobs_history_limit", "workflow", ("int",), _history("successful_jobs_history_limit")),
     _row("failed_jobs_history_limit", "workflow", ("int",), _history("failed_jobs_history_limit")),
     _row("cron_arguments", "workflow", ("Mapping[str, Any]",), _cron_arguments),
+    *(_row(name, where, kinds, validate) for name, where, kinds, validate in _POD_ROWS),  # type: ignore[arg-type]
 )}
 
 

@@ -8,6 +8,7 @@ otherwise surface as a rejected workflow at submit time.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 _QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?", re.ASCII)
 
@@ -23,3 +24,19 @@ def check_quantity(value: object, what: str, *, positive: bool = True) -> str:
     if positive and (text.startswith("-") or not re.search(r"[1-9]", text.split("e")[0].split("E")[0])):
         raise ValueError(f"{what} {text!r} must be greater than zero")
     return text
+
+
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {"m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def quantity_value(text: str) -> Fraction:
+    """The exact value of a quantity :func:`check_quantity` accepted, to compare a request with its limit."""
+    m = _QUANTITY.fullmatch(text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a Kubernetes quantity")
+    suffix = m.group(3) or ""
+    value = Fraction(text[: len(text) - len(suffix)])
+    if suffix in _BINARY:
+        return value * _BINARY[suffix]
+    return value * Fraction(10) ** (_DECIMAL[suffix] if suffix in _DECIMAL else int(suffix[1:]))

@@ -252,3 +252,16 @@ def test_expression_tags_in_the_template_are_evaluated_like_argo() -> None:
     out = substitute_template(tmpl, {"workflow.name": "wf"}, {"tag": '"1.2"'})
     assert out["container"]["image"] == "ghcr.io/acme/app:1.2"
     assert out["container"]["args"] == ["wf", '"1.2"']
+
+
+def test_cluster_fields_are_named_as_ignored() -> None:
+    from athena.local.pod.executor import scheduling_notes
+
+    tmpl = {"tolerations": [{"operator": "Exists"}], "priorityClassName": "high", "podSpecPatch": "{}"}
+    container = {"resources": {"limits": {"cpu": "1"}}, "envFrom": [{"secretRef": {"name": "keys"}}]}
+    assert scheduling_notes(tmpl, container) == [
+        "tolerations, priorityClassName, podSpecPatch, container.resources ignored here (cluster scheduling and "
+        "limits)",
+        "envFrom keys is not read here (a Secret or ConfigMap); pass the variables you need with env={...}",
+    ]
+    assert scheduling_notes({}, {}) == []

@@ -90,18 +90,28 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     if o.volumes:  # the `volumes` option (see options.RULES); copies: the defaults above are shared
         mounts, volumes = list(mounts), list(volumes)
         _user_volumes(o.volumes, mounts, volumes, env)
-    tmpl["container"] = {
-        "image": image,
-        "command": _COMMAND,
-        "args": [proto.bootstrap_script(s.targets), "--",
-                 *("{{inputs.parameters.%s}}" % p.name for p in values)],
-        "env": env,
-        "volumeMounts": mounts,
-        "securityContext": _CONTAINER_SC,
-    }
-    tmpl["volumes"] = volumes
-    tmpl["securityContext"] = s.pod_security_context
-    tmpl.update(options.fields("container", t, s))
+    main = options.fields("main", t, s)  # pod configuration options of the main container (see options.RULES)
+    container: dict[str, Any] = {"image": image}
+    if "imagePullPolicy" in main:
+        container["imagePullPolicy"] = main["imagePullPolicy"]
+    container["command"] = _COMMAND
+    container["args"] = [proto.bootstrap_script(s.targets), "--",
+                         *("{{inputs.parameters.%s}}" % p.name for p in values)]
+    container["env"] = env + main.get("env", [])  # athena's ATHENA_* first: the user's come after
+    if "envFrom" in main:
+        container["envFrom"] = main["envFrom"]
+    if "resources" in main:
+        container["resources"] = main["resources"]
+    container["volumeMounts"] = [*mounts, *main["volumeMounts"]] if "volumeMounts" in main else mounts
+    container["securityContext"] = (options.merge_over(_CONTAINER_SC, main["securityContext"])
+                                    if "securityContext" in main else _CONTAINER_SC)
+    tmpl["container"] = container
+    extra = options.fields("container", t, s)
+    tmpl["volumes"] = [*volumes, *extra.pop("volumes")] if "volumes" in extra else volumes
+    pod_sc = extra.pop("securityContext", None)
+    tmpl["securityContext"] = (options.merge_over(s.pod_security_context, pod_sc) if pod_sc is not None
+                               else s.pod_security_context)
+    tmpl.update(extra)
     return tmpl
 
 

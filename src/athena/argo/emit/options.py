@@ -4,6 +4,8 @@ A rule maps *sites* to functions ``(value, template, settings) -> fields``; the 
 normalized value and is never "not given" (``None`` or an empty tuple). The sites:
 
 - ``container_metadata`` / ``container``: the container template's ``metadata`` and its own fields;
+- ``main``: fields of the template's main ``container`` (``env`` and ``volumeMounts`` are appended after
+  athena's own entries, ``securityContext`` is merged over athena's defaults: see :func:`merge_over`);
 - ``dag``: a workflow's DAG (or steps) template; only rules with ``synthetic=True`` also reach the
   templates the compiler makes for branches and loops;
 - ``document_metadata``: a user workflow's WorkflowTemplate ``metadata``;
@@ -18,7 +20,8 @@ with ``inline`` saying which module reads them. Argo's output key order is fixed
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -26,10 +29,21 @@ from athena.argo import inject
 from athena.argo.emit.common import ref
 from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import TemplateIR, Workflow
-from athena.compile.options import OPTIONS, CacheSpec, RetrySpec, SemaphoreSpec, TTLSpec
+from athena.compile.options import (
+    OPTIONS,
+    CacheSpec,
+    EnvFromSpec,
+    EnvVarSpec,
+    ResourcesSpec,
+    RetrySpec,
+    SecretFileSpec,
+    SemaphoreSpec,
+    TolerationSpec,
+    TTLSpec,
+)
 from athena.durations import format_seconds
 
-Site = Literal["container_metadata", "container", "dag", "document_metadata", "workflow_root", "root", "cron"]
+Site = Literal["container_metadata", "container", "main", "dag", "document_metadata", "workflow_root", "root", "cron"]
 Fields = dict[str, Any]
 Place = Callable[[Any, TemplateIR, EmitSettings], Fields]
 
@@ -130,6 +144,96 @@ def memoize_key(t: TemplateIR, s: EmitSettings) -> str:
 def _cache(c: CacheSpec, t: TemplateIR, s: EmitSettings) -> Fields:
     return {"memoize": {"key": memoize_key(t, s), "maxAge": format_seconds(c.max_age_seconds),
                         "cache": {"configMap": {"name": c.config_map}}}}
+# --- pod configuration (issue 9)
+
+
+def merge_over(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """``user`` over ``defaults`` the way values files merge (Helm): mappings merge key by key, a list or a
+    scalar replaces, ``None`` deletes the key. So ``{"capabilities": {"add": ["NET_BIND_SERVICE"]}}`` keeps
+    athena's ``drop: [ALL]``, and ``{"runAsNonRoot": None}`` removes a default."""
+    out = dict(defaults)
+    for key, value in user.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_over(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resources(r: ResourcesSpec, t: TemplateIR, s: EmitSettings) -> Fields:
+    out: Fields = {}
+    if r.requests:
+        out["requests"] = dict(r.requests)
+    if r.limits:
+        out["limits"] = dict(r.limits)
+    return {"resources": out}
+
+
+def _env(env: tuple[EnvVarSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    def one(e: EnvVarSpec) -> Fields:
+        if e.source is None:
+            return {"name": e.name, "value": e.value}
+        ref: Fields = {"name": e.ref_name, "key": e.ref_key}
+        if e.optional:
+            ref["optional"] = True
+        return {"name": e.name, "valueFrom": {"secretKeyRef" if e.source == "secret" else "configMapKeyRef": ref}}
+
+    return {"env": [one(e) for e in env]}
+
+
+def _env_from(sources: tuple[EnvFromSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    def one(e: EnvFromSpec) -> Fields:
+        out: Fields = {}
+        if e.prefix:
+            out["prefix"] = e.prefix
+        out["secretRef" if e.source == "secret" else "configMapRef"] = {"name": e.name, "optional": e.optional}
+        return out
+
+    return {"envFrom": [one(e) for e in sources]}
+
+
+def secret_volume_names(files: tuple[SecretFileSpec, ...]) -> list[str]:
+    """One volume per ``SecretFile``: ``athena-secret-<secret>`` (dots made dashes), by index when that is taken
+    or too long for a volume name."""
+    names: list[str] = []
+    for i, f in enumerate(files):
+        name = "athena-secret-" + f.secret.replace(".", "-")
+        names.append(name if len(name) <= 63 and name not in names else f"athena-secret-{i}")
+    return names
+
+
+def _secret_mounts(files: tuple[SecretFileSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    return {"volumeMounts": [{"name": v, "mountPath": path, "subPath": key, "readOnly": True}
+                             for v, f in zip(secret_volume_names(files), files, strict=True) for key, path in f.files]}
+
+
+def _secret_volumes(files: tuple[SecretFileSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    return {"volumes": [{"name": v, "secret": {"secretName": f.secret}}
+                        for v, f in zip(secret_volume_names(files), files, strict=True)]}
+
+
+def _tolerations(ts: tuple[TolerationSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    def one(x: TolerationSpec) -> Fields:
+        out: Fields = {}
+        if x.key is not None:
+            out["key"] = x.key
+        out["operator"] = x.operator
+        if x.value is not None:
+            out["value"] = x.value
+        if x.effect is not None:
+            out["effect"] = x.effect
+        if x.seconds is not None:
+            out["tolerationSeconds"] = x.seconds
+        return out
+
+    return {"tolerations": [one(x) for x in ts]}
+
+
+def _json(key: str) -> Place:
+    """An option kept as canonical JSON text, written back as the object it is."""
+    return lambda v, t, s: {key: json.loads(v)}
 
 
 RULES: dict[str, EmitRule] = {
@@ -167,16 +271,31 @@ RULES: dict[str, EmitRule] = {
     "successful_jobs_history_limit": EmitRule({"cron": _key("successfulJobsHistoryLimit")}, zero=True),
     "failed_jobs_history_limit": EmitRule({"cron": _key("failedJobsHistoryLimit")}, zero=True),
     "cron_arguments": EmitRule(inline="cron.py: workflowSpec.arguments, with the root's defaults"),
+    "resources": EmitRule({"main": _resources}),
+    "env": EmitRule({"main": _env}),
+    "env_from": EmitRule({"main": _env_from}),
+    "secret_files": EmitRule({"main": _secret_mounts, "container": _secret_volumes}),
+    "image_pull_policy": EmitRule({"main": _key("imagePullPolicy")}),
+    "priority_class": EmitRule({"container": _key("priorityClassName")}),
+    "pod_spec_patch": EmitRule({"container": _key("podSpecPatch")}),
+    "tolerations": EmitRule({"container": _tolerations, "dag": _tolerations, "workflow_root": _tolerations},
+                            synthetic=True),
+    "affinity": EmitRule({"container": _json("affinity"), "dag": _json("affinity"),
+                          "workflow_root": _json("affinity")}, synthetic=True),
+    "security_context": EmitRule({"main": _json("securityContext")}),
+    "pod_security_context": EmitRule({"container": _json("securityContext")}),
 }
 
 # The order each site writes its options in (so the order of keys in the YAML).
 SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "container_metadata": ("annotations", "labels"),
-    "container": ("service_account", "node_selector", "retry", "timeout", "pod_running_timeout", "mutex",
-                  "semaphore", "cache"),
-    "dag": ("node_selector", "parallelism", "retry", "mutex", "semaphore"),
+    "container": ("service_account", "node_selector", "tolerations", "affinity", "priority_class", "retry",
+                  "timeout", "pod_running_timeout", "mutex", "semaphore", "cache", "pod_spec_patch", "secret_files",
+                  "pod_security_context"),
+    "main": ("image_pull_policy", "env", "env_from", "resources", "secret_files", "security_context"),
+    "dag": ("node_selector", "tolerations", "affinity", "parallelism", "retry", "mutex", "semaphore"),
     "document_metadata": ("labels", "annotations"),
-    "workflow_root": ("labels", "annotations", "node_selector", "parallelism_if_root"),
+    "workflow_root": ("labels", "annotations", "node_selector", "tolerations", "affinity", "parallelism_if_root"),
     "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),
     "cron": ("schedule", "timezone", "concurrency_policy", "starting_deadline", "suspend",
              "successful_jobs_history_limit", "failed_jobs_history_limit"),

@@ -26,6 +26,9 @@ What a pod gets, and how it is reproduced here:
   when missing); ``result_json`` is the ``return`` parameter (or ``/athena/result`` when none is declared);
   output artifacts are copied to ``artifacts_dir/<s3 key>`` (``archive: none`` raw, else a ``.tgz`` like Argo).
   A missing non-optional output is reported in ``EmulateResult.errors``, as Argo would fail the node.
+- **Ignored here** (each named in a note): ``resources``, ``imagePullPolicy`` (``pull`` decides), ``tolerations``,
+  ``affinity``, ``nodeSelector``, ``priorityClassName``, ``podSpecPatch`` (cluster scheduling has no meaning on
+  one machine) and ``envFrom`` (a Secret or ConfigMap cannot be read here; pass the variables with ``env``).
 - ``timeout`` (else the template's ``activeDeadlineSeconds``/``timeout``): SIGTERM, then SIGKILL after
   ``grace_period`` seconds.
 
@@ -220,6 +223,7 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
     pod = Pod(scratch)
     try:
         mount_volumes(pod, tmpl, container, o.host_paths, o.volumes)
+        pod.notes += scheduling_notes(tmpl, container)
         place_inputs(pod, tmpl, bundle, o.artifacts_dir, o.input_files, name)
         chown_created(pod, tmpl)
         if offload:
@@ -288,6 +292,22 @@ def _argo_env(workflow_name: str, pod_name: str, argo_version: str) -> list[dict
         {"name": "ARGO_PROGRESS_FILE_TICK_DURATION", "value": "3s"},
     ]
     return env
+
+
+_IGNORED_TEMPLATE = ("tolerations", "affinity", "nodeSelector", "priorityClassName", "podSpecPatch")
+_IGNORED_CONTAINER = ("resources", "imagePullPolicy")
+
+
+def scheduling_notes(tmpl: Mapping[str, Any], container: Mapping[str, Any]) -> list[str]:
+    """What the template asks of a cluster that one local container cannot honour: said, not silently dropped."""
+    ignored = [f for f in _IGNORED_TEMPLATE if tmpl.get(f)] + [f"container.{f}" for f in _IGNORED_CONTAINER
+                                                              if container.get(f)]
+    notes = [f"{', '.join(ignored)} ignored here (cluster scheduling and limits)"] if ignored else []
+    for e in container.get("envFrom") or []:
+        ref = e.get("secretRef") or e.get("configMapRef") or {}
+        notes.append(f"envFrom {ref.get('name')} is not read here (a Secret or ConfigMap); pass the variables "
+                     "you need with env={...}")
+    return notes
 
 
 def _run_argv(rt: Runtime, cname: str, pod_name: str, image: str, info: Mapping[str, Any], arch: str | None,
