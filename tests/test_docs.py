@@ -65,6 +65,16 @@ def test_python_blocks_are_example_files(doc: str) -> None:
         assert block == path.read_text(encoding="utf-8"), f"{doc}: the block of {first} differs from the file"
 
 
+def test_yaml_examples_are_files() -> None:
+    """A yaml block that starts with `# docs/examples/NAME.yaml` is that file, verbatim (values files)."""
+    blocks = [body for lang, body in FENCE.findall((DOCS / "guide.md").read_text(encoding="utf-8"))
+              if lang == "yaml" and body.startswith("# docs/examples/")]
+    assert blocks
+    for block in blocks:
+        name = block.split("\n", 1)[0].removeprefix("# docs/examples/")
+        assert block == (EXAMPLES / name).read_text(encoding="utf-8"), f"guide.md: the block of {name} differs"
+
+
 def test_every_example_is_in_the_guide() -> None:
     shown = {MARKER.fullmatch(b.split("\n", 1)[0])[1]  # type: ignore[index]
              for b in _python_blocks(DOCS / "guide.md") if MARKER.fullmatch(b.split("\n", 1)[0])}

@@ -13,6 +13,7 @@ from athena.app import App, find_template, import_module, load_app, templates_in
 from athena.bundle import identity
 from athena.compile.model import Program
 from athena.compile.program import compile_templates
+from athena.compile.values import Values
 from athena.config import Config
 from athena.errors import UsageError
 
@@ -24,6 +25,7 @@ __all__ = [
     "find_template",
     "import_module",
     "load_app",
+    "load_values",
     "python_mismatch",
     "templates_in",
 ]
@@ -39,16 +41,29 @@ def python_mismatch(config: Config) -> str | None:
     return identity.python_mismatch(config)
 
 
+def load_values(paths: Sequence[str]) -> Values | None:
+    """The values files ``paths`` merged and checked, or None when there are none."""
+    from athena.compile.values import load_values as load
+
+    return load(paths) if paths else None
+
+
 def emit_documents(app: App, config: Config, *, with_workflow: bool = False, namespace: str | None = None,
-                   program: Program | None = None, arguments: Sequence[str] = ()) -> list[dict[str, Any]]:
+                   program: Program | None = None, arguments: Sequence[str] = (),
+                   values: Values | None = None) -> list[dict[str, Any]]:
     """Compile (unless ``program`` is given, already compiled) and emit the Argo documents of ``app``.
+
+    ``values`` (see :func:`load_values`) override decorator arguments; a values file's ``namespace`` applies
+    when ``namespace`` is not given.
 
     ``arguments`` are ``name=value`` pairs (``emit -a``, parsed like ``container emulate -a``) for the Workflow of
     the one @workflow root; :class:`UsageError` when they do not fit its signature or there is not exactly one.
     """
     from athena.argo.emit import EmitSettings, emit_program
 
-    program = program or compile_templates(app.roots, config)
+    program = program or compile_templates(app.roots, config, values)
+    if namespace is None and values is not None:
+        namespace = values.namespace
     settings = EmitSettings.from_config(config, digest=bundle_digest(app, config), namespace=namespace,
                                         modules=app.modules)
     given = workflow_arguments(app, program, arguments) if arguments else None

@@ -363,6 +363,14 @@ BAD_POD_SPEC_PATCH = _c("ATH332", "invalid pod_spec_patch",
                         "give a dict, or YAML/JSON text whose top level is a mapping of PodSpec fields",
                         "`pod_spec_patch=` is not a mapping (or text that parses into one), or holds a value that "
                         "is not JSON data, so Argo could not merge it into the pod spec.")
+CREDENTIAL_INLINE = _c("ATH333", "credential written into the YAML",
+                       "put it in a Secret and use SecretValue(name, key); if it is not a credential, rename the "
+                       "variable",
+                       "An `env=` value is literal text under a name that holds a credential by convention (one "
+                       "containing PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, PRIVATE_KEY or ACCESS_KEY, unless it "
+                       "ends in _FILE, _PATH, _DIR, _ID, _URL, _URI, _ENDPOINT, _NAME, _HOST, _PORT or _TYPE). The "
+                       "text would be stored in the WorkflowTemplate, readable by anyone who can read workflows. "
+                       "An empty value, a `{parameter}` and a `$(VAR)` reference are allowed.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

@@ -44,6 +44,25 @@ _RUNTIME = os.environ.get(ENV_RUNTIME) == "1"
 # While an app is loaded (athena.app), decoration errors are collected here instead of raised, so a module with
 # eight mistakes is reported in one run, not eight. A plain `import` (tests, a REPL) still raises at once.
 _DEFERRED: ContextVar[list[CompileError] | None] = ContextVar("athena_deferred_errors", default=None)
+# While a compile applies values files: template -> (effective keywords, validated options), or None when no
+# values file touches it (see athena.compile.values and `applying`).
+Override = Callable[["Template[Any, Any]"], "tuple[Mapping[str, Any], Validated] | None"]
+_OVERRIDE: ContextVar[Override | None] = ContextVar("athena_option_override", default=None)
+
+
+def _override(t: Template[Any, Any]) -> tuple[Mapping[str, Any], Validated] | None:
+    resolve = _OVERRIDE.get()
+    return None if resolve is None else resolve(t)
+
+
+@contextlib.contextmanager
+def applying(resolve: Override) -> Iterator[None]:
+    """Within the block, every template's options are ``resolve(template)`` where that is not None."""
+    token = _OVERRIDE.set(resolve)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
 
 
 @contextlib.contextmanager
@@ -68,7 +87,7 @@ class Template(Generic[P, R]):
     def __init__(self, fn: Callable[P, R], kind: Literal["container", "workflow"], raw: Mapping[str, Any]) -> None:
         self.fn = fn
         self.kind = kind
-        self.raw_options = dict(raw)
+        self.decorator_options = dict(raw)  # the keywords as written (values files may override: options_)
         self.__wrapped__ = fn
         self.__name__ = fn.__name__
         self.__qualname__ = fn.__qualname__
@@ -86,6 +105,12 @@ class Template(Generic[P, R]):
         return f"{self.fn.__module__}:{self.fn.__qualname__}"
 
     @property
+    def raw_options(self) -> Mapping[str, Any]:
+        """The keywords in effect: the decorator's, with values files applied while they are (see ``applying``)."""
+        override = _override(self)
+        return self.decorator_options if override is None else override[0]
+
+    @property
     def options_(self) -> TemplateOptions:
         """The validated options (plain data; a template named by an option is in ``references``)."""
         return self._validate().options
@@ -96,12 +121,17 @@ class Template(Generic[P, R]):
         refs: Mapping[str, Template[Any, Any]] = self._validate().references
         return refs
 
-    def _validate(self) -> Validated:
+    def decorator_validated(self) -> Validated:
+        """The decorator's own options, validated (values files not applied)."""
         if self._validated is None:
             from athena.compile.options import validate_options
 
-            self._validated = validate_options(self.kind, self.raw_options, self.fn)
+            self._validated = validate_options(self.kind, self.decorator_options, self.fn)
         return self._validated
+
+    def _validate(self) -> Validated:
+        override = _override(self)
+        return self.decorator_validated() if override is None else override[1]
 
     def _check_at_decoration(self) -> None:
         from athena.compile.lower.grammar import check_decorated

@@ -486,6 +486,11 @@ def c() -> None:
 def c() -> None:
     pass
 """, '{"LOG-LEVEL": "debug"}', "'LOG-LEVEL' is not a valid environment variable name"),
+    "credential-inline": Case(codes.CREDENTIAL_INLINE, """
+@container(env={"DB_PASSWORD": "hunter2"})
+def c() -> None:
+    pass
+""", '{"DB_PASSWORD": "hunter2"}', "`env` 'DB_PASSWORD': a credential written into the YAML"),
     "reserved-env-name": Case(codes.RESERVED_ENV_NAME, """
 @container(env={"ATHENA_ENTRY": "x"})
 def c() -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from athena.compile.model import Program, TemplateIR
     from athena.config import Config
 
-__all__ = ["app_argument", "app_option", "lookup", "name_argument"]
+__all__ = ["app_argument", "app_option", "lookup", "name_argument", "values_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,15 @@ APP_HELP = ("The app: a module (my_flows.pipeline) or a file (flows/pipeline.py)
 def app_option(f: F) -> F:
     """``--app APP``."""
     return click.option("--app", "app", default=None, metavar="APP", help=APP_HELP)(f)
+
+
+def values_option(f: F) -> F:
+    """``--values F`` (repeatable): values files, merged in order (docs/values.md); the command receives
+    ``values`` as a tuple of paths."""
+    return click.option("--values", "-f", "values", multiple=True, metavar="FILE",
+                        type=click.Path(dir_okay=False),
+                        help="A values file overriding decorator arguments (Helm-style merge); repeatable, later "
+                             "files win.")(f)
 
 
 def app_argument(f: F) -> F:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from athena.cli.appargs import app_argument
+from athena.cli.appargs import app_argument, values_option
 from athena.cli.output import checked_summary, emit_text, read_file
 from athena.cli.state import State, warn_python
 
@@ -17,13 +17,15 @@ __all__ = ["check", "emit", "lint"]
 @app_argument
 @click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
 @click.option("--with-workflow", is_flag=True, help="Append one Workflow per @workflow root.")
-@click.option("--namespace", "-n", default=None, help="Write metadata.namespace on every document.")
+@click.option("--namespace", "-n", default=None,
+              help="Write metadata.namespace on every document (default: the values files' namespace).")
 @click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
               help="With --with-workflow: an input of the root for the Workflow's arguments; raw text for a str, "
                    "Enum or Literal choice, else JSON. Repeatable.")
+@values_option
 @click.pass_obj
 def emit(state: State, app: str | None, out: str | None, with_workflow: bool, namespace: str | None,
-         pairs: tuple[str, ...]) -> int:
+         pairs: tuple[str, ...], values: tuple[str, ...]) -> int:
     """Compile APP and print its WorkflowTemplates as one YAML stream.
 
     APP is a module (my_flows.pipeline), a file (flows/pipeline.py), or either with :name to pick one
@@ -38,12 +40,14 @@ def emit(state: State, app: str | None, out: str | None, with_workflow: bool, na
     gc.disable()
     config = state.config(app)
     warn_python(config)
+    overrides = api.load_values(values)  # before the app: a typo in a values file is reported at once
     loaded = api.load_app(app, config)
     if pairs and not with_workflow:
         from athena.errors import UsageError
 
         raise UsageError("-a sets the arguments of the Workflow document: add --with-workflow")
-    docs = api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace, arguments=pairs)
+    docs = api.emit_documents(loaded, config, with_workflow=with_workflow, namespace=namespace, arguments=pairs,
+                              values=overrides)
     text = dump_yaml(docs)
     emit_text(text, out)
     _note_placeholders(docs)
@@ -69,8 +73,9 @@ def _note_placeholders(docs: list[dict[str, Any]]) -> None:
 @app_argument
 @click.option("--pss", type=click.Choice(["baseline", "restricted"]), default=None,
               help="Also report what a namespace enforcing this Pod Security Standard would reject.")
+@values_option
 @click.pass_obj
-def check(state: State, app: str | None, pss: str | None) -> int:
+def check(state: State, app: str | None, pss: str | None, values: tuple[str, ...]) -> int:
     """Compile, type-check and validate APP against the Argo schemas of the target line and newer.
 
     Checks the WorkflowTemplates `emit` prints and one Workflow per @workflow root. Problems go to stderr
@@ -83,9 +88,10 @@ def check(state: State, app: str | None, pss: str | None) -> int:
 
     config = state.config(app)
     warn_python(config)
+    overrides = api.load_values(values)
     loaded = api.load_app(app, config)
-    program = api.compile_templates(loaded.roots, config)
-    docs = api.emit_documents(loaded, config, with_workflow=True, program=program)
+    program = api.compile_templates(loaded.roots, config, overrides)
+    docs = api.emit_documents(loaded, config, with_workflow=True, program=program, values=overrides)
     line = config.defaults.argo_line
     issues = lint_documents(docs, [v for v in SUPPORTED if v >= line])
     for i in issues:

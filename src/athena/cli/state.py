@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,11 +41,12 @@ def warn_python(config: Config) -> None:
         click.echo(f"athena: warning: {message}", err=True)
 
 
-def app_and_program(state: State, app: str | None) -> tuple[Config, App, Program]:
-    """The configuration, the loaded APP and its compiled program."""
+def app_and_program(state: State, app: str | None,
+                    values: Sequence[str] = ()) -> tuple[Config, App, Program]:
+    """The configuration, the loaded APP and its compiled program (with ``values`` files applied)."""
     from athena import api
 
     config = state.config(app)
     loaded = api.load_app(app, config)
-    program = api.compile_templates(loaded.roots, config)
+    program = api.compile_templates(loaded.roots, config, api.load_values(values))
     return config, loaded, program

@@ -49,7 +49,7 @@ class Namer:
         hit = self._cache.get(id(t))
         if hit is not None:
             return hit
-        override = t.options_.name
+        override = t.decorator_validated().options.name  # `name` is never set by a values file
         n = override if override else names.template_name(self.prefix(t), t.fn.__name__)
         self._cache[id(t)] = n
         return n

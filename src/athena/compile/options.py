@@ -527,6 +527,18 @@ def _ref(kind: str, name: Any, key: Any, what: str, problems: list[Problem]) -> 
     return ok
 
 
+# Names that hold credentials by convention; *_FILE/_PATH/_ID/_URL… name where a credential is, not the credential.
+_CREDENTIAL = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY)"
+_NOT_CREDENTIAL = r"_(FILE|PATH|DIR|ID|URL|URI|ENDPOINT|NAME|HOST|PORT|TYPE)$"
+
+
+def _looks_like_credential(name: str) -> bool:
+    import re
+
+    upper = name.upper()
+    return re.search(_CREDENTIAL, upper) is not None and re.search(_NOT_CREDENTIAL, upper) is None
+
+
 def _env(value: Any) -> tuple[EnvVarSpec, ...]:
     if not isinstance(value, Mapping):
         raise _fail(f"`env` must be a dict of names to str, SecretValue(...) or ConfigMapValue(...), got {value!r}")
@@ -536,6 +548,15 @@ def _env(value: Any) -> tuple[EnvVarSpec, ...]:
         if not _env_name(name, "`env` name", problems):
             continue
         if isinstance(v, str):
+            if v and _looks_like_credential(name) and not v.startswith(("{", "$(")):
+                from athena import codes
+
+                problems.append(Problem(
+                    f"`env` {name!r}: a credential written into the YAML (anyone who can read the "
+                    "WorkflowTemplate can read it)", codes.CREDENTIAL_INLINE,
+                    "put it in a Kubernetes Secret and write SecretValue(\"secret-name\", \"key\") (in a values file: "
+                    "{secret_value: secret-name, key: key}); if it is not a credential, rename the variable"))
+                continue
             out.append(EnvVarSpec(name, value=v))
         elif isinstance(v, SecretValue | ConfigMapValue):
             kind = "Secret" if isinstance(v, SecretValue) else "ConfigMap"

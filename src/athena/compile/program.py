@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -22,18 +23,36 @@ from athena.compile.lower.signature import signature
 from athena.compile.lower.source import def_span, function_node
 from athena.compile.model import Container, Program, TemplateIR
 from athena.compile.naming import Namer
-from athena.compile.options import OPTIONS
+from athena.compile.options import OPTIONS, Validated
+from athena.compile.values import Values, ValuesError
 from athena.config import Config, load_config
-from athena.decorators import Template
+from athena.decorators import Template, applying
 from athena.errors import CompileError, Diagnostic
 
 __all__ = ["compile_templates"]
 
 
-def compile_templates(roots: list[Template[Any, Any]], config: Config | None = None) -> Program:
-    """Lower and type-check everything reachable from ``roots``."""
+def compile_templates(roots: list[Template[Any, Any]], config: Config | None = None,
+                      values: Values | None = None) -> Program:
+    """Lower and type-check everything reachable from ``roots``, with ``values`` files applied if given."""
     config = config or load_config()
     namer = Namer(config)
+    if values is None:
+        return _compile(roots, config, namer)
+
+    def resolve(t: Template[Any, Any]) -> tuple[Mapping[str, Any], Validated] | None:
+        eff = values.effective(t, namer.name(t))
+        return None if eff is None else (eff.raw, eff.validated)
+
+    with applying(resolve):
+        program = _compile(roots, config, namer)
+    unused = values.unused()
+    if unused:
+        raise ValuesError("the values files name templates this app does not have:\n  " + "\n  ".join(unused))
+    return program
+
+
+def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> Program:
     from athena.compile import ports
     from athena.compile.lower.body import Lowerer
 
