@@ -363,6 +363,13 @@ BAD_POD_SPEC_PATCH = _c("ATH332", "invalid pod_spec_patch",
                         "give a dict, or YAML/JSON text whose top level is a mapping of PodSpec fields",
                         "`pod_spec_patch=` is not a mapping (or text that parses into one), or holds a value that "
                         "is not JSON data, so Argo could not merge it into the pod spec.")
+# run_as_user= (issue 9, pod security defaults): ATH350-ATH359
+BAD_RUN_AS_USER = _c("ATH350", "invalid run_as_user",
+                     "give a UID such as run_as_user=1000, or run_as_user=None for an image that must run as root",
+                     "`run_as_user=` is not a UID Kubernetes accepts for a non-root pod (an int from 1 to "
+                     "2147483647; `True`/`False` are not UIDs) and not `None`. `None` written explicitly drops "
+                     "runAsUser, runAsGroup and runAsNonRoot from the pod's securityContext, so the image's own "
+                     "user applies; UID 0 is refused because athena's pods are non-root by default.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",
