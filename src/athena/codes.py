@@ -371,6 +371,13 @@ CREDENTIAL_INLINE = _c("ATH333", "credential written into the YAML",
                        "ends in _FILE, _PATH, _DIR, _ID, _URL, _URI, _ENDPOINT, _NAME, _HOST, _PORT or _TYPE). The "
                        "text would be stored in the WorkflowTemplate, readable by anyone who can read workflows. "
                        "An empty value, a `{parameter}` and a `$(VAR)` reference are allowed.")
+# run_as_user= (issue 9, pod security defaults): ATH350-ATH359
+BAD_RUN_AS_USER = _c("ATH350", "invalid run_as_user",
+                     "give a UID such as run_as_user=1000, or run_as_user=None for an image that must run as root",
+                     "`run_as_user=` is not a UID Kubernetes accepts for a non-root pod (an int from 1 to "
+                     "2147483647; `True`/`False` are not UIDs) and not `None`. `None` written explicitly drops "
+                     "runAsUser, runAsGroup and runAsNonRoot from the pod's securityContext, so the image's own "
+                     "user applies; UID 0 is refused because athena's pods are non-root by default.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

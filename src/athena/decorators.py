@@ -265,6 +265,8 @@ def container(
     affinity: Mapping[str, Any] | None = None,
     security_context: Mapping[str, Any] | None = None,
     pod_security_context: Mapping[str, Any] | None = None,
+    # run_as_user= (issue 9): a UID, or None written explicitly for the image's own user; omitted: the default
+    run_as_user: int | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 

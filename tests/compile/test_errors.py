@@ -674,6 +674,17 @@ def c() -> None:
 def c() -> None:
     athena.save_artifact("../../etc/passwd", b"")
 """, '"../../etc/passwd"', "contains a `..` segment"),
+    # run_as_user= (issue 9, pod security)
+    "bad-run-as-user": Case(codes.BAD_RUN_AS_USER, """
+@container(run_as_user=True)
+def c() -> None:
+    pass
+""", "True)", "`run_as_user` must be a UID (an int from 1 to 2147483647) or None, got True"),
+    "root-run-as-user": Case(codes.BAD_RUN_AS_USER, """
+@container(run_as_user=0)
+def c() -> None:
+    pass
+""", "0)", "got 0"),
 }
 
 _counter = itertools.count()

@@ -299,6 +299,12 @@ def test_names_that_match_nothing(app: Any, tmp_path: Path, text: str, expected:
     assert expected in str(e.value)
 
 
+def test_run_as_user_image_is_the_decorators_none(app: Any, tmp_path: Path) -> None:
+    program = compiled(app, tmp_path, "containers:\n  train:\n    run_as_user: image\n  prep:\n    run_as_user: 1000\n")
+    assert program.templates["vapp-train"].options.run_as_user == "image"
+    assert program.templates["vapp-prep"].options.run_as_user == 1000
+
+
 def test_later_files_win(app: Any, tmp_path: Path) -> None:
     from athena.compile.program import compile_templates
 
@@ -356,6 +362,6 @@ def test_cli_values_schema_and_explain() -> None:
     lines = r.stdout.splitlines()
     assert lines[0] == "my-flows-train (@container values:train)"
     gpu = next(line for line in lines if line.strip().startswith("resources.gpu "))
-    assert "docs/examples/values.yaml:41  containers.train.resources.gpu" in gpu
+    assert "docs/examples/values.yaml:42  containers.train.resources.gpu" in gpu
     cpu = next(line for line in lines if line.strip().startswith("resources.cpu "))
     assert "values.py:12  @container(resources=...)" in cpu

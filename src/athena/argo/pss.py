@@ -96,7 +96,8 @@ def _template(tmpl: Mapping[str, Any], level: Level) -> list[tuple[str, str]]:
         found.append(("container.securityContext.capabilities.drop", "restricted requires dropping ALL"))
     if not (csc.get("runAsNonRoot") or (pod.get("runAsNonRoot") and csc.get("runAsNonRoot") is not False)):
         found.append(("securityContext.runAsNonRoot", "restricted requires runAsNonRoot: true (set "
-                      "[defaults].run_as_user)"))
+                      "[defaults].run_as_user, and drop run_as_user=None from the container unless its image "
+                      "must run as root)"))
     if 0 in (pod.get("runAsUser"), csc.get("runAsUser")):
         found.append(("securityContext.runAsUser", "restricted forbids runAsUser: 0"))
     if not any(t in ("RuntimeDefault", "Localhost") for t in seccomp):

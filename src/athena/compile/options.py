@@ -185,6 +185,8 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     affinity: str | None = None
     security_context: str | None = None
     pod_security_context: str | None = None
+    # run_as_user= (issue 9, pod security): None = not given ([defaults].run_as_user), a UID, or RUN_AS_IMAGE_USER
+    run_as_user: int | Literal["image"] | None = None
 
 
 # ------------------------------------------------------------------------------------------- the table
@@ -222,6 +224,7 @@ class OptionSpec(msgspec.Struct, frozen=True):
     injectable: bool = False  # `{param}` in its text is rendered from the container's inputs
     reference: bool = False  # names another template: kept by the decorator, resolved to a name at compile
     target: TargetRule | None = None  # (normalized, target version) -> why the target Argo lacks it, or None
+    none_is_value: bool = False  # `key=None` given explicitly is validated (run_as_user=None), not "not given"
 
     def allowed(self, kind: str) -> bool:
         return self.where == "both" or self.where == kind
@@ -1048,9 +1051,31 @@ def _cron_arguments(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# --- run_as_user= (issue 9, pod security defaults, DESIGN §5.3)
+
+RUN_AS_IMAGE_USER: Literal["image"] = "image"  # run_as_user=None: no runAsUser/runAsGroup/runAsNonRoot at all
+MAX_UID = 2**31 - 1  # Kubernetes validates runAsUser/runAsGroup as 0..2147483647
+
+
+def _run_as_user(value: Any) -> int | Literal["image"]:
+    """A UID for the pod (runAsUser and runAsGroup), or None given explicitly: the image's own user."""
+    from athena import codes
+
+    if value is None:
+        return RUN_AS_IMAGE_USER
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_UID:
+        return value
+    hint = ("UID 0 is root: to run as the image's own user (root for most images), write run_as_user=None"
+            if value == 0 and not isinstance(value, bool) else
+            "write a number such as run_as_user=1000, or run_as_user=None for an image that must run as root")
+    raise OptionInvalid([Problem(f"`run_as_user` must be a UID (an int from 1 to {MAX_UID}) or None, "
+                                 f"got {value!r}", codes.BAD_RUN_AS_USER, hint)])
+
+
 def _row(name: str, where: Where, kinds: tuple[str, ...], validate: Validator, *, field: str | None = None,
-         injectable: bool = False, reference: bool = False, target: TargetRule | None = None) -> OptionSpec:
-    return OptionSpec(name, where, kinds, validate, field or name, injectable, reference, target)
+         injectable: bool = False, reference: bool = False, target: TargetRule | None = None,
+         none_is_value: bool = False) -> OptionSpec:
+    return OptionSpec(name, where, kinds, validate, field or name, injectable, reference, target, none_is_value)
 
 
 _DURATION = ("int", "str")
@@ -1094,6 +1119,8 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     _row("failed_jobs_history_limit", "workflow", ("int",), _history("failed_jobs_history_limit")),
     _row("cron_arguments", "workflow", ("Mapping[str, Any]",), _cron_arguments),
     *(_row(name, where, kinds, validate) for name, where, kinds, validate in _POD_ROWS),  # type: ignore[arg-type]
+    # run_as_user= (issue 9, pod security): None given explicitly means "the image's user", so it is validated
+    _row("run_as_user", "container", ("int",), _run_as_user, none_is_value=True),
 )}
 
 
@@ -1128,9 +1155,9 @@ def validate_options(kind: str, raw: Mapping[str, Any], fn: Callable[..., Any]) 
         diags.append(codes.diag(code, message, decorator_keyword_span(fn, key), hint=hint))
 
     for key, value in raw.items():
-        if value is None:
-            continue  # not given
         spec = OPTIONS.get(key)
+        if value is None and (spec is None or not spec.none_is_value):
+            continue  # `key=None` reads as "not given", except for the options where None is a value
         if spec is None:
             import difflib
 

@@ -370,8 +370,23 @@ def _class_names(text: str) -> list[type] | None:
     return out
 
 
-FORMS: dict[str, Form] = {name: form for name, spec in OPTIONS.items()
-                          if name not in EXCLUDED and (form := _form(spec.kinds)) is not None}
+def _image_user() -> Form:
+    """``run_as_user``: a UID, or ``image`` for the decorator's explicit ``None`` (a null in a file deletes)."""
+
+    def load(value: Any) -> Any:
+        return None if value == IMAGE_USER else value
+
+    return Form({"anyOf": [{"type": "integer"}, {"const": IMAGE_USER}]}, load,
+                lambda v: IMAGE_USER if v is None else v)
+
+
+IMAGE_USER = "image"
+# Options whose form the kinds do not give: an explicit None is a value there (OptionSpec.none_is_value).
+_SPECIAL: dict[str, Callable[[], Form]] = {"run_as_user": _image_user}
+
+FORMS: dict[str, Form] = {
+    name: form for name, spec in OPTIONS.items()
+    if name not in EXCLUDED and (form := _SPECIAL[name]() if name in _SPECIAL else _form(spec.kinds)) is not None}
 
 
 def values_schema() -> dict[str, Any]:
@@ -524,7 +539,7 @@ class Values:
             for layer in below:
                 if name in layer:
                     node = merge(node, layer[name], keep_nulls=keep)
-            if raw.get(name) is not None:
+            if name in raw and (raw[name] is not None or spec.none_is_value):
                 span = decorator_keyword_span(t.fn, name)
                 where = Origin(f"@{t.kind} {t.fn.__qualname__}", None, "") if span is None else \
                     Origin(span.path, span.line, f"@{t.kind}({name}=...)")
@@ -586,7 +601,8 @@ def explain(values: Values | None, t: Template[Any, Any], template_name: str) ->
         node = trees.get(name)
         if node is None and name not in trees:
             value = t.decorator_options.get(name)
-            if value is None or (eff is not None and name in _touched(values, t, template_name)):
+            given = name in t.decorator_options and (value is not None or OPTIONS[name].none_is_value)
+            if not given or (eff is not None and name in _touched(values, t, template_name)):
                 continue  # not given, or deleted by a values file
             span = decorator_keyword_span(t.fn, name)
             origin = Origin(span.path if span else t.entry, span.line if span else None, f"@{t.kind}({name}=...)")

@@ -7,7 +7,7 @@ from typing import Any
 from athena.argo import inject
 from athena.argo.emit import options
 from athena.argo.emit.common import param, value_params
-from athena.argo.emit.settings import EmitSettings
+from athena.argo.emit.settings import EmitSettings, pod_security_defaults
 from athena.argo.yaml import frozen
 from athena.compile.model import Container
 from athena.compile.options import VolumeSpec
@@ -109,8 +109,10 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     extra = options.fields("container", t, s)
     tmpl["volumes"] = [*volumes, *extra.pop("volumes")] if "volumes" in extra else volumes
     pod_sc = extra.pop("securityContext", None)
-    tmpl["securityContext"] = (options.merge_over(s.pod_security_context, pod_sc) if pod_sc is not None
-                               else s.pod_security_context)
+    # run_as_user= (see options.RULES) picks the base; pod_security_context= merges over it, so its keys win
+    base = (s.pod_security_context if o.run_as_user is None
+            else pod_security_defaults(o.run_as_user if isinstance(o.run_as_user, int) else None))
+    tmpl["securityContext"] = options.merge_over(base, pod_sc) if pod_sc is not None else base
     tmpl.update(extra)
     return tmpl
 

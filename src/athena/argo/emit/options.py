@@ -284,6 +284,9 @@ RULES: dict[str, EmitRule] = {
                           "workflow_root": _json("affinity")}, synthetic=True),
     "security_context": EmitRule({"main": _json("securityContext")}),
     "pod_security_context": EmitRule({"container": _json("securityContext")}),
+    # run_as_user= (issue 9): replaces the base pod_security_context= merges over, so it is read in place
+    "run_as_user": EmitRule(inline="container.py: the pod securityContext's runAsUser/runAsGroup/runAsNonRoot "
+                                   "instead of [defaults].run_as_user's (settings.pod_security_defaults)"),
 }
 
 # The order each site writes its options in (so the order of keys in the YAML).

@@ -36,12 +36,7 @@ class EmitSettings:
 
     @functools.cached_property
     def pod_security_context(self) -> dict[str, Any]:
-        sc: dict[str, Any] = {}
-        if self.run_as_user is not None:
-            sc = {"runAsNonRoot": True, "runAsUser": self.run_as_user, "runAsGroup": self.run_as_user}
-        sc["seccompProfile"] = {"type": "RuntimeDefault"}
-        block: dict[str, Any] = frozen(sc)
-        return block
+        return pod_security_defaults(self.run_as_user)
 
     @classmethod
     def from_config(cls, config: Config, *, digest: str, namespace: str | None = None,
@@ -90,3 +85,15 @@ def _s3_block(config: Config) -> dict[str, Any]:
     if s3.secret_key_secret:
         out["secretKeySecret"] = {"name": s3.secret_key_secret.name, "key": s3.secret_key_secret.key}
     return out
+
+
+@functools.cache
+def pod_security_defaults(run_as_user: int | None) -> dict[str, Any]:
+    """DESIGN §5.3's pod securityContext for one UID (None: no identity, the image's user). Cached and frozen:
+    every template with one UID shares the block, so the YAML writer renders it once."""
+    sc: dict[str, Any] = {}
+    if run_as_user is not None:
+        sc = {"runAsNonRoot": True, "runAsUser": run_as_user, "runAsGroup": run_as_user}
+    sc["seccompProfile"] = {"type": "RuntimeDefault"}
+    block: dict[str, Any] = frozen(sc)
+    return block

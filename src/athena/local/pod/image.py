@@ -70,7 +70,8 @@ def security(tmpl: Mapping[str, Any], container: Mapping[str, Any], info: Mappin
     uid, gid, non_root = pick("runAsUser"), pick("runAsGroup"), pick("runAsNonRoot")
     image_user = str((info.get("Config") or {}).get("User") or "")
     if non_root:
-        if uid is None:
+        effective = uid
+        if effective is None:
             u = image_user.split(":", 1)[0]
             if not u or u == "root":
                 raise AthenaError(f"{name}: CreateContainerConfigError: container has runAsNonRoot and image will "
@@ -78,8 +79,8 @@ def security(tmpl: Mapping[str, Any], container: Mapping[str, Any], info: Mappin
             if not u.isdigit():
                 raise AthenaError(f"{name}: CreateContainerConfigError: container has runAsNonRoot and image has "
                                   f"non-numeric user ({u}), cannot verify user is non-root")
-            uid = int(u)
-        if int(uid) == 0:
+            effective = int(u)  # only checked: the image's USER (with its group) still applies, as on a node
+        if int(effective) == 0:
             raise AthenaError(f"{name}: CreateContainerConfigError: container's runAsUser breaks non-root policy")
     user: str | None = None
     if uid is not None:
