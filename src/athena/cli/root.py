@@ -42,6 +42,7 @@ class Root(LazyGroup):
         "publish": "athena.cli.bundle:publish",
         "container": "athena.cli.container:container",
         "workflow": "athena.cli.workflow:workflow",
+        "inspect": "athena.cli.inspect:inspect",  # settings (issue 9)
     }
 
 
