@@ -194,7 +194,7 @@ def _class_span(cls: type, field: str | None) -> Span | None:
     if tree is None:
         return Span(path, line, 0)
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and node.lineno <= line <= node.end_lineno:
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and node.lineno <= line <= (node.end_lineno or line):
             for stmt in node.body:
                 if (field is not None and isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
                         and stmt.target.id == field):

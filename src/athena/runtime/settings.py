@@ -29,7 +29,7 @@ from athena.errors import AthenaError
 from athena.runtime import codec, protocol
 
 if typing.TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 __all__ = ["Secret", "Settings", "SettingsError", "Variable", "settings", "to_env", "variables"]
@@ -61,15 +61,15 @@ class Settings:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        import copy
         import dataclasses
+        import inspect
 
         # `tags: list[str] = ["a"]` reads naturally; dataclasses refuse a mutable default, so each instance
         # gets its own copy through a factory instead.
-        for name in cls.__dict__.get("__annotations__", {}):
+        for name in inspect.get_annotations(cls):
             value = cls.__dict__.get(name)
             if value is not None and not isinstance(value, dataclasses.Field) and type(value).__hash__ is None:
-                setattr(cls, name, dataclasses.field(default_factory=lambda v=value: copy.deepcopy(v)))
+                setattr(cls, name, dataclasses.field(default_factory=_copier(value)))
         dataclasses.dataclass(frozen=True, kw_only=True, repr=False)(cls)
 
     def __repr__(self) -> str:
@@ -78,6 +78,15 @@ class Settings:
             value = getattr(self, v.field)
             shown.append(f"{v.field}={'***' if v.secret else repr(value)}")
         return f"{type(self).__qualname__}({', '.join(shown)})"
+
+
+def _copier(value: Any) -> Callable[[], Any]:
+    def copy_default() -> Any:
+        import copy
+
+        return copy.deepcopy(value)
+
+    return copy_default
 
 
 class SettingsError(AthenaError):
@@ -146,7 +155,7 @@ def variables(cls: type, step: str, *, nested: bool = True) -> list[Variable]:
     out: list[Variable] = []
 
     def walk(c: type, hints: dict[str, Any], names: tuple[str, ...], path: tuple[str, ...]) -> None:
-        for f in dataclasses.fields(c):  # type: ignore[arg-type]
+        for f in dataclasses.fields(c):
             tp, secret = _split_secret(hints[f.name])
             if nested and is_settings_class(tp):
                 walk(tp, typing.get_type_hints(tp, include_extras=True), (*names, f.name.upper()), (*path, f.name))
@@ -217,7 +226,7 @@ def load(cls: type[_S], step: str, environ: Mapping[str, str]) -> _S:
 
         hints = typing.get_type_hints(c, include_extras=True)
         kwargs: dict[str, Any] = {}
-        for f in dataclasses.fields(c):  # type: ignore[arg-type]
+        for f in dataclasses.fields(c):
             tp, _ = _split_secret(hints[f.name])
             if is_settings_class(tp):
                 kwargs[f.name] = build(tp, (*names, f.name.upper()))
