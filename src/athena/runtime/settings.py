@@ -47,9 +47,20 @@ class _SecretMarker:
 SECRET = _SecretMarker()
 _T = typing.TypeVar("_T")
 
-#: ``password: athena.Secret[str]``: the value is a plain ``str`` (type checkers see ``str``); athena never
-#: prints it: not in ``inspect --gen-env`` (not even its default), not in an error, not in the repr.
-Secret = typing.Annotated[_T, SECRET]
+if typing.TYPE_CHECKING:
+    #: ``password: athena.Secret[str]``: the value is a plain ``str`` (type checkers see ``str``); athena never
+    #: prints it: not in ``inspect --gen-env`` (not even its default), not in an error, not in the repr.
+    Secret = typing.Annotated[_T, SECRET]
+else:
+
+    class Secret:
+        """``Secret[T]`` is ``Annotated[T, athena.secret]``: a ``T`` that athena never prints. A class (not the bare
+        alias) so that ``athena.Secret`` has a name of its own."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, tp: Any) -> Any:
+            return typing.Annotated[tp, SECRET]
 
 
 # dataclass_transform tells type checkers that subclasses get a keyword-only, frozen __init__ from their fields;
