@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     )
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
+    from athena.runtime.settings import Secret, Settings, settings
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.
 _LAZY = {
@@ -58,6 +59,8 @@ _LAZY = {
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
+    # settings (issue 9): loaded only by code that uses them, so a pod without settings never imports them
+    "Settings": "athena.runtime.settings", "Secret": "athena.runtime.settings", "settings": "athena.runtime.settings",
 }
 
 __all__ = [
@@ -77,11 +80,13 @@ __all__ = [
     "Outcome",
     "Resources",
     "Retry",
+    "Secret",
     "SecretEnv",
     "SecretFile",
     "SecretValue",
     "SecretVolume",
     "SemaphoreRef",
+    "Settings",
     "Template",
     "Toleration",
     "WorkflowClaim",
@@ -93,6 +98,7 @@ __all__ = [
     "load_artifact_str",
     "save_artifact",
     "save_artifact_str",
+    "settings",
     "workflow",
 ]
 

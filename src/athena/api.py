@@ -7,15 +7,18 @@ A façade: each step lives in its own module (:mod:`athena.app`, :mod:`athena.co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from athena.app import App, find_template, import_module, load_app, templates_in
 from athena.bundle import identity
-from athena.compile.model import Program
+from athena.compile.model import Container, Program
 from athena.compile.program import compile_templates
 from athena.compile.values import Values
 from athena.config import Config
 from athena.errors import UsageError
+
+if TYPE_CHECKING:
+    from athena.runtime.settings import Variable
 
 __all__ = [
     "App",
@@ -27,6 +30,7 @@ __all__ = [
     "load_app",
     "load_values",
     "python_mismatch",
+    "step_settings",
     "templates_in",
 ]
 
@@ -89,3 +93,12 @@ def workflow_arguments(app: App, program: Program, pairs: Sequence[str]) -> dict
     hints = typing.get_type_hints(tmpl.fn)
     artifacts = [n for n, tp in hints.items() if artifact_type(tp) is not None]
     return {name: parse_arguments(tmpl.fn, pairs, None, skip=artifacts, require_all=False)}
+
+
+def step_settings(program: Program) -> list[tuple[Container, list[Variable]]]:
+    """Each container of ``program`` that reads settings, by template name, with the variables it reads
+    (:class:`athena.runtime.settings.Variable`); ``athena inspect`` prints and checks these (settings, issue 9)."""
+    from athena.compile.settings import step_variables
+
+    return [(t, step_variables(t)) for name, t in sorted(program.templates.items())
+            if isinstance(t, Container) and t.settings]

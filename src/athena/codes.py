@@ -378,6 +378,33 @@ BAD_RUN_AS_USER = _c("ATH350", "invalid run_as_user",
                      "2147483647; `True`/`False` are not UIDs) and not `None`. `None` written explicitly drops "
                      "runAsUser, runAsGroup and runAsNonRoot from the pod's securityContext, so the image's own "
                      "user applies; UID 0 is refused because athena's pods are non-root by default.")
+# settings (issue 9): ATH360-ATH369, `athena.settings(Class)` calls collected from container bodies
+SETTINGS_ARGUMENT = _c("ATH360", "settings class not known before the step runs",
+                       "pass the Settings subclass itself, defined at module level: `athena.settings(DB)`",
+                       "The argument of `athena.settings()` is not a class name (or `module.Class`) that "
+                       "resolves at module level: a variable, a call, a class defined inside the function, or "
+                       "no argument. athena reads the call without running it, to know which environment "
+                       "variables the step reads (`athena inspect --gen-env`).")
+NOT_SETTINGS = _c("ATH361", "settings argument is not an athena.Settings subclass",
+                  "declare the class as `class DB(athena.Settings):` with typed fields",
+                  "The name passed to `athena.settings()` resolves, but not to a subclass of "
+                  "`athena.Settings`, so it has no typed fields to read from the environment.")
+SETTINGS_IN_WORKFLOW = _c("ATH362", "settings read in a workflow body",
+                          "call `athena.settings(...)` inside the @container that needs the values; pass what a "
+                          "workflow decides as parameters",
+                          "A `@workflow` body is compiled into YAML, not run in a pod, so it has no environment "
+                          "to read settings from.")
+SETTINGS_CLASH = _c("ATH363", "two settings fields read one environment variable",
+                    "rename one of the fields, or nest one class as a field of a group (`db: DB` reads "
+                    "`<STEP>__DB__<FIELD>`)",
+                    "Two settings classes read in one step (or two fields of one class, such as `host` and "
+                    "`Host`) map to the same `<FUNCTION>__<FIELD>` variable, so one value would silently "
+                    "set both.")
+SETTINGS_FIELD_TYPE = _c("ATH364", "settings field of a type the environment cannot carry",
+                         "use JSON types for settings fields: str, int, float, bool, lists, dicts, dataclasses, "
+                         "enums, or another athena.Settings class for a group",
+                         "A field of a settings class has an annotation that does not resolve, or a type the "
+                         "runtime's codec cannot decode from JSON text.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

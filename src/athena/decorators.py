@@ -151,7 +151,13 @@ class Template(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.kind == "container":
-            return self.fn(*args, **kwargs)
+            from athena.runtime.settings import STEP
+
+            token = STEP.set(self.fn.__name__)  # a direct call is a step too: athena.settings() reads os.environ
+            try:
+                return self.fn(*args, **kwargs)
+            finally:
+                STEP.reset(token)
         from athena.local.inprocess import run
 
         result: R = run(self, args, kwargs)

@@ -685,6 +685,67 @@ def c() -> None:
 def c() -> None:
     pass
 """, "0)", "got 0"),
+    # settings (issue 9)
+    "settings-argument": Case(codes.SETTINGS_ARGUMENT, """
+class Cfg(athena.Settings):
+    host: str = "h"
+
+@container
+def c() -> None:
+    kind = Cfg
+    athena.settings(kind)
+""", "kind)", "`kind` is not a module-level name"),
+    "settings-argument-call": Case(codes.SETTINGS_ARGUMENT, """
+def pick() -> type:
+    return int
+
+@container
+def c() -> None:
+    athena.settings(pick())
+""", "pick())", "takes one argument, the Settings class by name"),
+    "not-settings": Case(codes.NOT_SETTINGS, """
+class Plain:
+    host: str = "h"
+
+@container
+def c() -> None:
+    athena.settings(Plain)
+""", "Plain)", "`Plain` is the class `Plain`, not a subclass of athena.Settings"),
+    "settings-in-workflow": Case(codes.SETTINGS_IN_WORKFLOW, """
+class Cfg(athena.Settings):
+    host: str = "h"
+
+@workflow
+def w() -> None:
+    athena.settings(Cfg)
+""", "athena.settings(Cfg)", "cannot be used in a workflow body"),
+    "settings-clash": Case(codes.SETTINGS_CLASH, """
+class A(athena.Settings):
+    host: str = "a"
+
+class B(athena.Settings):
+    host: str = "b"
+
+@fragment
+def more() -> None:
+    athena.settings(B)
+
+@container
+def c() -> None:
+    athena.settings(A)
+    more()
+""", "B)", "step `c` reads `C__HOST` for both `A.host` and `B.host`"),
+    "settings-field-type": Case(codes.SETTINGS_FIELD_TYPE, """
+class Lock:
+    pass
+
+class Odd(athena.Settings):
+    lock: Lock
+
+@container
+def c() -> None:
+    athena.settings(Odd)
+""", "lock:", "settings field `Odd.lock` has type Lock"),
 }
 
 _counter = itertools.count()

@@ -255,6 +255,7 @@ def test_pod_imports_only_what_it_needs(pod) -> None:
     assert athena_mods <= POD_MODULE_NAMES  # the bundle digest covers every athena module a pod runs
     # (`ast`/`inspect` arrive with the stdlib's dataclasses, which user types need anyway.)
     assert "athena.decorators" not in mods  # inert stand-ins in pods
+    assert "athena.runtime.settings" not in mods  # a step that reads no settings never loads them
     for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
         assert heavy not in mods, heavy
 

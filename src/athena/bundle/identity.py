@@ -94,6 +94,7 @@ POD_MODULES = (
     "athena/__init__.py", "athena/_inert.py", "athena/errors.py", "athena/option_types.py", "athena/outcome.py",
     "athena/ports.py", "athena/runtime/__init__.py", "athena/runtime/codec.py", "athena/runtime/main.py",
     "athena/runtime/protocol.py", "athena/bundle/launchers.py",
+    "athena/runtime/settings.py",  # settings (issue 9): imported by a pod whose code calls athena.settings
 )
 
 _ATHENA_ID: str | None = None

@@ -148,6 +148,8 @@ class Container(msgspec.Struct, frozen=True):
     doc: str | None = None
     ports: Ports = msgspec.field(default_factory=Ports)
     span: Span | None = None
+    # settings (issue 9): the athena.Settings classes the body reads (`module:qualname`), in call order
+    settings: tuple[str, ...] = ()
 
     kind: Literal["container"] = "container"
 

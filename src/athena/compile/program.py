@@ -53,7 +53,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
 
 
 def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> Program:
-    from athena.compile import ports
+    from athena.compile import ports, settings
     from athena.compile.lower.body import Lowerer
 
     templates: dict[str, TemplateIR] = {}
@@ -84,7 +84,8 @@ def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> P
                 sig = signature(t)
                 ir = Container(name=name, entry=t.entry, function=t.fn.__qualname__, params=sig.params,
                                returns=sig.returns, options=t.options_, doc=t.fn.__doc__,
-                               ports=ports.collect(t), span=def_span(t.fn))
+                               ports=ports.collect(t), span=def_span(t.fn),
+                               settings=tuple(map(settings.entry, settings.collect(t))))
                 check_params(ir, diags)
                 check_container_options(t, ir, config, diags)
                 check_volumes(t, ir, diags, claims)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import platform
 import tempfile
 import typing
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from athena.api import App, emit_documents
+from athena.compile.model import Container
 from athena.config import Config
 from athena.errors import UsageError
 from athena.runtime import codec, protocol
@@ -104,15 +106,31 @@ def _type_name(tp: Any) -> str:
 
 def container_template(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any]:
     """The emitted container template named ``name`` (template or function name) and its function."""
+    doc, fn, _ = _container(app, config, name)
+    return doc, fn
+
+
+def _container(app: App, config: Config, name: str) -> tuple[dict[str, Any], Any, Container]:
     from athena.api import compile_templates, find_template
     from athena.runtime.main import resolve_entry
 
     program = compile_templates(app.roots, config)
     ir = find_template(program, name, "container")
-    assert ir.kind == "container"
+    assert isinstance(ir, Container)
     docs = emit_documents(app, config, program=program)
     doc = next(d for d in docs if d["spec"]["entrypoint"] == ir.name)
-    return doc, resolve_entry(ir.entry)
+    return doc, resolve_entry(ir.entry), ir
+
+
+def settings_env(ir: Container, environ: Mapping[str, str], template: Mapping[str, Any]) -> dict[str, str]:
+    """The variables of ``environ`` that the step's ``athena.settings`` read, as a cluster would give them through
+    ``env_from=`` (settings, issue 9); one the template's own ``env`` sets keeps the template's value."""
+    if not ir.settings:
+        return {}
+    from athena.compile.settings import step_variables
+
+    own = {e.get("name") for e in template.get("container", {}).get("env") or []}
+    return {v.name: environ[v.name] for v in step_variables(ir) if v.name in environ and v.name not in own}
 
 
 def host_target() -> str:
@@ -189,7 +207,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
     """Run one container exactly as Argo would; S3 artifact ports are synced unless ``skip_artifacts``."""
     from athena.local.pod import emulate
 
-    doc, fn = container_template(app, config, name)
+    doc, fn, ir = _container(app, config, name)
     template = doc["spec"]["templates"][0]
     artifact_params = [a["name"] for a in template["inputs"].get("artifacts", []) if "s3" not in a]
     # An Artifact[T] parameter arrives as a file: `-a name=@path/to/file`.
@@ -226,6 +244,7 @@ def emulate_step(app: App, config: Config, name: str, *, pairs: Sequence[str] = 
                 if store.exists(key):
                     store.get_file(key, ports_dir / key)
         result = emulate(template, bundle=bundle, args=args, runtime=runtime, artifacts_dir=ports_dir,
+                         env=settings_env(ir, os.environ, template) or None,
                          containers_conf=containers_conf, image=image, input_files=files or None,
                          argo_version=config.defaults.argo_version)
         if store is not None and result.exit_code == 0:

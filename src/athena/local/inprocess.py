@@ -118,8 +118,11 @@ class InProcessRunner:
                 except codec.CodecError as exc:  # the run names the task (WorkflowFailed)
                     raise AthenaError(f"template {t.name}: parameter `{p.name}` cannot be decoded as "
                                       f"{codec.type_name(hints.get(p.name, Any))}: {exc}") from None
+        from athena.runtime.settings import STEP
+
         token = ports.LOCAL_STORE.set(str(self.store))
         run_token = ports.LOCAL_RUN.set(self.run_id)
+        step_token = STEP.set(fn.__name__)  # athena.settings() reads <FUNCTION>__<FIELD> from os.environ, as a pod
         try:
             result = fn(**kwargs)
         except SystemExit as exc:
@@ -129,6 +132,7 @@ class InProcessRunner:
                                   "fails the step (return instead)") from None
             raise
         finally:
+            STEP.reset(step_token)
             ports.LOCAL_RUN.reset(run_token)
             ports.LOCAL_STORE.reset(token)
         if artifact_type(hints.get("return")) is not None:

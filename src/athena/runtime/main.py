@@ -118,6 +118,13 @@ def artifact_type(annotation: Any) -> Any:
     return None
 
 
+def _is_settings_error(exc: BaseException) -> bool:
+    """``athena.settings()`` could not load: without importing the settings module (a step that never loaded it
+    cannot have raised its error)."""
+    loaded = sys.modules.get("athena.runtime.settings")
+    return loaded is not None and isinstance(exc, loaded.SettingsError)
+
+
 def _write_result(text: str) -> None:
     path = _env(protocol.ENV_RESULT, protocol.RESULT_PATH) or protocol.RESULT_PATH
     directory = os.path.dirname(path) or "."
@@ -205,7 +212,9 @@ def run(argv: list[str]) -> int:
             return 0
         sys.stderr.write(f"{code_}\n")  # what Python itself prints for sys.exit("message")
         return protocol.EXIT_USER_ERROR
-    except BaseException:
+    except BaseException as exc:
+        if _is_settings_error(exc):  # the step's environment is wrong, not its code: the message says it all
+            return _fail(f"template {template}: {exc}", protocol.EXIT_USER_ERROR)
         import traceback
 
         traceback.print_exc()

@@ -62,6 +62,9 @@ class ValuesMixin(LowererBase):
         name = getattr(obj, "__name__", "")
         if getattr(obj, "__module__", "") in ("athena.ports", "athena") and name in _PORT_FUNCS:
             raise self.bail(codes.ARTIFACT_IN_WORKFLOW, f"`{name}()` cannot be used in a workflow body", expr)
+        if getattr(obj, "__module__", "") == "athena.runtime.settings" and name == "settings":  # settings (issue 9)
+            raise self.bail(codes.SETTINGS_IN_WORKFLOW, "`athena.settings()` reads a container's environment; it "
+                            "cannot be used in a workflow body", expr)
         if obj in (str, int, float, bool, list, dict, tuple, set, frozenset, bytes) or (
             isinstance(obj, types.BuiltinFunctionType) and name in _CONVERSIONS
         ):
