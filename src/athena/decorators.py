@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Cache,
         ConfigMapEnv,
         ConfigMapValue,
+        Metric,
         Resources,
         Retry,
         SecretEnv,
@@ -235,6 +236,7 @@ def container(
     affinity: Mapping[str, Any] | None = None,
     security_context: Mapping[str, Any] | None = None,
     pod_security_context: Mapping[str, Any] | None = None,
+    metrics: Sequence[Metric] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -274,6 +276,7 @@ def workflow(
     cron_arguments: Mapping[str, Any] | None = None,
     tolerations: Sequence[Toleration] | None = None,
     affinity: Mapping[str, Any] | None = None,
+    metrics: Sequence[Metric] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
