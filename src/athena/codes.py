@@ -379,8 +379,9 @@ BAD_METRIC_VALUE = _c("ATH343", "invalid metric value",
                       "give value= as a number or an Argo expression such as \"{{duration}}\" or "
                       "\"{{status}}\"",
                       "A `Gauge` or `Histogram` has no `value=`, a value is neither text nor a number, a "
-                      "`Gauge(realtime=True)` reads `resourcesDuration.*` (known only at the end), or a gauge "
-                      "value is longer than Argo v4 accepts (256 characters).")
+                      "`Gauge(realtime=True)` has a value other than `\"{{duration}}\"` (the only one Argo "
+                      "updates while a template runs), or a gauge value is longer than Argo v4 accepts (256 "
+                      "characters).")
 BAD_METRIC_BUCKETS = _c("ATH344", "invalid histogram buckets",
                         "give a non-empty list of increasing numbers, e.g. buckets=[1, 5, 30, 120, 600]",
                         "A `Histogram(buckets=...)` is empty, holds something that is not a number, or is not "

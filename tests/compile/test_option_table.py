@@ -250,6 +250,9 @@ def test_metrics_validate_normalize_and_know_the_v4_limits() -> None:
     assert [c for c, _ in problems("metrics", [Gauge("g", help="h", value=1, operation="Mul")])] == [codes.BAD_ENUM]
     assert problems("metrics", [Gauge("g", help="h", value="{{resourcesDuration.cpu}}", realtime=True)])[0][0] == \
         codes.BAD_METRIC_VALUE
+    assert problems("metrics", [Gauge("g", help="h", value="1", realtime=True)])[0][1].startswith(
+        "Gauge('g'): a realtime gauge's value must be \"{{duration}}\"")
+    assert OPTIONS["metrics"].validate([Gauge("g", help="h", value="{{ duration }}", realtime=True)])[0].realtime
     assert problems("metrics", [Histogram("s", help="h", value=1)])[0][0] == codes.BAD_METRIC_BUCKETS
     assert problems("metrics", [Histogram("s", help="h", value=1, buckets=[1, True])])[0][0] == codes.BAD_METRIC_BUCKETS
     assert problems("metrics", Counter("runs", help="h"))[0][1].startswith("`metrics` must be a list")

@@ -1106,9 +1106,11 @@ def _metric(m: Counter | Gauge | Histogram, problems: list[Problem]) -> MetricSp
     if isinstance(m, Gauge):
         if not isinstance(m.realtime, bool):
             problems.append(Problem(f"{what}: realtime= must be True or False, got {m.realtime!r}"))
-        elif m.realtime and "resourcesDuration." in value:
-            problems.append(Problem(f"{what}: a realtime gauge cannot read resourcesDuration.* (Argo knows it only "
-                                    "when the template has finished)", codes.BAD_METRIC_VALUE))
+        elif m.realtime and value and value.removeprefix("{{").removesuffix("}}").strip() != "duration":
+            # Argo's controller updates a template's realtime gauge from one variable only (its realTimeScope)
+            problems.append(Problem(f"{what}: a realtime gauge's value must be \"{{{{duration}}}}\" (the only "
+                                    f"value Argo updates while the template runs), got {value!r}",
+                                    codes.BAD_METRIC_VALUE))
         if m.operation is not None and m.operation not in GAUGE_OPERATIONS:
             problems.append(Problem(f"{what}: operation= must be one of {', '.join(GAUGE_OPERATIONS)} (or None: "
                                     f"set), got {m.operation!r}", codes.BAD_ENUM))

@@ -6,7 +6,8 @@ from athena import Counter, Gauge, Histogram, container, workflow
 @container(metrics=[
     Counter("train_runs_total", help="Training runs by outcome", labels={"status": "{{status}}"}),
     Gauge("train_duration_seconds", help="Duration of the last training run", value="{{duration}}"),
-    Gauge("train_running", help="Training running now", value="1", realtime=True, operation="Set"),
+    Gauge("train_elapsed_seconds", help="Time the training has run", value="{{duration}}", realtime=True,
+          operation="Set"),
     Histogram("train_seconds", help="Training durations", value="{{duration}}", buckets=[1, 10, 60, 600.5],
               when="{{status}} == Succeeded"),
 ])
