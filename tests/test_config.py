@@ -388,3 +388,25 @@ def test_error_names_the_file_outside_cwd(tmp_path: Path) -> None:
     write(elsewhere, '[defaults]\nnamspace = "x"\n')
     with pytest.raises(ConfigError, match=r"conf/team\.toml: unknown key \[defaults\]\.namspace"):
         load_config(elsewhere)
+
+
+# -- [metrics] (issue 9) ---------------------------------------------------------------------------------
+
+
+def test_metrics_pushgateway() -> None:
+    assert load_config().metrics.pushgateway is None
+    write(Path("athena.toml"), '[metrics]\npushgateway = "http://pushgateway.monitoring:9091"\n')
+    assert load_config().metrics.pushgateway == "http://pushgateway.monitoring:9091"
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('[metrics]\npushgateway = "pushgateway:9091"\n',
+     "athena.toml: [metrics].pushgateway: expected the Pushgateway's base URL"),
+    ('[metrics]\npushgateway = "http://user:pw@gw:9091"\n',
+     "athena.toml: [metrics].pushgateway: 'http://user:pw@gw:9091': give only scheme, host, port"),
+    ('[metrics]\npushgateway = "http://gw:99999"\n', "[metrics].pushgateway: expected the Pushgateway's base URL"),
+    ('[metrics]\npush_gateway = "http://gw:9091"\n',
+     "athena.toml: unknown key [metrics].push_gateway (did you mean pushgateway?)"),
+])
+def test_metrics_pushgateway_errors(toml: str, expected: str) -> None:
+    assert expected in error(toml)

@@ -405,6 +405,32 @@ SETTINGS_FIELD_TYPE = _c("ATH364", "settings field of a type the environment can
                          "enums, or another athena.Settings class for a group",
                          "A field of a settings class has an annotation that does not resolve, or a type the "
                          "runtime's codec cannot decode from JSON text.")
+# metrics= (issue 9, Argo's template-level Prometheus metrics): ATH340-ATH349
+BAD_METRIC_NAME = _c("ATH340", "invalid metric name",
+                     "use letters, digits and '_', not starting with a digit (e.g. step_duration_seconds), once per "
+                     "template",
+                     "A `metrics=` entry's name is not a metric name every supported Argo line accepts (letters, "
+                     "digits and `_`, not starting with a digit; Argo 3.6 and later reject `:`), or two metrics "
+                     "of one template share a name.")
+BAD_METRIC_LABEL = _c("ATH341", "invalid metric label",
+                      "label names use letters, digits and '_' (not starting with a digit); values are strings",
+                      "A `labels=` key of a metric is not a label name Argo accepts, or a value is not a string.")
+METRIC_HELP = _c("ATH342", "metric without help text", "describe the metric: help=\"...\"",
+                 "Argo rejects a metric without `help` (the Prometheus HELP line).")
+BAD_METRIC_VALUE = _c("ATH343", "invalid metric value",
+                      "give value= as a number or an Argo expression such as \"{{duration}}\" or "
+                      "\"{{status}}\"",
+                      "A `Gauge` or `Histogram` has no `value=`, a value is neither text nor a number, a "
+                      "`Gauge(realtime=True)` has a value other than `\"{{duration}}\"` (the only one Argo "
+                      "updates while a template runs), or a gauge value is longer than Argo v4 accepts (256 "
+                      "characters).")
+BAD_METRIC_BUCKETS = _c("ATH344", "invalid histogram buckets",
+                        "give a non-empty list of increasing numbers, e.g. buckets=[1, 5, 30, 120, 600]",
+                        "A `Histogram(buckets=...)` is empty, holds something that is not a number, or is not "
+                        "strictly increasing.")
+TOO_MANY_METRICS = _c("ATH345", "too many metrics on one template",
+                      "keep at most 100 metrics per template (Argo v4's limit), e.g. by using labels",
+                      "A template declares more than 100 `metrics=` entries, which Argo v4's CRD rejects.")
 
 # --- ATH4xx: names and Argo limits
 BAD_NAME = _c("ATH401", "name Argo or Kubernetes rejects", "use lowercase letters, digits and '-'",

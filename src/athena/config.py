@@ -46,6 +46,7 @@ __all__ = [
     "Bootstrap",
     "Config",
     "Defaults",
+    "Metrics",
     "Project",
     "RepositoryRef",
     "SecretRef",
@@ -141,6 +142,12 @@ class Defaults(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
         return self.argo.patch
 
 
+class Metrics(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """``[metrics]``: pod-side metrics. With ``pushgateway`` set every container pushes its step's duration and
+    outcome there (the runtime reads ``ATHENA_PUSHGATEWAY``, which the emitter then writes)."""
+
+    pushgateway: str | None = None
+
 class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The tables of one configuration source, as written."""
 
@@ -149,6 +156,7 @@ class _File(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     artifact: Artifact = msgspec.field(default_factory=Artifact)
     bootstrap: Bootstrap = msgspec.field(default_factory=Bootstrap)
     defaults: Defaults = msgspec.field(default_factory=Defaults)
+    metrics: Metrics = msgspec.field(default_factory=Metrics)
 
 
 class Config(msgspec.Struct, frozen=True, kw_only=True):
@@ -159,6 +167,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     artifact: Artifact = msgspec.field(default_factory=Artifact)
     bootstrap: Bootstrap = msgspec.field(default_factory=Bootstrap)
     defaults: Defaults = msgspec.field(default_factory=Defaults)
+    metrics: Metrics = msgspec.field(default_factory=Metrics)
     source: Path | None = None  # the file read, None when running on defaults
     root: Path = msgspec.field(default_factory=Path.cwd)  # the source's directory, else the start directory
     dist_name: str | None = None  # the PEP 621 [project].name found (see the module docstring)
@@ -199,6 +208,7 @@ def load_config(
         artifact=tables.artifact,
         bootstrap=tables.bootstrap,
         defaults=tables.defaults,
+        metrics=tables.metrics,
         source=path,
         root=path.parent,
     )
@@ -323,6 +333,26 @@ def _check(f: _File) -> None:
             ("bootstrap", "python"), f'expected a Python version like "3.11", got {f.bootstrap.python!r}'
         )
     _check_argo(f.defaults.argo_version)
+    if f.metrics.pushgateway is not None:
+        _check_pushgateway(f.metrics.pushgateway)
+
+
+def _check_pushgateway(url: str) -> None:
+    """An http(s) base URL the pod runtime can PUT to (it appends ``/metrics/job/...``)."""
+    from urllib.parse import urlsplit
+
+    at = ("metrics", "pushgateway")
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise _Invalid(at, f'expected the Pushgateway\'s base URL, like "http://pushgateway.monitoring:9091", '
+                           f"got {url!r}")
+    if parts.username is not None or parts.query or parts.fragment:
+        raise _Invalid(at, f"{url!r}: give only scheme, host, port and an optional path prefix (no credentials, "
+                           "query or fragment)")
 
 
 def _check_key(key: str) -> None:
@@ -390,7 +420,7 @@ def _segments(path: str) -> tuple[_Seg, ...]:
 
 
 _TABLES = {(), ("project",), ("artifact_repository",), ("artifact_repository", "s3"), ("artifact",),
-           ("bootstrap",), ("defaults",)}  # fmt: skip
+           ("bootstrap",), ("defaults",), ("metrics",)}  # fmt: skip
 
 
 def _key(at: tuple[_Seg, ...], prefix: tuple[str, ...], *, header: bool = False) -> str:

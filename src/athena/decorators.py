@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Cache,
         ConfigMapEnv,
         ConfigMapValue,
+        Metric,
         Resources,
         Retry,
         SecretEnv,
@@ -273,6 +274,7 @@ def container(
     pod_security_context: Mapping[str, Any] | None = None,
     # run_as_user= (issue 9): a UID, or None written explicitly for the image's own user; omitted: the default
     run_as_user: int | None = None,
+    metrics: Sequence[Metric] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -312,6 +314,7 @@ def workflow(
     cron_arguments: Mapping[str, Any] | None = None,
     tolerations: Sequence[Toleration] | None = None,
     affinity: Mapping[str, Any] | None = None,
+    metrics: Sequence[Metric] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 

@@ -1,5 +1,5 @@
 """The values users pass to decorator options: ``Retry``, ``TTL``, volumes, synchronization, ``Cache``,
-``Resources``, env sources, ``Toleration``.
+``Resources``, env sources, ``Toleration``, Argo's template metrics (``Counter``, ``Gauge``, ``Histogram``).
 
 Pod-safe: a pod imports the user's module, which evaluates ``@container(retry=Retry(...))``, so this module
 imports only ``dataclasses``. The validation and the normalized forms are the compiler's
@@ -15,9 +15,9 @@ if TYPE_CHECKING:  # annotations are strings here: a pod need not import typing 
     from collections.abc import Mapping, Sequence
     from typing import Literal
 
-__all__ = ["TTL", "Cache", "ConfigMapEnv", "ConfigMapValue", "ConfigMapVolume", "EmptyDir", "ExistingClaim",
-           "HuggingFaceCache", "Resources", "Retry", "SecretEnv", "SecretFile", "SecretValue", "SecretVolume",
-           "SemaphoreRef", "Toleration", "Volume", "WorkflowClaim"]
+__all__ = ["TTL", "Cache", "ConfigMapEnv", "ConfigMapValue", "ConfigMapVolume", "Counter", "EmptyDir",
+           "ExistingClaim", "Gauge", "Histogram", "HuggingFaceCache", "Metric", "Resources", "Retry", "SecretEnv",
+           "SecretFile", "SecretValue", "SecretVolume", "SemaphoreRef", "Toleration", "Volume", "WorkflowClaim"]
 
 
 @dataclass(frozen=True)
@@ -191,3 +191,46 @@ class Toleration:
     value: str | None = None
     effect: str | None = None
     seconds: int | None = None
+
+
+# --- Argo's template-level Prometheus metrics (issue 9: `metrics=`), emitted by the workflow controller
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter the controller adds ``value`` to each time the template finishes (``when``: only if true)."""
+
+    name: str
+    help: str = ""
+    labels: Mapping[str, str] | None = None
+    value: str | int | float = "1"
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """A gauge set to ``value`` (or changed by it: ``operation="Add"``/``"Sub"``); ``realtime=True`` updates it
+    while the template runs."""
+
+    name: str
+    help: str = ""
+    labels: Mapping[str, str] | None = None
+    value: str | int | float | None = None
+    realtime: bool = False
+    operation: str | None = None
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """A histogram observing ``value`` (e.g. ``"{{duration}}"``) into ``buckets`` (upper bounds, increasing)."""
+
+    name: str
+    help: str = ""
+    labels: Mapping[str, str] | None = None
+    value: str | int | float | None = None
+    buckets: Sequence[int | float] = ()
+    when: str | None = None
+
+
+Metric = Counter | Gauge | Histogram

@@ -746,6 +746,42 @@ class Odd(athena.Settings):
 def c() -> None:
     athena.settings(Odd)
 """, "lock:", "settings field `Odd.lock` has type Lock"),
+    # metrics= (issue 9)
+    "bad-metric-name": Case(codes.BAD_METRIC_NAME, """
+@container(metrics=[athena.Counter("job:runs", help="runs")])
+def c() -> None:
+    pass
+""", '[athena.Counter("job:runs"', "Counter name 'job:runs' is not a metric name Argo accepts"),
+    "duplicate-metric-name": Case(codes.BAD_METRIC_NAME, """
+@workflow(metrics=[athena.Counter("runs", help="a"), athena.Gauge("runs", help="b", value=1)])
+def w() -> None:
+    num(1)
+""", '[athena.Counter("runs"', "two metrics of this template are named 'runs'"),
+    "bad-metric-label": Case(codes.BAD_METRIC_LABEL, """
+@container(metrics=[athena.Counter("runs", help="runs", labels={"1st": "x"})])
+def c() -> None:
+    pass
+""", '[athena.Counter("runs"', "label name '1st' is not one Argo accepts"),
+    "metric-help": Case(codes.METRIC_HELP, """
+@container(metrics=[athena.Counter("runs")])
+def c() -> None:
+    pass
+""", '[athena.Counter("runs")]', "Counter('runs') has no help= text"),
+    "metric-value": Case(codes.BAD_METRIC_VALUE, """
+@container(metrics=[athena.Gauge("last", help="last duration")])
+def c() -> None:
+    pass
+""", '[athena.Gauge("last"', "Gauge('last') needs value="),
+    "metric-buckets": Case(codes.BAD_METRIC_BUCKETS, """
+@container(metrics=[athena.Histogram("secs", help="durations", value="{{duration}}", buckets=[10, 1])])
+def c() -> None:
+    pass
+""", '[athena.Histogram("secs"', "buckets= must be strictly increasing, got [10, 1]"),
+    "too-many-metrics": Case(codes.TOO_MANY_METRICS, """
+@container(metrics=[athena.Counter(f"m{i}", help="x") for i in range(101)])
+def c() -> None:
+    pass
+""", '[athena.Counter(f"m{i}"', "101 metrics on one template; Argo 4.1 accepts at most 100"),
 }
 
 _counter = itertools.count()

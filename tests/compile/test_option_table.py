@@ -232,3 +232,37 @@ def test_security_contexts_merge_like_values_files() -> None:
         {"capabilities": {"add": ["NET_ADMIN"]}, "runAsNonRoot": None, "privileged": False})
     assert merged == {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["NET_ADMIN"]},
                       "privileged": False}
+
+
+# ------------------------------------------------------------------------------- metrics= (issue 9)
+
+
+def test_metrics_validate_normalize_and_know_the_v4_limits() -> None:
+    from athena.compile.options import MetricSpec
+    from athena.option_types import Counter, Gauge, Histogram
+
+    assert OPTIONS["metrics"].validate([Counter("runs", help="h", labels={"a": "b"}),
+                                        Gauge("g", help="h", value=2.5, operation="Add"),
+                                        Histogram("s", help="h", value="{{duration}}", buckets=(1, 2.5))]) == (
+        MetricSpec("counter", "runs", "h", (("a", "b"),), "1"),
+        MetricSpec("gauge", "g", "h", (), "2.5", operation="Add"),
+        MetricSpec("histogram", "s", "h", (), "{{duration}}", buckets=(1, 2.5)))
+    assert [c for c, _ in problems("metrics", [Gauge("g", help="h", value=1, operation="Mul")])] == [codes.BAD_ENUM]
+    assert problems("metrics", [Gauge("g", help="h", value="{{resourcesDuration.cpu}}", realtime=True)])[0][0] == \
+        codes.BAD_METRIC_VALUE
+    assert problems("metrics", [Gauge("g", help="h", value="1", realtime=True)])[0][1].startswith(
+        "Gauge('g'): a realtime gauge's value must be \"{{duration}}\"")
+    assert OPTIONS["metrics"].validate([Gauge("g", help="h", value="{{ duration }}", realtime=True)])[0].realtime
+    assert problems("metrics", [Histogram("s", help="h", value=1)])[0][0] == codes.BAD_METRIC_BUCKETS
+    assert problems("metrics", [Histogram("s", help="h", value=1, buckets=[1, True])])[0][0] == codes.BAD_METRIC_BUCKETS
+    assert problems("metrics", Counter("runs", help="h"))[0][1].startswith("`metrics` must be a list")
+    target = OPTIONS["metrics"].target
+    assert target is not None
+    many = OPTIONS["metrics"].validate([Counter(f"m{i}", help="h") for i in range(101)])
+    assert target(many, parse("3.7")) is None and target(many[:100], parse("4.0")) is None
+    lacks = target(many, parse("4.0.10"))
+    assert not isinstance(lacks, str) and lacks is not None and lacks.code == codes.TOO_MANY_METRICS
+    long_gauge = OPTIONS["metrics"].validate([Gauge("g", help="h", value="x" * 257)])
+    assert target(long_gauge, parse("3.6")) is None
+    lacks = target(long_gauge, parse("4.1"))
+    assert lacks is not None and not isinstance(lacks, str) and lacks.code == codes.BAD_METRIC_VALUE

@@ -258,6 +258,10 @@ def test_pod_imports_only_what_it_needs(pod) -> None:
     assert "athena.runtime.settings" not in mods  # a step that reads no settings never loads them
     for heavy in ("yaml", "click", "jsonschema", "pydantic", "obstore", "elftools", "tomllib"):
         assert heavy not in mods, heavy
+    # metrics (issue 9): without ATHENA_PUSHGATEWAY nothing of them is imported, not even the HTTP client
+    assert "athena.runtime.metrics" not in mods
+    for net in ("http", "socket", "base64", "ssl", "email"):  # (urllib.parse arrives with pathlib)
+        assert net not in mods, net
 
 
 def test_a_step_with_option_values_imports_no_compiler(tmp_path: Path) -> None:

@@ -119,3 +119,16 @@ def offloads_large_args(version: ArgoVersion) -> bool:
     if key == (4, 0):
         return version.patch is None or version.patch >= 1
     return key > (4, 0)
+
+
+# --- metrics= (issue 9): limits of Argo's template-level Prometheus metrics
+
+
+def max_metrics_per_template(version: ArgoVersion) -> int | None:
+    """``metrics.prometheus`` items per template: the v4 CRD says ``maxItems: 100``; 3.x has no limit."""
+    return 100 if version.major >= 4 else None
+
+
+def max_gauge_value_length(version: ArgoVersion) -> int | None:
+    """``gauge.value`` length: the v4 CRD says ``maxLength: 256``; 3.x has no limit."""
+    return 256 if version.major >= 4 else None

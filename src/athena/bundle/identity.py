@@ -93,7 +93,7 @@ def bundle_digest(modules: Iterable[ModuleType], config: Config) -> str:
 POD_MODULES = (
     "athena/__init__.py", "athena/_inert.py", "athena/errors.py", "athena/option_types.py", "athena/outcome.py",
     "athena/ports.py", "athena/runtime/__init__.py", "athena/runtime/codec.py", "athena/runtime/main.py",
-    "athena/runtime/protocol.py", "athena/bundle/launchers.py",
+    "athena/runtime/protocol.py", "athena/runtime/metrics.py", "athena/bundle/launchers.py",
     "athena/runtime/settings.py",  # settings (issue 9): imported by a pod whose code calls athena.settings
 )
 

@@ -8,7 +8,7 @@ from athena import codes
 from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
-from athena.compile.options import OPTIONS
+from athena.compile.options import OPTIONS, Problem
 from athena.config import Config
 from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic
@@ -128,7 +128,11 @@ def check_target(t: Template[Any, Any], config: Config, diags: list[Diagnostic])
         if spec.target is None or value is None:
             continue
         lacks = spec.target(value, config.defaults.argo)
-        if lacks:
+        if isinstance(lacks, Problem):  # a limit of its own code (metrics=)
+            diags.append(codes.diag(lacks.code or codes.TARGET_LACKS_OPTION, f"{lacks.message}; [defaults]."
+                                    f"argo_version is {config.defaults.argo_version}",
+                                    decorator_keyword_span(t.fn, spec.name), hint=lacks.hint))
+        elif lacks:
             diags.append(codes.diag(codes.TARGET_LACKS_OPTION, f"{lacks}; [defaults].argo_version is "
                                     f"{config.defaults.argo_version}", decorator_keyword_span(t.fn, spec.name)))
 

@@ -27,8 +27,11 @@ from athena.option_types import (
     ConfigMapEnv,
     ConfigMapValue,
     ConfigMapVolume,
+    Counter,
     EmptyDir,
     ExistingClaim,
+    Gauge,
+    Histogram,
     HuggingFaceCache,
     Resources,
     Retry,
@@ -134,6 +137,22 @@ class TolerationSpec(msgspec.Struct, frozen=True):
     effect: str | None
     seconds: int | None
 
+# --- metrics= (issue 9): Argo's template-level Prometheus metrics
+
+
+class MetricSpec(msgspec.Struct, frozen=True):
+    """One ``metrics=`` entry; ``value`` is the text Argo reads (numbers written as text)."""
+
+    kind: Literal["counter", "gauge", "histogram"]
+    name: str
+    help: str
+    labels: tuple[tuple[str, str], ...]
+    value: str
+    when: str | None = None
+    realtime: bool = False  # gauge only
+    operation: str | None = None  # gauge only: Set, Add, Sub
+    buckets: tuple[int | float, ...] = ()  # histogram only
+
 
 class TemplateOptions(msgspec.Struct, frozen=True):
     """Validated decorator arguments, normalized (durations in seconds): plain data only.
@@ -187,6 +206,8 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     pod_security_context: str | None = None
     # run_as_user= (issue 9, pod security): None = not given ([defaults].run_as_user), a UID, or RUN_AS_IMAGE_USER
     run_as_user: int | Literal["image"] | None = None
+    # metrics= (issue 9)
+    metrics: tuple[MetricSpec, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------- the table
@@ -210,7 +231,8 @@ class OptionInvalid(ValueError):
 
 Where = Literal["container", "workflow", "both"]
 Validator = Callable[[Any], Any]
-TargetRule = Callable[[Any, "ArgoVersion"], str | None]
+# A target rule says why the target Argo lacks the value: a message (reported as ATH307), or a Problem with its own code.
+TargetRule = Callable[[Any, "ArgoVersion"], "str | Problem | None"]
 
 
 class OptionSpec(msgspec.Struct, frozen=True):
@@ -1050,6 +1072,129 @@ def _cron_arguments(value: Any) -> tuple[tuple[str, str], ...]:
         raise OptionInvalid(problems)
     return tuple(out)
 
+# --- metrics= (issue 9): Argo's template-level Prometheus metrics (the controller emits them)
+
+_METRIC_NAME = r"[a-zA-Z_][a-zA-Z0-9_]*"  # Argo 3.6+: Prometheus' legacy names without ':' (names and label keys)
+GAUGE_OPERATIONS = ("Set", "Add", "Sub")
+
+
+def _metric_value(value: Any, what: str, problems: list[Problem]) -> str:
+    from athena import codes
+
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value and abs(value) != float("inf"):
+        return str(value)
+    if value is None:
+        problems.append(Problem(f"{what} needs value= (a number or an Argo expression such as \"{{{{duration}}}}\")",
+                                codes.BAD_METRIC_VALUE))
+    else:
+        problems.append(Problem(f"{what}: value= must be a non-empty string or a number, got {value!r}",
+                                codes.BAD_METRIC_VALUE))
+    return ""
+
+
+def _metric(m: Counter | Gauge | Histogram, problems: list[Problem]) -> MetricSpec | None:
+    import itertools
+    import re
+
+    from athena import codes
+
+    kind = type(m).__name__
+    before = len(problems)
+    if not isinstance(m.name, str) or not re.fullmatch(_METRIC_NAME, m.name):
+        problems.append(Problem(f"{kind} name {m.name!r} is not a metric name Argo accepts (letters, digits and '_', "
+                                "not starting with a digit; no ':')", codes.BAD_METRIC_NAME))
+    what = f"{kind}({m.name!r})"
+    if not isinstance(m.help, str) or not m.help.strip():
+        problems.append(Problem(f"{what} has no help= text; Argo requires one", codes.METRIC_HELP))
+    labels: list[tuple[str, str]] = []
+    if m.labels is not None:
+        if not isinstance(m.labels, Mapping):
+            problems.append(Problem(f"{what}: labels= must be a dict of label name to str, got {m.labels!r}",
+                                    codes.BAD_METRIC_LABEL))
+        else:
+            for k, v in m.labels.items():
+                if not isinstance(k, str) or not re.fullmatch(_METRIC_NAME, k):
+                    problems.append(Problem(f"{what}: label name {k!r} is not one Argo accepts (letters, digits "
+                                            "and '_', not starting with a digit)", codes.BAD_METRIC_LABEL))
+                elif not isinstance(v, str):
+                    problems.append(Problem(f"{what}: label {k!r} must have a str value, got {v!r}",
+                                            codes.BAD_METRIC_LABEL))
+                else:
+                    labels.append((k, v))
+    if m.when is not None and (not isinstance(m.when, str) or not m.when):
+        problems.append(Problem(f"{what}: when= must be a non-empty Argo expression, got {m.when!r}"))
+    value = _metric_value(m.value, what, problems)
+    spec = MetricSpec(kind.lower(), m.name, m.help, tuple(labels), value, m.when)  # type: ignore[arg-type]
+    if isinstance(m, Gauge):
+        if not isinstance(m.realtime, bool):
+            problems.append(Problem(f"{what}: realtime= must be True or False, got {m.realtime!r}"))
+        elif m.realtime and value and value.removeprefix("{{").removesuffix("}}").strip() != "duration":
+            # Argo's controller updates a template's realtime gauge from one variable only (its realTimeScope)
+            problems.append(Problem(f"{what}: a realtime gauge's value must be \"{{{{duration}}}}\" (the only "
+                                    f"value Argo updates while the template runs), got {value!r}",
+                                    codes.BAD_METRIC_VALUE))
+        if m.operation is not None and m.operation not in GAUGE_OPERATIONS:
+            problems.append(Problem(f"{what}: operation= must be one of {', '.join(GAUGE_OPERATIONS)} (or None: "
+                                    f"set), got {m.operation!r}", codes.BAD_ENUM))
+        spec = msgspec.structs.replace(spec, realtime=m.realtime is True, operation=m.operation)
+    elif isinstance(m, Histogram):
+        buckets = m.buckets
+        numbers = (not isinstance(buckets, str | bytes) and isinstance(buckets, Sequence) and all(
+            isinstance(b, int | float) and not isinstance(b, bool) and b == b and abs(b) != float("inf")
+            for b in buckets))
+        if not numbers or not buckets:
+            problems.append(Problem(f"{what}: buckets= must be a non-empty list of numbers, got {buckets!r}",
+                                    codes.BAD_METRIC_BUCKETS))
+        elif any(a >= b for a, b in itertools.pairwise(buckets)):
+            problems.append(Problem(f"{what}: buckets= must be strictly increasing, got {list(buckets)!r}",
+                                    codes.BAD_METRIC_BUCKETS))
+        else:
+            spec = msgspec.structs.replace(spec, buckets=tuple(buckets))
+    return spec if len(problems) == before else None
+
+
+def _metrics(value: Any) -> tuple[MetricSpec, ...]:
+    from athena import codes
+
+    kinds = (Counter, Gauge, Histogram)
+    if isinstance(value, (str, Mapping, *kinds)) or not isinstance(value, Sequence):
+        raise _fail(f"`metrics` must be a list of athena.Counter(...), Gauge(...) or Histogram(...), got {value!r}")
+    problems: list[Problem] = []
+    out: list[MetricSpec] = []
+    for m in value:
+        if not isinstance(m, kinds):
+            problems.append(Problem(f"`metrics` items must be athena.Counter(...), Gauge(...) or Histogram(...), "
+                                    f"got {m!r}"))
+            continue
+        spec = _metric(m, problems)
+        if spec is None:
+            continue
+        if any(o.name == spec.name for o in out):
+            # Argo keys a metric by its name: two definitions of one name in a template fight over one series
+            problems.append(Problem(f"two metrics of this template are named {spec.name!r}", codes.BAD_METRIC_NAME))
+        out.append(spec)
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
+def _metrics_target(specs: tuple[MetricSpec, ...], version: ArgoVersion) -> Problem | None:
+    from athena import codes
+    from athena.argo import facts
+
+    limit = facts.max_metrics_per_template(version)
+    if limit is not None and len(specs) > limit:
+        return Problem(f"{len(specs)} metrics on one template; Argo {version.canonical_line} accepts at most {limit}",
+                       codes.TOO_MANY_METRICS)
+    limit = facts.max_gauge_value_length(version)
+    for m in specs:
+        if limit is not None and m.kind == "gauge" and len(m.value) > limit:
+            return Problem(f"Gauge({m.name!r}): value= is {len(m.value)} characters; Argo "
+                           f"{version.canonical_line} accepts at most {limit}", codes.BAD_METRIC_VALUE)
+    return None
+
 
 # --- run_as_user= (issue 9, pod security defaults, DESIGN §5.3)
 
@@ -1121,6 +1266,8 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     *(_row(name, where, kinds, validate) for name, where, kinds, validate in _POD_ROWS),  # type: ignore[arg-type]
     # run_as_user= (issue 9, pod security): None given explicitly means "the image's user", so it is validated
     _row("run_as_user", "container", ("int",), _run_as_user, none_is_value=True),
+    # metrics= (issue 9)
+    _row("metrics", "both", ("Sequence[Metric]",), _metrics, target=_metrics_target),
 )}
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,8 +362,8 @@ def _class_names(text: str) -> list[type] | None:
     out: list[type] = []
     for name in (p.strip() for p in text.split("|")):
         value = getattr(option_types, name, None)
-        if name == "Volume":
-            out += [c for c in option_types.Volume.__args__]
+        if isinstance(value, types.UnionType):  # an alias such as Volume = ExistingClaim | WorkflowClaim | ...
+            out += list(value.__args__)
         elif isinstance(value, type) and dataclasses.is_dataclass(value):
             out.append(value)
         else:

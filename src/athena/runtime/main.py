@@ -249,7 +249,20 @@ def run(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if not os.environ.get(protocol.ENV_PUSHGATEWAY):
+        return run(args)  # no metrics: nothing of them is imported
+    import time
+
+    start = time.monotonic()
+    code = protocol.EXIT_USER_ERROR  # if run() itself raises, the step failed
+    try:
+        code = run(args)
+    finally:
+        from athena.runtime import metrics
+
+        metrics.push_step(code, time.monotonic() - start)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

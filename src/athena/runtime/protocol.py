@@ -60,6 +60,26 @@ ENV_ARTIFACT_RETURN = "ATHENA_ARTIFACT_RETURN"  # where an Artifact return value
 ENV_LOCAL_STORE = "ATHENA_LOCAL_STORE"  # the in-process runner's artifact directory
 ENV_CONTAINERS_CONF = "ATHENA_CONTAINERS_CONF"  # the containers.conf the emulator gives podman
 
+# Pod-side metrics (DESIGN §4 "Metrics"): with ENV_PUSHGATEWAY set, the runtime pushes each step's duration and
+# outcome to a Prometheus Pushgateway (runtime/metrics.py, imported only then). The emitter sets all four when
+# `[metrics].pushgateway` is configured; the grouping key is template, workflow, run id and pod, so the children
+# of a fan-out and the retries of one step (each its own pod) never overwrite each other.
+ENV_PUSHGATEWAY = "ATHENA_PUSHGATEWAY"  # the Pushgateway's base URL, http://host:port
+ENV_RUN_ID = "ATHENA_RUN_ID"  # {{workflow.uid}}
+ENV_POD = "ATHENA_POD"  # {{pod.name}} (default: the hostname, which is the pod name in Kubernetes)
+ENV_WORKFLOW = "ATHENA_WORKFLOW"  # {{workflow.name}}
+METRICS_JOB = "athena"  # the Pushgateway `job` of every push
+METRICS_GROUPING = ("template", "workflow", "run_id", "pod")  # the grouping labels after `job`, in URL order
+METRIC_STEP_DURATION = "athena_step_duration_seconds"  # histogram: runtime start to exit
+METRIC_STEP_RUNS = "athena_step_runs_total"  # counter, label `outcome`
+METRIC_STEP_FINISHED = "athena_step_finished_timestamp_seconds"  # gauge: Unix time the step ended
+#: Histogram upper bounds in seconds: from a quick step to a long training run.
+METRIC_STEP_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0)
+#: `outcome` label values by exit code: 0 succeeded, EXIT_PROTOCOL_ERROR error (template and pod disagree),
+#: anything else failed (the function raised or exited non-zero).
+OUTCOME_SUCCEEDED, OUTCOME_FAILED, OUTCOME_ERROR = "succeeded", "failed", "error"
+PUSH_TIMEOUT_SECONDS = 3.0  # a slow or absent Pushgateway delays the step's exit at most this long
+
 #: The largest value (a result's JSON, one argv slot), in bytes. Linux's per-string exec limit MAX_ARG_STRLEN is
 #: 128 KiB *including* the terminating NUL, so a 131,072-byte argument fails exec (E2BIG) on every Argo line: Argo's
 #: emissary offloads only arguments strictly above 131,072 bytes (DESIGN §5.1.8). Larger values: Artifact[T].

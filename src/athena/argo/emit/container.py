@@ -74,6 +74,8 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     ]
     if isinstance(t.returns, ArtifactT):
         env.append({"name": proto.ENV_RETURN_KEY, "value": RETURN_KEY})
+    if s.pushgateway:  # [metrics].pushgateway: the runtime pushes there, grouped per run and pod (DESIGN §4)
+        env += _metrics_env(s.pushgateway)
     mounts: list[dict[str, Any]]
     volumes: list[dict[str, Any]]
     if o.tmp_volume and not ports.host_paths:  # the `tmp_volume` option (see options.RULES)
@@ -115,6 +117,13 @@ def container_template(t: Container, s: EmitSettings) -> dict[str, Any]:
     tmpl["securityContext"] = options.merge_over(base, pod_sc) if pod_sc is not None else base
     tmpl.update(extra)
     return tmpl
+
+
+def _metrics_env(url: str) -> list[dict[str, Any]]:
+    return [{"name": proto.ENV_PUSHGATEWAY, "value": url},
+            {"name": proto.ENV_WORKFLOW, "value": "{{workflow.name}}"},
+            {"name": proto.ENV_RUN_ID, "value": "{{workflow.uid}}"},
+            {"name": proto.ENV_POD, "value": "{{pod.name}}"}]
 
 
 def _user_volumes(specs: tuple[VolumeSpec, ...], mounts: list[dict[str, Any]], volumes: list[dict[str, Any]],

@@ -34,6 +34,7 @@ from athena.compile.options import (
     CacheSpec,
     EnvFromSpec,
     EnvVarSpec,
+    MetricSpec,
     ResourcesSpec,
     RetrySpec,
     SecretFileSpec,
@@ -236,6 +237,30 @@ def _json(key: str) -> Place:
     return lambda v, t, s: {key: json.loads(v)}
 
 
+# --- metrics= (issue 9): the template's `metrics.prometheus`, in the field order of Argo's Prometheus struct
+
+
+def _metrics(specs: tuple[MetricSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    def one(m: MetricSpec) -> Fields:
+        out: Fields = {"name": m.name}
+        if m.labels:
+            out["labels"] = [{"key": k, "value": v} for k, v in m.labels]
+        out["help"] = m.help
+        if m.when is not None:
+            out["when"] = m.when
+        if m.kind == "gauge":
+            gauge: Fields = {"value": m.value, "realtime": m.realtime}  # the schema requires realtime
+            if m.operation is not None:
+                gauge["operation"] = m.operation
+            out["gauge"] = gauge
+        elif m.kind == "histogram":
+            out["histogram"] = {"value": m.value, "buckets": list(m.buckets)}
+        else:
+            out["counter"] = {"value": m.value}
+        return out
+
+    return {"metrics": {"prometheus": [one(m) for m in specs]}}
+
 RULES: dict[str, EmitRule] = {
     "name": EmitRule(inline="compile/naming.py: the template's name (and so every document's name)"),
     "image": EmitRule(inline="container.py: the container's image, [bootstrap].default_image when unset"),
@@ -287,6 +312,8 @@ RULES: dict[str, EmitRule] = {
     # run_as_user= (issue 9): replaces the base pod_security_context= merges over, so it is read in place
     "run_as_user": EmitRule(inline="container.py: the pod securityContext's runAsUser/runAsGroup/runAsNonRoot "
                                    "instead of [defaults].run_as_user's (settings.pod_security_defaults)"),
+    # metrics= (issue 9)
+    "metrics": EmitRule({"container": _metrics, "dag": _metrics}),
 }
 
 # The order each site writes its options in (so the order of keys in the YAML).
@@ -294,9 +321,9 @@ SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "container_metadata": ("annotations", "labels"),
     "container": ("service_account", "node_selector", "tolerations", "affinity", "priority_class", "retry",
                   "timeout", "pod_running_timeout", "mutex", "semaphore", "cache", "pod_spec_patch", "secret_files",
-                  "pod_security_context"),
+                  "pod_security_context", "metrics"),
     "main": ("image_pull_policy", "env", "env_from", "resources", "secret_files", "security_context"),
-    "dag": ("node_selector", "tolerations", "affinity", "parallelism", "retry", "mutex", "semaphore"),
+    "dag": ("node_selector", "tolerations", "affinity", "parallelism", "retry", "mutex", "semaphore", "metrics"),
     "document_metadata": ("labels", "annotations"),
     "workflow_root": ("labels", "annotations", "node_selector", "tolerations", "affinity", "parallelism_if_root"),
     "root": ("on_exit_if_root", "ttl_if_root", "pod_gc_if_root", "active_deadline_if_root"),

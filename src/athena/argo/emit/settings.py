@@ -26,6 +26,7 @@ class EmitSettings:
     s3: dict[str, Any]  # the S3 block of every artifact, without its key
     bundle_key: str
     digest: str
+    pushgateway: str | None = None  # [metrics].pushgateway: every container pushes its step's metrics there
 
     # Blocks every container template repeats: built once and shared, so the YAML writer renders them once.
     @functools.cached_property
@@ -64,6 +65,7 @@ class EmitSettings:
             s3=_s3_block(config),
             bundle_key=key,
             digest=digest,
+            pushgateway=config.metrics.pushgateway,
         )
 
 
