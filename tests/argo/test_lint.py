@@ -277,3 +277,36 @@ def test_bundled_schemas_are_the_teams_pinned_copies() -> None:
     schemas = resources.files("athena.argo") / "schemas"
     for tag in SCHEMA_TAGS.values():
         assert (schemas / f"{tag}.json").read_bytes() == (SHARED_SCHEMAS / f"{tag}.json").read_bytes(), tag
+
+
+# ------------------------------------------------------------------------ podSpecPatch against the pod schema
+
+
+@pytest.mark.parametrize(("patch", "path", "message"), [
+    ('{"terminationGracePeriod": 30}', "podSpecPatch", "'terminationGracePeriod' was unexpected"),
+    ("priority: high\n", "podSpecPatch.priority", "'high' is not of type 'integer'"),
+    ('{"containers": [{"name": "main", "imagePullPolicee": "Always"}]}', "podSpecPatch.containers[0]",
+     "'imagePullPolicee' was unexpected"),
+    ('{"containers": [{"resources": {"limits": {"cpu": "1"}}}]}', "podSpecPatch.containers[0]",
+     "'name' is a required property"),
+    ('{"volumes": [{"name": "v", "emptyDir": {"sizeLimit": "1Gi", "medum": "Memory"}}]}',
+     "podSpecPatch.volumes[0].emptyDir", "'medum' was unexpected"),
+    ("[1, 2]", "podSpecPatch", "must be a mapping of PodSpec fields"),
+    ("{a: [", "podSpecPatch", "is neither JSON nor YAML"),
+])
+def test_pod_spec_patch_is_checked_against_the_pod_schema(patch: str, path: str, message: str) -> None:
+    doc = template()
+    doc["spec"]["templates"][1]["podSpecPatch"] = patch
+    for line in SUPPORTED:
+        found = [i for i in lint_documents([doc], [line]) if i.path == f"spec.templates[1].{path}"]
+        assert found and message in found[0].message, (line, [str(i) for i in lint_documents([doc], [line])])
+
+
+def test_a_valid_pod_spec_patch_passes_nulls_and_tags_included() -> None:
+    doc = template()
+    doc["spec"]["templates"][1]["podSpecPatch"] = (
+        '{"terminationGracePeriodSeconds": 120, "containers": [{"name": "main", "resources": {"limits": '
+        '{"cpu": "{{inputs.parameters.cpu}}"}}}], "securityContext": {"runAsNonRoot": null}, '
+        '"tolerations": [{"key": "gpu", "operator": "Exists"}]}')
+    doc["spec"]["podSpecPatch"] = "{{workflow.parameters.patch}}"  # whole-text tag: nothing to check
+    assert lint_documents([doc], SUPPORTED) == []

@@ -193,6 +193,11 @@ def _lint_one(
     found.sort(key=lambda i: (_path_key(i.path), i.message))
     if crd_rules:
         found.extend(issue(path, f"[crd-rule] {message}") for path, message in _crd_rules(doc, kind, line))
+    if strict:
+        from athena.argo.podspec import patch_issues
+
+        found.extend(issue(path, message) for path, message in
+                     patch_issues(doc, _schema(SCHEMA_TAGS[line], lenient, strict)))
     return found
 
 
