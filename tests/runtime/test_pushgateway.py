@@ -86,7 +86,9 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def start_pod(tmp_path: Path, gateway: str, run_id: str, pod: str, slot: str, extra: dict[str, str] | None = None
               ) -> subprocess.Popen[str]:
     """The pod runtime as a local process, with the env the emitter writes when [metrics].pushgateway is set."""
-    (tmp_path / "steps.py").write_text(STEPS)
+    steps = tmp_path / "steps.py"
+    if not steps.exists():  # once: rewriting it while an earlier pod imports it would race (an empty module)
+        steps.write_text(STEPS)
     e = {k: v for k, v in os.environ.items() if not k.startswith(("ATHENA_", "ARGO_"))}
     e.update({"ATHENA_RUNTIME": "1", "ATHENA_ENTRY": "steps:work", "ATHENA_TEMPLATE": "golden-work",
               "ATHENA_RESULT": str(tmp_path / f"result-{pod}"), "ATHENA_TMP_DIR": str(tmp_path),

@@ -284,3 +284,17 @@ def test_a_step_with_option_values_imports_no_compiler(tmp_path: Path) -> None:
     assert (tmp_path / "r").read_text() == "42"
     assert "athena.option_types" in mods and "athena.option_types" in POD_MODULE_NAMES
     assert not {m for m in mods if m.startswith(("athena.compile", "athena.decorators", "msgspec"))}, sorted(mods)
+
+
+def test_every_public_name_loads_within_the_pod_modules() -> None:
+    """A user's module may import any name of `athena` at its top; a bundle ships only POD_MODULES (the rest of
+    athena is stripped), so each name must resolve, in a pod, without importing anything else of athena."""
+    code = ("import sys, athena\n"
+            "for name in athena.__all__:\n"
+            "    getattr(athena, name)\n"
+            "print('\\n'.join(m for m in sys.modules if m == 'athena' or m.startswith('athena.')))\n")
+    env = {**os.environ, "ATHENA_RUNTIME": "1", "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    assert loaded - POD_MODULE_NAMES - {"athena.bundle"} == set()

@@ -182,6 +182,9 @@ def build_bundle(
             for gone in select.strip_installed(site, strict_site[arch]):
                 if gone not in excluded:
                     excluded.append(gone)
+            for gone in select.strip_athena(site):
+                if gone not in excluded:
+                    excluded.append(gone)
             steps.start(f"stage:{arch}", f"interpreter and libraries for {arch}")
             copied = _write_app(target, python, selection)
             excluded.extend(e for e in selection.excluded if e.top in copied and e not in excluded)

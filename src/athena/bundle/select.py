@@ -31,7 +31,7 @@ from pathlib import Path
 
 from athena.bundle.errors import BundleError
 
-__all__ = ["AppFiles", "Excluded", "app_files", "excluded_reason", "strip_installed"]
+__all__ = ["AppFiles", "Excluded", "app_files", "excluded_reason", "strip_athena", "strip_installed"]
 
 # First match wins: the specific reasons before the catch-all for hidden names.
 _RULES: tuple[tuple[str, str], ...] = (
@@ -179,3 +179,32 @@ def strip_installed(site_packages: Path, tops: Sequence[str]) -> list[Excluded]:
                         path.unlink()
                 dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).is_dir()]
     return removed
+
+
+def strip_athena(site_packages: Path) -> list[Excluded]:
+    """Remove athena's compiler side (and its bundled Argo schemas) from an installed athena-workflows: a pod
+    runs only :data:`~athena.bundle.identity.POD_MODULES`, the files the bundle digest hashes, so nothing else
+    can change what a pod does (a test holds the runtime's imports to that list). One entry, not one per file."""
+    from athena.bundle.identity import POD_MODULES
+
+    root = site_packages / "athena"
+    if not root.is_dir():
+        return []
+    keep = {site_packages / rel for rel in POD_MODULES}
+    keep |= {d / "__init__.py" for rel in POD_MODULES for d in (site_packages / rel).parents
+             if d != site_packages and root in (d, *d.parents)}
+    keep.add(root / "py.typed")
+    dropped = 0
+    for dirpath, _, filenames in os.walk(root, topdown=False):
+        here = Path(dirpath)
+        for name in filenames:
+            path = here / name
+            if path not in keep:
+                path.unlink()
+                dropped += 1
+        if here != root and not any(here.iterdir()):
+            here.rmdir()
+    if not dropped:
+        return []
+    return [Excluded(f"site-packages/athena/... ({dropped} files)",
+                     "athena's compiler side: a pod runs only athena's runtime modules")]
