@@ -42,10 +42,10 @@ if TYPE_CHECKING:
         Toleration,
         WorkflowClaim,
     )
+    from athena.ordering import parallel
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
     from athena.runtime.settings import Secret, Settings, settings
-    from athena.ordering import parallel
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.
 _LAZY = {

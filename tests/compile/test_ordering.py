@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.compile.test_errors import compile_source
 
 from athena import codes
 from athena.argo import expr
 from athena.errors import CompileError
-from tests.compile.test_errors import compile_source
 
 
 @pytest.mark.parametrize(("body", "code", "message"), [

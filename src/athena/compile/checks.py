@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from athena import codes
@@ -190,7 +191,7 @@ def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> Non
 
 def _call_span(program: Program, owners: dict[str, Template[Any, Any]], cycle: list[str]) -> Span | None:
     """Where the cycle is closed by a call the user wrote: the first call on it with a location."""
-    for n, c in zip(cycle, cycle[1:], strict=False):
+    for n, c in itertools.pairwise(cycle):
         t = program.templates[n]
         if isinstance(t, Workflow) and not t.synthetic:
             for task in t.tasks:

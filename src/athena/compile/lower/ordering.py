@@ -8,6 +8,8 @@ later calls (``train.options(after=[h])(data)``). Any task of the body may be na
 from __future__ import annotations
 
 import ast
+from typing import Any
+
 import msgspec
 
 from athena import codes
@@ -32,6 +34,9 @@ def guarded(scope: Scope) -> bool:
 
 class OrderingMixin(LowererBase):
     parallel_count = 0
+
+    def lookup_global(self, expr: ast.expr) -> Any:  # ValuesMixin's, earlier in the Lowerer's MRO
+        raise NotImplementedError
 
     def order_options(self, body: _Body, call: ast.Call) -> tuple[set[str], tuple[str, ...]]:
         """The tasks ``after=`` names (become plain dependencies) and those ``after_any=`` names, in order."""
