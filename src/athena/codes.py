@@ -178,7 +178,7 @@ NOT_MODULE_LEVEL = _c("ATH129", "decorated function is not at module level",
                       " template as `module:qualname`, so it must be a module-level name.")
 BAD_OPTIONS_CALL = _c("ATH130", "malformed `.options(...)` call",
                       "use `t.options(continue_on=[...], on_exit=..., on_success=..., on_failure=..., "
-                      "on_error=..., hooks={...})(args)`",
+                      "on_error=..., hooks={...}, after=[...], after_any=[...])(args)`",
                       "A `.options(...)` call is malformed: positional arguments, an unknown keyword, "
                       "`.options(...)` not followed by the call's own arguments, or a `hooks=` that is not"
                       " a dict literal with non-empty string keys.")

@@ -164,3 +164,26 @@ def test_depends_text() -> None:
     assert expr.depends([("a", ("failed",))], ("h",)) == "(a.Succeeded || a.Skipped || a.Daemoned || a.Failed) && h.Succeeded"
     assert expr.depends([], ("h1", "h2")) == "(h1.Succeeded || h2.Succeeded)"
     assert expr.depends([("a", ())], (), expand=True) == "(a.Succeeded || a.Skipped || a.Daemoned)"
+
+
+def test_a_recursive_root_can_be_scheduled(tmp_path: Path) -> None:
+    from athena import api
+    from athena.config import Config
+
+    path = tmp_path / "cron_recursion.py"
+    path.write_text('''
+from athena import container, workflow
+
+@container
+def flip() -> str:
+    return "heads"
+
+@workflow(schedule="0 4 * * *")
+def coinflip() -> None:
+    coin = flip()
+    if coin == "tails":
+        coinflip()
+''', encoding="utf-8")
+    app = api.load_app(str(path), Config())
+    docs = api.emit_documents(app, Config())
+    assert any(d["kind"] == "CronWorkflow" for d in docs)

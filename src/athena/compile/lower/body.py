@@ -363,7 +363,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
             if key in ORDER_KEYS:
                 continue  # read by order_options
             if key not in _OPTION_KEYS:
-                close = difflib.get_close_matches(key or "", _OPTION_KEYS, n=1)
+                close = difflib.get_close_matches(key or "", (*_OPTION_KEYS, *ORDER_KEYS), n=1)
                 raise self.bail(codes.BAD_OPTIONS_CALL, f"`.options()` has no argument `{key}`", kw,
                                 hint=f"did you mean `{close[0]}`?" if close else None)
             v = kw.value
