@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Toleration,
         WorkflowClaim,
     )
+    from athena.ordering import parallel
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
     from athena.runtime.settings import Secret, Settings, settings
@@ -65,6 +66,8 @@ _LAZY = {
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
     # settings (issue 9): loaded only by code that uses them, so a pod without settings never imports them
     "Settings": "athena.runtime.settings", "Secret": "athena.runtime.settings", "settings": "athena.runtime.settings",
+    # issue 13 (ordering): the parallel steps group
+    "parallel": "athena.ordering",
 }
 
 __all__ = [
@@ -103,6 +106,7 @@ __all__ = [
     "host",
     "load_artifact",
     "load_artifact_str",
+    "parallel",
     "save_artifact",
     "save_artifact_str",
     "settings",

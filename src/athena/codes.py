@@ -178,7 +178,7 @@ NOT_MODULE_LEVEL = _c("ATH129", "decorated function is not at module level",
                       " template as `module:qualname`, so it must be a module-level name.")
 BAD_OPTIONS_CALL = _c("ATH130", "malformed `.options(...)` call",
                       "use `t.options(continue_on=[...], on_exit=..., on_success=..., on_failure=..., "
-                      "on_error=..., hooks={...})(args)`",
+                      "on_error=..., hooks={...}, after=[...], after_any=[...])(args)`",
                       "A `.options(...)` call is malformed: positional arguments, an unknown keyword, "
                       "`.options(...)` not followed by the call's own arguments, or a `hooks=` that is not"
                       " a dict literal with non-empty string keys.")
@@ -191,8 +191,11 @@ ARTIFACT_IN_WORKFLOW = _c("ATH132", "artifact or host call in a workflow body",
                           "host(), load_artifact() and save_artifact() belong in @container or @fragment bodies",
                           "`athena.host()`, `load_artifact()` or `save_artifact()` (or the `_str` "
                           "variants) is called in a workflow body.")
-RECURSION = _c("ATH133", "recursive workflow", "a workflow cannot call itself, directly or through others",
-               "A workflow calls itself, directly or through other workflows.")
+RECURSION = _c("ATH133", "unguarded recursive workflow",
+               "put the recursive call inside an `if` arm whose condition ends the recursion",
+               "A workflow calls itself, directly or through other workflows, outside an `if` arm: it would "
+               "never stop. A recursive call inside an `if`/`elif`/`else` arm (or a value-if arm) is allowed; "
+               "Argo stops it at 100 nested templates.")
 LITERAL_TEMPLATE_BRACES = _c("ATH134", "condition literal containing `}}`",
                              "compare with a workflow input holding the text instead",
                              "A string literal in a condition contains `}}`. A condition becomes one Argo "
@@ -204,6 +207,30 @@ FANOUT_CONTINUE_ON = _c("ATH137", "hooks with continue_on on a fan-out",
                         "hook the tasks that consume the fan-out instead",
                         "A fan-out element uses `continue_on` together with hooks (`on_exit=`, "
                         "`on_failure=`, `hooks=`, ...). `continue_on` alone on a fan-out is supported.")
+
+# issue 13 (ordering without data, status dependencies, guarded recursion): ATH170-ATH179
+BAD_AFTER = _c("ATH170", "`after=` / `after_any=` item that is not a task of this body",
+               "name earlier calls of this body: `h = setup()` then `train.options(after=[h])(data)`",
+               "An item of `after=` or `after_any=` is not the name of an earlier task of the same body: a "
+               "literal or expression, an unknown name, a workflow input, a fan-out's loop variable, a handle "
+               "bound inside an `if` arm (it cannot be ordered against from outside the arm), or the task's "
+               "own name. `after=` must be a literal list of names.")
+AFTER_ANY_STEPS = _c("ATH171", "`after_any=` in a `steps=True` workflow",
+                     "drop `steps=True` (a DAG can wait for any of several tasks), or use `after=`",
+                     "`after_any=` lowers to Argo's `depends`, which only DAG templates have; in a steps "
+                     "workflow every step already waits for all earlier groups.")
+AFTER_ANY_CONTINUE_ON = _c("ATH172", "`continue_on` on a last task of a workflow that uses `after_any=`",
+                           "let a later task consume the `continue_on` task, or move the `after_any=` task "
+                           "into a workflow of its own",
+                           "A workflow that uses `after_any=` is emitted with Argo's `depends`, and Argo forbids "
+                           "`continueOn` next to `depends`; athena writes `continue_on` into the dependents' "
+                           "`depends` instead (`t.Failed`). A `continue_on` task that nothing in the body "
+                           "waits for would then fail the workflow when it fails, so it is rejected.")
+PARALLEL_GROUP = _c("ATH173", "misused `with athena.parallel():` block",
+                    "put independent template calls in the block: `with athena.parallel(): a(); b()`",
+                    "A `with athena.parallel():` block is malformed: it has `as`, another context manager, a "
+                    "nested block or a `return`, it is empty, or one of its calls uses (or is ordered after) "
+                    "another call of the same block, which a parallel steps group cannot do.")
 
 # --- ATH2xx: types
 MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type",

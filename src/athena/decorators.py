@@ -174,6 +174,8 @@ class Template(Generic[P, R]):
         on_failure: Hook | Sequence[Hook] | None = None,
         on_error: Hook | Sequence[Hook] | None = None,
         hooks: Mapping[str, Hook] | None = None,
+        after: Sequence[object] | None = None,
+        after_any: Sequence[object] | None = None,
     ) -> Callable[P, R]: ...
 
     @overload
@@ -186,6 +188,8 @@ class Template(Generic[P, R]):
         on_failure: Hook | Sequence[Hook] | None = None,
         on_error: Hook | Sequence[Hook] | None = None,
         hooks: Mapping[str, Hook] | None = None,
+        after: Sequence[object] | None = None,
+        after_any: Sequence[object] | None = None,
     ) -> Callable[P, Outcome[R]]: ...
 
     def options(
@@ -197,6 +201,8 @@ class Template(Generic[P, R]):
         on_failure: Hook | Sequence[Hook] | None = None,
         on_error: Hook | Sequence[Hook] | None = None,
         hooks: Mapping[str, Hook] | None = None,
+        after: Sequence[object] | None = None,
+        after_any: Sequence[object] | None = None,
     ) -> Callable[P, R] | Callable[P, Outcome[R]]:
         """Per-task options. Read by the compiler from the workflow body; a direct call just runs the body."""
         return self

@@ -782,6 +782,32 @@ def c() -> None:
 def c() -> None:
     pass
 """, '[athena.Counter(f"m{i}"', "101 metrics on one template; Argo 4.1 accepts at most 100"),
+    # issue 13 (ordering without data, status dependencies, guarded recursion)
+    "after-not-a-task": Case(codes.BAD_AFTER, """
+@workflow
+def w(v: int) -> None:
+    num.options(after=[v])(1)
+""", "v]", "`v` is a workflow input, not a task to wait for"),
+    "after-any-steps": Case(codes.AFTER_ANY_STEPS, """
+@workflow(steps=True)
+def w() -> None:
+    h = nothing()
+    num.options(after_any=[h])(1)
+""", "num.options(after_any", "uses `after_any=` in a `steps=True` workflow"),
+    "after-any-continue-on": Case(codes.AFTER_ANY_CONTINUE_ON, """
+@workflow
+def w() -> None:
+    h = nothing()
+    num.options(after_any=[h])(1)
+    num.options(continue_on=["failed"])(2)
+""", 'num.options(continue_on', "uses `continue_on` but no later task waits for it"),
+    "parallel-dependent": Case(codes.PARALLEL_GROUP, """
+@workflow(steps=True)
+def w() -> None:
+    with athena.parallel():
+        a = num(1)
+        num(a)
+""", "num(a)", "uses or waits for `a` of the same `with athena.parallel():` block"),
 }
 
 _counter = itertools.count()

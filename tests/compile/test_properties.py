@@ -16,7 +16,7 @@ from athena.config import Config
 from athena.errors import CompileError
 
 HEADER = '''\
-from athena import container, workflow
+from athena import container, parallel, workflow
 
 @container
 def one(a: int) -> int:
@@ -49,8 +49,14 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[str, set[str]]]:
     for i in range(draw(st.integers(1, 12))):
         b = f"v{i}"
         scalars = ["inp", *names]
-        kind = draw(st.sampled_from(["one", "two", "fan", "many", "each"] if lists else ["one", "two", "fan"]))
-        if kind == "one":
+        kinds = ["one", "two", "fan", "many", "each"] if lists else ["one", "two", "fan"]
+        kind = draw(st.sampled_from([*kinds, "after"] if names or lists else kinds))
+        if kind == "after":  # issue 13: ordering without data adds the named task as an edge
+            x = draw(st.sampled_from([*scalars, "7"]))
+            waits = draw(st.lists(st.sampled_from([*names, *lists]), min_size=1, max_size=3, unique=True))
+            lines.append(f"    {b} = one.options(after=[{', '.join(waits)}])({x})")
+            used = {x, *waits}
+        elif kind == "one":
             x = draw(st.sampled_from([*scalars, "7"]))
             lines.append(f"    {b} = one({x})")
             used = {x}
@@ -126,6 +132,9 @@ _stmt = st.sampled_from([
     "with open('x'): pass", "one(undefined)", "one(inp, inp)", "one(x=1)", "z = [one(x) for x in inp]",
     "if a: one(1)", "d = two.options(continue_on=['failed'])(inp, 1)", "one(d)", "one.options(on_exit=one)(1)",
     "try:\n        pass\n    except Exception:\n        pass", "import os", "del a", "lambda: 1", "one(lambda: 1)",
+    # issue 13: ordering without data, parallel groups, recursion
+    "e = one.options(after=[a, xs])(inp)", "one.options(after_any=[a, d])(1)", "one.options(after=[inp])(1)",
+    "with parallel():\n        one(1)\n        f = one(2)", "if inp > 2:\n        w(inp)", "w(inp)",
 ])
 
 

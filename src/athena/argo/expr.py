@@ -227,3 +227,28 @@ def dag_output(result: Arg | ArmMerge | None, returns: TypeNode, synthetic: bool
     if isinstance(returns, ListT) and isinstance(result, TaskOut) and result.mode == "aggregate":
         vf.setdefault("default", "[]")
     return vf
+
+
+# --- issue 13 (ordering): the `depends` text of a DAG that uses `after_any=`
+
+# What Argo reads a bare name in `depends` as (common/ancestry.go expandDependency), plus the results a
+# `continue_on` task lets its dependents see (Argo forbids `continueOn` itself next to `depends`).
+_BARE = ("Succeeded", "Skipped", "Daemoned")
+_CONTINUE = {"error": "Errored", "failed": "Failed"}
+
+
+def depends(deps: list[tuple[str, tuple[str, ...]]], after_any: tuple[str, ...], *, expand: bool = False) -> str:
+    """``depends`` for a task: each ``(dep, its continue_on)`` must have finished as ``dependencies:`` would
+    require, and at least one of ``after_any`` must have Succeeded. A dep without ``continue_on`` stays a bare
+    name unless ``expand`` (the in-process runner evaluates the expanded text with Argo's expression rules)."""
+    parts: list[str] = []
+    for name, continue_on in sorted(set(deps)):
+        if continue_on or expand:
+            results = [*_BARE, *(_CONTINUE[k] for k in sorted(continue_on))]
+            parts.append("(" + " || ".join(f"{name}.{r}" for r in results) + ")")
+        else:
+            parts.append(name)
+    if after_any:
+        group = " || ".join(f"{name}.Succeeded" for name in after_any)
+        parts.append(f"({group})" if len(after_any) > 1 else group)
+    return " && ".join(parts)

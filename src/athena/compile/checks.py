@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from athena import codes
@@ -11,7 +12,7 @@ from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.compile.options import OPTIONS, Problem
 from athena.config import Config
 from athena.decorators import Template
-from athena.errors import CompileError, Diagnostic
+from athena.errors import CompileError, Diagnostic, Span
 
 
 def check_container_options(t: Template[Any, Any], ir: Container, config: Config,
@@ -151,6 +152,14 @@ def check_limits(wf: Workflow, diags: list[Diagnostic]) -> None:
 
 
 def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> None:
+    # A cycle is recursion; it stops only if some call on it is `when`-gated (an `if` arm, issue 13). Such calls
+    # are left out of the graph: any cycle that remains has no guard, and the depth is measured without them.
+    def unguarded(n: str) -> list[str]:
+        t = program.templates[n]
+        gated = {task.template for task in t.tasks if task.when is not None} if isinstance(t, Workflow) else set()
+        plain = {task.template for task in t.tasks if task.when is None} if isinstance(t, Workflow) else set()
+        return [c for c in program.callees(n) if c in program.templates and (c not in gated or c in plain)]
+
     state: dict[str, int] = {}
     depth: dict[str, int] = {}
 
@@ -160,14 +169,12 @@ def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> Non
         if state.get(n) == 1:
             first = stack.index(n)
             cycle = " → ".join([*stack[first:], n])
-            owner = owners.get(stack[first])
-            raise CompileError([codes.diag(codes.RECURSION, f"workflows call each other in a cycle: {cycle}",
-                                           def_span(owner.fn) if owner else None)])
+            raise CompileError([codes.diag(codes.RECURSION, f"workflows call each other in a cycle outside any "
+                                           f"`if` arm: {cycle}", _call_span(program, owners, [*stack[first:], n]))])
         state[n] = 1
         d = 0
-        for c in program.callees(n):
-            if c in program.templates:
-                d = max(d, visit(c, [*stack, n]))
+        for c in unguarded(n):
+            d = max(d, visit(c, [*stack, n]))
         state[n] = 2
         depth[n] = d + 1
         return d + 1
@@ -180,3 +187,15 @@ def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> Non
         span = def_span(owner.fn) if owner else program.templates[root].span
         raise CompileError([codes.diag(codes.TOO_DEEP, f"`{root}` nests templates more than {MAX_DEPTH} "
                                        "levels deep", span)])
+
+
+def _call_span(program: Program, owners: dict[str, Template[Any, Any]], cycle: list[str]) -> Span | None:
+    """Where the cycle is closed by a call the user wrote: the first call on it with a location."""
+    for n, c in itertools.pairwise(cycle):
+        t = program.templates[n]
+        if isinstance(t, Workflow) and not t.synthetic:
+            for task in t.tasks:
+                if task.template == c and task.span is not None:
+                    return task.span
+    owner = owners.get(cycle[0])
+    return def_span(owner.fn) if owner else None

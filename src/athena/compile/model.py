@@ -109,6 +109,10 @@ class Task(msgspec.Struct, frozen=True):
     continue_on: tuple[str, ...] = ()
     hooks: tuple[Hook, ...] = ()
     span: Span | None = None
+    # issue 13 (ordering): `after_any=` handles (run when any of them Succeeded; the DAG then uses `depends`),
+    # and the `with athena.parallel():` block a steps-mode task belongs to (0: a group of its own)
+    after_any: tuple[str, ...] = ()
+    group: int = 0
 
 
 class ArmMerge(msgspec.Struct, frozen=True):

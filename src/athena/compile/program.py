@@ -55,6 +55,7 @@ def compile_templates(roots: list[Template[Any, Any]], config: Config | None = N
 def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> Program:
     from athena.compile import ports, settings
     from athena.compile.lower.body import Lowerer
+    from athena.compile.lower.ordering import check_ordering
 
     templates: dict[str, TemplateIR] = {}
     owners: dict[str, Template[Any, Any]] = {}
@@ -104,6 +105,7 @@ def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> P
                                                 f"(from `{t.entry}`)", wf.span or def_span(t.fn)))
                     templates[wf.name] = wf
                     check_limits(wf, diags)
+                    check_ordering(wf, diags)  # issue 13: after_any= needs a DAG without stray continue_on
                 queue.extend(lowered.callees)
             hook = t.references.get("on_exit_if_root")
             if hook is not None:

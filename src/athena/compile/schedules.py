@@ -23,10 +23,10 @@ CRON_ONLY = ("timezone", "concurrency_policy", "starting_deadline", "suspend", "
 
 
 def check_schedules(program: Program, owners: dict[str, Template[Any, Any]], diags: list[Diagnostic]) -> None:
-    callers: dict[str, str] = {}
+    callers: dict[str, list[str]] = {}
     for name in program.templates:
         for callee in program.callees(name):
-            callers.setdefault(callee, name)
+            callers.setdefault(callee, []).append(name)
     for name, t in owners.items():
         ir = program.templates.get(name)
         if not isinstance(ir, Workflow) or not t.raw_options:
@@ -39,9 +39,11 @@ def check_schedules(program: Program, owners: dict[str, Template[Any, Any]], dia
                                             decorator_keyword_span(t.fn, key),
                                             hint="add schedule=\"...\" or drop the argument"))
             continue
-        if name in callers:
+        # issue 13: a recursive workflow's own arms call it; only a caller outside its call graph counts
+        outside = [c for c in callers.get(name, []) if c not in _reachable(program, name)]
+        if outside:
             diags.append(codes.diag(codes.SCHEDULE_NOT_ROOT, f"`{t.fn.__qualname__}` has `schedule=` but is "
-                                    f"called from `{callers[name]}`; only a root workflow can be scheduled",
+                                    f"called from `{outside[0]}`; only a root workflow can be scheduled",
                                     decorator_keyword_span(t.fn, "schedule")))
         _check_arguments(ir, t, diags)
 
@@ -77,3 +79,14 @@ def _check_arguments(ir: Workflow, t: Template[Any, Any], diags: list[Diagnostic
                                 "arguments", where))
 
 
+
+
+def _reachable(program: Program, name: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n not in seen and n in program.templates:
+            seen.add(n)
+            stack.extend(program.callees(n))
+    return seen

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from athena.argo import expr
+from athena.argo.facts import MAX_DEPTH
 from athena.compile.model import Arg, Container, Hook, Program, Task, Workflow
 from athena.errors import AthenaError, WorkflowFailed
+from athena.local import ordering
 from athena.local.argo import context
 from athena.local.argo.context import NodeResult as _Node
 from athena.local.argo.evaluate import ExprError, evaluate
@@ -53,6 +55,7 @@ class InProcessRunner:
         self.store = store or Path(tempfile.mkdtemp(prefix="athena-store-"))
         self.run_id = uuid.uuid4().hex[:12]
         self._fns: dict[str, Any] = {}
+        self._depth = 0  # nested workflow templates being run (recursion, issue 13)
 
     # ---------------------------------------------------------------------------------- values
     # Every value and condition is the text the emitter writes into the YAML, rendered and evaluated with
@@ -92,7 +95,16 @@ class InProcessRunner:
         t = self.program.templates[name]
         if isinstance(t, Container):
             return self.run_container(t, args)
-        return self.run_dag(t, args)
+        # issue 13: a recursive workflow stops where Argo stops it, with a message instead of a RecursionError
+        if self._depth >= MAX_DEPTH:
+            raise AthenaError(f"more than {MAX_DEPTH} nested templates: Argo fails the workflow here (maximum "
+                              f"recursion depth exceeded); make sure the `if` guarding the recursive call of "
+                              f"`{t.function.split(' ')[0]}` eventually stops holding")
+        self._depth += 1
+        try:
+            return self.run_dag(t, args)
+        finally:
+            self._depth -= 1
 
     def run_container(self, t: Container, args: Mapping[str, str]) -> str:
         from athena import ports
@@ -170,7 +182,11 @@ class InProcessRunner:
         nodes: dict[str, _Node] = {}
         frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks")
         for task in wf.tasks:
+            if (task.deps or task.after_any) and ordering.omitted(wf, task.name, nodes):  # issue 13
+                nodes[task.name] = _Node("Omitted")
+                continue
             nodes[task.name] = self.run_task(task, frame)
+        ordering.check_omitted_targets(wf, nodes)
         return self.result(wf, frame)
 
     def run_task(self, task: Task, frame: _Frame) -> _Node:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from athena.argo import expr
-from athena.argo.emit import options
+from athena.argo.emit import options, ordering
 from athena.argo.emit.common import param, ref, value_params
 from athena.argo.emit.settings import EmitSettings
 from athena.compile.model import ArmMerge, Hook, Input, Program, Task, TaskOut, Workflow
@@ -32,9 +32,10 @@ def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, An
         if art:
             tmpl["outputs"]["artifacts"] = [art]
     tmpl.update(options.fields("dag", t, s))
-    tasks = [_task(task, scope, s, program) for task in t.tasks]
+    tolerated = ordering.depends_mode(t)  # issue 13: `after_any=` needs `depends` for the whole DAG
+    tasks = [_task(task, scope, s, program, tolerated) for task in t.tasks]
     if t.steps:
-        tmpl["steps"] = [[task] for task in tasks]
+        tmpl["steps"] = ordering.step_groups(t, tasks)
     else:
         tmpl["dag"] = {"tasks": tasks}
     return tmpl
@@ -57,7 +58,8 @@ def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
     return None
 
 
-def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program) -> dict[str, Any]:
+def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program,
+          tolerated: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s)}
     callee = program.templates.get(task.template)
     artifact_params = {p.name for p in callee.params if isinstance(p.type, ArtifactT)} if callee else set()
@@ -69,13 +71,17 @@ def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program) -> d
             d["arguments"]["parameters"] = params
         if arts:
             d["arguments"]["artifacts"] = arts
-    if task.deps and scope == "tasks":
+    if tolerated is not None:
+        text = ordering.depends_text(task, tolerated)
+        if text:
+            d["depends"] = text
+    elif task.deps and scope == "tasks":
         d["dependencies"] = sorted(set(task.deps))
     if task.when is not None:
         d["when"] = expr.when(task.when, scope)
     if task.fan_over is not None:
         d["withParam"] = expr.with_param(task.fan_over, scope)
-    if task.continue_on:
+    if task.continue_on and tolerated is None:
         d["continueOn"] = {k: True for k in task.continue_on}
     if task.hooks:
         d["hooks"] = _hooks(task, task.hooks, scope, s)

@@ -24,6 +24,7 @@ from athena.compile.lower.base import (
 )
 from athena.compile.lower.branches import BranchesMixin
 from athena.compile.lower.conditions import ConditionsMixin
+from athena.compile.lower.ordering import ORDER_KEYS, OrderingMixin, guarded
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.signature import signature
 from athena.compile.lower.source import def_span
@@ -55,7 +56,7 @@ from athena.decorators import Template
 from athena.errors import CompileError
 
 
-class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
+class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
     # ------------------------------------------------------------------------------- entry point
 
     def lower(self) -> Lowered:
@@ -121,6 +122,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         return result
 
     def statement(self, body: _Body, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.With) and self.is_parallel(stmt):  # issue 13: a parallel steps group
+            self.parallel_block(body, stmt)
+            return
         rejected = _REJECTED_STMTS.get(type(stmt))
         if rejected:
             raise self.bail(rejected[0], rejected[1], stmt)
@@ -242,15 +246,19 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         deps = {a.task for _, a in args if isinstance(a, TaskOut)} | set(fan_deps)
         continue_on: tuple[str, ...] = ()
         hooks: tuple[Hook, ...] = ()
+        after_any: tuple[str, ...] = ()
         if opts_call is not None:
+            after, after_any = self.order_options(body, opts_call)  # issue 13: ordering without data
+            deps |= after
             continue_on, hooks = self.options(body, opts_call, task_name, deps)
             if continue_on and fan_over is not None and hooks:
                 raise self.bail(codes.FANOUT_CONTINUE_ON, "hooks together with `continue_on` on a fan-out are "
                                 "not supported", opts_call, hint="hook the tasks that consume the fan-out instead")
         ret: TypeNode = ANY
         if tmpl is not None and self.resolve:
-            if tmpl is self.t:
-                raise self.bail(codes.RECURSION, f"`{self.t.fn.__qualname__}` calls itself", func)
+            if tmpl is self.t and not guarded(body.scope):  # issue 13: recursion inside an `if` arm is allowed
+                raise self.bail(codes.RECURSION, f"`{self.t.fn.__qualname__}` calls itself outside an `if` arm, "
+                                "so it would never stop", func)
             ret = signature(tmpl).returns
             self.add_callee(tmpl)
         mode: TaskMode = "outcome" if continue_on else "plain"
@@ -260,11 +268,13 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             body.tasks.append(Task(
                 name=task_name, template=self.each_wrapper(tmpl, args, continue_on, ret),
                 args=tuple(args), deps=tuple(sorted(deps)), fan_over=fan_over, span=self.span(node),
+                after_any=after_any,
             ))
         elif self.resolve and tmpl is not None:
             body.tasks.append(Task(
                 name=task_name, template=self.name_of(tmpl), args=tuple(args), deps=tuple(sorted(deps)),
                 fan_over=fan_over, continue_on=continue_on, hooks=hooks, span=self.span(node),
+                after_any=after_any,
             ))
         else:
             body.tasks.append(Task(name=task_name, template=callee, args=tuple(args), span=self.span(node)))
@@ -350,8 +360,10 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         ancestors = self.ancestors(body, deps)
         for kw in call.keywords:
             key = kw.arg
+            if key in ORDER_KEYS:
+                continue  # read by order_options
             if key not in _OPTION_KEYS:
-                close = difflib.get_close_matches(key or "", _OPTION_KEYS, n=1)
+                close = difflib.get_close_matches(key or "", (*_OPTION_KEYS, *ORDER_KEYS), n=1)
                 raise self.bail(codes.BAD_OPTIONS_CALL, f"`.options()` has no argument `{key}`", kw,
                                 hint=f"did you mean `{close[0]}`?" if close else None)
             v = kw.value

@@ -196,7 +196,8 @@ class BranchesMixin(LowererBase):
                 returns=rtype, tasks=tuple(arm_tasks), options=self.t.options_, result=result, synthetic=True,
             ))
         args = tuple((names.parameter_name(n), b.ref(n)) for n, b in wscope.captures)
-        deps = tuple(sorted({a.task for _, a in args if isinstance(a, TaskOut)}))
+        # wscope.after: outer tasks an arm's `after=` names (issue 13); the arms start only after this wrapper
+        deps = tuple(sorted({a.task for _, a in args if isinstance(a, TaskOut)} | wscope.after))
         task_name = names.task_name(bind or "if", body.taken)
         body.tasks.append(Task(name=task_name, template=wname, args=args, deps=deps, span=self.span(node)))
         return Binding("task", rtype, task_name, "plain", self.span(node))

@@ -37,6 +37,8 @@ class Scope(msgspec.Struct):
     names: dict[str, Binding] = msgspec.field(default_factory=dict)
     captures: list[tuple[str, Binding]] = msgspec.field(default_factory=list)
     arm_only: dict[str, Span | None] = msgspec.field(default_factory=dict)
+    # issue 13 (ordering): outer tasks an `after=` inside this wrapper's arms names; the wrapper task waits for them
+    after: set[str] = msgspec.field(default_factory=set)
 
     def lookup(self, name: str) -> Binding | None:
         if name in self.names:
