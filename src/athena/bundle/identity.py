@@ -95,6 +95,7 @@ POD_MODULES = (
     "athena/ports.py", "athena/runtime/__init__.py", "athena/runtime/codec.py", "athena/runtime/main.py",
     "athena/runtime/protocol.py", "athena/runtime/metrics.py", "athena/bundle/launchers.py",
     "athena/runtime/settings.py",  # settings (issue 9): imported by a pod whose code calls athena.settings
+    "athena/ordering.py",  # athena.parallel: a user's module may import it at its top
 )
 
 _ATHENA_ID: str | None = None
