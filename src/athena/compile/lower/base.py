@@ -105,6 +105,7 @@ class LowererBase:
         self._callee_ids: set[int] = set()
         self.each_count = 0
         self.root_name = self.name_of(template) if resolve else template.fn.__name__
+        self.exit_fact_uses: list[Span] = []  # issue 13: where the body reads athena.wf.status / failures
 
     # ---------------------------------------------------------------------------------- helpers
 
@@ -145,4 +146,7 @@ class LowererBase:
         raise NotImplementedError
 
     def condition(self, body: _Body, wscope: Scope, node: ast.expr) -> Cond:
+        raise NotImplementedError
+
+    def computed_value(self, body: _Body, node: ast.expr) -> _Val | None:  # issue 13 (lower/computed.py)
         raise NotImplementedError
