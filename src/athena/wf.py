@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a pod does not import `typing` for this module
 if TYPE_CHECKING:
     import datetime

@@ -12,6 +12,7 @@ directory store.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -26,10 +27,9 @@ from typing import Any
 from athena.argo import expr
 from athena.compile.model import Arg, Container, Hook, Program, Sequence, Task, Workflow
 from athena.errors import AthenaError, WorkflowFailed
-from athena.local.argo import context
+from athena.local.argo import context, gojson
 from athena.local.argo.context import NodeResult as _Node
 from athena.local.argo.evaluate import ExprError, evaluate
-from athena.local.argo import gojson
 from athena.local.argo.gojson import format_v
 from athena.local.argo.lexer import ExprSyntaxError
 from athena.local.argo.render import TemplateError, expand, render
@@ -111,10 +111,8 @@ class InProcessRunner:
             text = self.run_template(root, inputs)
         except Exception as exc:
             self.facts.finish("Failed", exc)
-            try:
+            with contextlib.suppress(WorkflowFailed):  # the run's own failure is the one to report
                 self.run_exit(exit_name)
-            except WorkflowFailed:
-                pass  # the run's own failure is the one to report
             raise
         self.facts.finish("Succeeded", None)
         self.run_exit(exit_name)
@@ -325,7 +323,7 @@ class WorkflowFacts:
         self._clock = time.monotonic
         self.name = f"{root}-{uuid.uuid4().hex[:5]}"
         self.uid = uid
-        self.created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        self.created = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
         self.started = time.monotonic()
         self.exit: dict[str, str] = {}
         self.exit_values: dict[str, Any] = {}
@@ -353,7 +351,7 @@ class WorkflowFacts:
             cause = failure.cause if isinstance(failure, WorkflowFailed) else failure
             failures.append({"displayName": task, "message": f"{type(cause).__name__}: {cause}",
                              "templateName": template, "phase": "Failed", "podName": f"{self.name}-{task}",
-                             "finishedAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                             "finishedAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
         self.exit = {"workflow.status": status,
                      "workflow.failures": json.dumps(gojson.encode(failures or None), ensure_ascii=False)}
         self.exit_values = {"status": status, "failures": failures}

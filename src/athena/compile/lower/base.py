@@ -15,6 +15,7 @@ from athena.compile.model import (
     Arg,
     ArmMerge,
     Cond,
+    Sequence,
     Task,
     Workflow,
 )
@@ -125,7 +126,7 @@ class LowererBase:
             self.callees.append(tmpl)
 
     # Implemented by the mixins; declared here so each pass can call the others.
-    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,
+    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | Sequence | None = None,
              fan_deps: tuple[str, ...] = ()) -> Binding:
         raise NotImplementedError
 
@@ -149,4 +150,7 @@ class LowererBase:
         raise NotImplementedError
 
     def computed_value(self, body: _Body, node: ast.expr) -> _Val | None:  # issue 13 (lower/computed.py)
+        raise NotImplementedError
+
+    def range_source(self, body: _Body, call: ast.Call) -> Sequence | None:  # issue 13 (lower/computed.py)
         raise NotImplementedError

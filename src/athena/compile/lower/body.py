@@ -37,6 +37,7 @@ from athena.compile.model import (
     Input,
     Lit,
     Param,
+    Sequence,
     Task,
     TaskMode,
     TaskOut,
@@ -238,7 +239,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, ComputedMixin):
 
     # ------------------------------------------------------------------------------------ calls
 
-    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,
+    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | Sequence | None = None,
              fan_deps: tuple[str, ...] = ()) -> Binding:
         """Lower ``t(args)`` / ``t.options(...)(args)`` into a task of ``body``."""
         from athena import names

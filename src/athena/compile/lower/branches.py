@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from athena import codes
 import msgspec
 
+from athena import codes
 from athena.compile.lower.base import (
     LowererBase,
     _Body,
@@ -24,8 +24,8 @@ from athena.compile.model import (
     Lit,
     Not,
     Param,
-    Task,
     Sequence,
+    Task,
     TaskOut,
     Workflow,
     arg_tasks,

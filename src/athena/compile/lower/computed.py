@@ -117,17 +117,17 @@ class ComputedMixin(LowererBase):
             given[f.name] = (self.value(body, a), a)
         for kw in node.keywords:
             key = kw.arg or ""
-            f = by_name.get(key)
-            if f is None:
+            found = by_name.get(key)
+            if found is None:
                 import difflib
 
                 close = difflib.get_close_matches(key, list(by_name), n=1)
                 raise self.bail(codes.RECORD_FIELD, f"`{name}` has no field `{key}`", kw,
                                 hint=f"did you mean `{close[0]}`?" if close else
                                 f"`{name}` has: {', '.join(f.name for f in fields) or 'no fields'}")
-            if f.name in given:
-                raise self.bail(codes.RECORD_FIELD, f"`{name}` field `{f.name}` is given twice", kw)
-            given[f.name] = (self.value(body, kw.value), kw.value)
+            if found.name in given:
+                raise self.bail(codes.RECORD_FIELD, f"`{name}` field `{found.name}` is given twice", kw)
+            given[found.name] = (self.value(body, kw.value), kw.value)
         missing = [f.name for f in fields if f.name not in given and not f.has_default]
         if missing:
             raise self.bail(codes.RECORD_MISSING, f"`{name}(...)` is missing field(s): "
@@ -182,7 +182,7 @@ class ComputedMixin(LowererBase):
                 continue
             assert isinstance(piece, ast.FormattedValue)
             v = self.value(body, piece.value)
-            spec = piece.format_spec
+            spec = piece.format_spec if isinstance(piece.format_spec, ast.JoinedStr) else None
             if isinstance(v.arg, Lit):
                 parts.append(self._format_literal(v.arg.value, piece))
                 continue
@@ -205,14 +205,16 @@ class ComputedMixin(LowererBase):
 
     def _format_literal(self, value: Any, piece: ast.FormattedValue) -> str:
         spec = ""
-        if piece.format_spec is not None:
-            lit = [v.value for v in piece.format_spec.values if isinstance(v, ast.Constant)]
-            if len(lit) != len(piece.format_spec.values):
-                raise self.bail(codes.FSTRING_FORMAT, "a format spec must be literal text", piece.format_spec)
+        fs = piece.format_spec
+        if isinstance(fs, ast.JoinedStr):
+            lit = [v.value for v in fs.values if isinstance(v, ast.Constant)]
+            if len(lit) != len(fs.values):
+                raise self.bail(codes.FSTRING_FORMAT, "a format spec must be literal text", fs)
             spec = "".join(map(str, lit))
-        conv = {ord("r"): repr, ord("a"): ascii, ord("s"): str}.get(piece.conversion)
+        conv: dict[int, Any] = {ord("r"): repr, ord("a"): ascii, ord("s"): str}
+        convert = conv.get(piece.conversion)
         try:
-            return format(conv(value) if conv else value, spec)
+            return format(convert(value) if convert else value, spec)
         except (ValueError, TypeError) as exc:
             raise self.bail(codes.FSTRING_FORMAT, f"`{ast.unparse(piece)}`: {exc}", piece) from None
 
