@@ -111,8 +111,9 @@ METHOD_CALL = _c("ATH113", "method call in a workflow body",
                  "task's future output; it has no methods.")
 ARITHMETIC = _c("ATH114", "arithmetic, f-string or operator on a value in a workflow body",
                 "compute it in a @container and pass the result on",
-                "An argument computes a value: arithmetic (`a + 1`), an f-string, a unary operator on a "
-                "binding, or a comparison or `and`/`or` outside a condition.")
+                "An argument computes a value: arithmetic (`a + 1`), a unary operator on a binding, or a "
+                "comparison or `and`/`or` outside a condition. (f-strings over str, int and bool values are "
+                "values: see ATH183.)")
 CONVERSION = _c("ATH115", "conversion such as str(x) in a workflow body",
                 "declare the parameter with the type you need, or convert inside a @container",
                 "An argument converts a value with a builtin such as `str(x)`, `int(x)`, `len(x)`, "
