@@ -129,4 +129,6 @@ def __getattr__(name: str) -> Any:
         return value
     if name == "api":
         return importlib.import_module("athena.api")
+    if name == "wf":  # issue 13: workflow facts (pod-safe)
+        return importlib.import_module("athena.wf")
     raise AttributeError(f"module 'athena' has no attribute {name!r}")

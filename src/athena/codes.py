@@ -111,8 +111,9 @@ METHOD_CALL = _c("ATH113", "method call in a workflow body",
                  "task's future output; it has no methods.")
 ARITHMETIC = _c("ATH114", "arithmetic, f-string or operator on a value in a workflow body",
                 "compute it in a @container and pass the result on",
-                "An argument computes a value: arithmetic (`a + 1`), an f-string, a unary operator on a "
-                "binding, or a comparison or `and`/`or` outside a condition.")
+                "An argument computes a value: arithmetic (`a + 1`), a unary operator on a binding, or a "
+                "comparison or `and`/`or` outside a condition. (f-strings over str, int and bool values are "
+                "values: see ATH183.)")
 CONVERSION = _c("ATH115", "conversion such as str(x) in a workflow body",
                 "declare the parameter with the type you need, or convert inside a @container",
                 "An argument converts a value with a builtin such as `str(x)`, `int(x)`, `len(x)`, "
@@ -231,6 +232,47 @@ PARALLEL_GROUP = _c("ATH173", "misused `with athena.parallel():` block",
                     "A `with athena.parallel():` block is malformed: it has `as`, another context manager, a "
                     "nested block or a `return`, it is empty, or one of its calls uses (or is ordered after) "
                     "another call of the same block, which a parallel steps group cannot do.")
+# issue 13 (record values, f-strings, range fan-outs, filters, workflow facts): ATH180-ATH189
+RECORD_FIELD = _c("ATH180", "unknown or misplaced field in a record value",
+                  "give each field of the record once, by its name (or positionally for a dataclass, NamedTuple "
+                  "or msgspec.Struct)",
+                  "A record value (`Config(limit=3)` of a dataclass, NamedTuple, TypedDict, msgspec.Struct or "
+                  "pydantic model) names a field the type does not have, gives one twice, or passes more "
+                  "positional values than the type has fields (TypedDict and pydantic take names only).")
+RECORD_MISSING = _c("ATH181", "record value without a required field",
+                    "give every field that has no default",
+                    "A record value leaves out a field that has no default; the step would fail to decode it.")
+RECORD_FIELD_TYPE = _c("ATH182", "record field of the wrong type",
+                       "pass a value of the field's declared type",
+                       "A field of a record value gets a literal or a value whose type does not fit the field's "
+                       "annotation.")
+FSTRING_VALUE = _c("ATH183", "f-string over a value that cannot be printed there",
+                   "interpolate str, int or bool values; build other text in a @container",
+                   "An f-string in a workflow body interpolates a value whose text Argo cannot produce exactly "
+                   "as Python would: a float (Go prints `1e+06` where Python prints `1000000.0`), a list, a "
+                   "dict, a record or an Optional.")
+FSTRING_FORMAT = _c("ATH184", "format spec or conversion on a run-time value",
+                    "interpolate the plain value (`{x}`), or format it in a @container",
+                    "An f-string applies a format spec (`{x:03d}`) or a conversion (`{x!r}`) to a value known "
+                    "only at run time. (On literals and module constants they work: those are formatted at "
+                    "compile time.)")
+RANGE_FANOUT = _c("ATH185", "unsupported `range(...)` fan-out source",
+                  "fan out over `range(n)` or `range(start, stop)` with int values",
+                  "A fan-out over `range(...)` uses a step other than 1, keyword arguments, or a value that is "
+                  "not an int. Argo's `withSequence` counts by one.")
+FANOUT_FILTER = _c("ATH186", "unsupported fan-out filter",
+                   "filter on the loop variable, inputs and bindings; bind template calls before the fan-out",
+                   "The `if` of a filtered fan-out (`[t(x) for x in xs if cond]`) calls a template (a filter "
+                   "is evaluated per element, where no task can be hoisted), or filters a fan-out that uses "
+                   "`continue_on`.")
+WF_FACT_CONTEXT = _c("ATH187", "`athena.wf.status`/`failures` outside an exit handler",
+                     "read them in the workflow named by `on_exit_if_root=`, and pass them on as arguments",
+                     "A template that reads `athena.wf.status` or `athena.wf.failures` is called as a task or "
+                     "a task hook. Argo sets `{{workflow.status}}` and `{{workflow.failures}}` only while the "
+                     "workflow's exit handler runs; anywhere else the expression is never resolved.")
+WF_FACT_UNKNOWN = _c("ATH188", "unknown `athena.wf` fact",
+                     "use one of athena.wf.name, uid, scheduled_time, duration, status, failures",
+                     "A workflow body reads an attribute of `athena.wf` that is not one of its facts.")
 
 # --- ATH2xx: types
 MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type",

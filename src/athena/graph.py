@@ -57,8 +57,9 @@ def _arg(a: Arg, env: dict[str, str]) -> str:
         return env.get(a.name, a.name) + _path(a.path)
     if isinstance(a, TaskOut):
         return a.task + _path(a.path)
-    assert isinstance(a, Item)
-    return "item" + _path(a.path)
+    if isinstance(a, Item):
+        return "item" + _path(a.path)
+    return type(a).__name__.lower()  # a record, f-string or workflow fact (issue 13): computed at run time
 
 
 def _cond(c: Cond, env: dict[str, str]) -> str:

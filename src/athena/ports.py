@@ -90,7 +90,13 @@ def local_store_path(store: str, key: str) -> str:
 
 
 def _local_key(key: str) -> str:
-    return key.replace("{workflow_uid}", LOCAL_RUN.get())
+    key = key.replace("{workflow_uid}", LOCAL_RUN.get())
+    if "{workflow_name}" in key:  # issue 13: the in-process run's generated name, as {{workflow.name}} on Argo
+        from athena import wf
+
+        current = wf.CURRENT.get()
+        key = key.replace("{workflow_name}", str(current["name"]) if current else "local")
+    return key
 
 
 def _in_pod() -> bool:

@@ -176,12 +176,78 @@ def w() -> None:
     a = num(1)
     num(a + 1)
 """, "a + 1", "computes a value"),
-    "fstring": Case(codes.ARITHMETIC, """
+    "fstring": Case(codes.FSTRING_VALUE, """
 @workflow
 def w() -> None:
-    a = text("x")
+    a = nums()
     text(f"{a}!")
-""", 'f"{a}!"', "computes a value"),
+""", 'a}!', "is list[int]: only str, int and bool values can be interpolated"),
+    "fstring-float": Case(codes.FSTRING_VALUE, """
+@container
+def ratio() -> float:
+    return 0.5
+
+@workflow
+def w() -> None:
+    r = ratio()
+    text(f"at {r}")
+""", 'r}"', "a float prints differently in Argo (Go) and in Python"),
+    "fstring-format": Case(codes.FSTRING_FORMAT, """
+@workflow
+def w(i: int) -> None:
+    text(f"part-{i:03d}")
+""", 'i:03d}', "`:03d` cannot format `i`"),
+    "record-unknown-field": Case(codes.RECORD_FIELD, """
+@workflow
+def w() -> None:
+    takes_point(Point(x=1, lable="a"))
+
+@container
+def takes_point(p: Point) -> None:
+    pass
+""", 'lable="a"', "`Point` has no field `lable`"),
+    "record-missing-field": Case(codes.RECORD_MISSING, """
+@workflow
+def w() -> None:
+    takes_point(Point(x=1))
+
+@container
+def takes_point(p: Point) -> None:
+    pass
+""", 'Point(x=1)', "`Point(...)` is missing field(s): `label`"),
+    "record-field-type": Case(codes.RECORD_FIELD_TYPE, """
+@workflow
+def w(name: str) -> None:
+    takes_point(Point(x=name, label="a"))
+
+@container
+def takes_point(p: Point) -> None:
+    pass
+""", 'name, label', "`Point` field `x` expects int, got str"),
+    "range-step": Case(codes.RANGE_FANOUT, """
+@workflow
+def w(n: int) -> None:
+    ys = [num(i) for i in range(0, n, 2)]
+""", '2)]', "`range` with step 2"),
+    "filter-call": Case(codes.FANOUT_FILTER, """
+@workflow
+def w(xs: list[int]) -> None:
+    ys = [num(x) for x in xs if flag()]
+""", 'flag()', "calls a template in a fan-out filter"),
+    "wf-status-in-task": Case(codes.WF_FACT_CONTEXT, """
+@workflow
+def notify() -> None:
+    text(athena.wf.status)
+
+@workflow
+def w() -> None:
+    notify()
+""", 'notify()', "reads athena.wf.status/failures", 2),
+    "wf-unknown-fact": Case(codes.WF_FACT_UNKNOWN, """
+@workflow
+def w() -> None:
+    text(athena.wf.namespace)
+""", 'athena.wf.namespace', "`athena.wf` has no fact `namespace`"),
     "conversion": Case(codes.CONVERSION, """
 @workflow
 def w() -> None:
@@ -206,11 +272,11 @@ def w(v: int) -> None:
 def w(xs: list[int]) -> None:
     ys = [num(x) for x in xs for z in xs]
 """, "[num(x)", "exactly one `for`"),
-    "comprehension-if": Case(codes.COMPREHENSION_SHAPE, """
+    "comprehension-if": Case(codes.CONDITION_TYPE, """
 @workflow
 def w(xs: list[int]) -> None:
-    ys = [num(x) for x in xs if x > 1]
-""", "x > 1", "cannot filter"),
+    ys = [num(x) for x in xs if x > "1"]
+""", 'x > "1"', "compares int with str"),
     "comprehension-not-call": Case(codes.COMPREHENSION_SHAPE, """
 @workflow
 def w(xs: list[int]) -> None:
@@ -977,9 +1043,11 @@ def test_calls_of_non_templates_say_what_works(tmp_path: Path) -> None:
             compile_source(tmp_path, body)
         return info.value.diagnostics[0]
 
-    record = first('@workflow\ndef w() -> None:\n    num(Point(x=1, label="a"))\n')
-    assert record.code == codes.NOT_A_TEMPLATE and "builds a `Point` record" in record.message
-    assert record.hint and "dict literal" in record.hint
+    record = first('@workflow\ndef w() -> None:\n    Point(x=1, label="a")\n    num(1)\n')
+    assert record.code == codes.NOT_A_TEMPLATE and "builds a `Point` record value" in record.message
+    assert record.hint and "bind it" in record.hint
+    wrong = first('@workflow\ndef w() -> None:\n    num(Point(x=1, label="a"))\n')  # issue 13: a value, type-checked
+    assert wrong.code == codes.ARG_TYPE and "expects int, got Point" in wrong.message
     plain = first('def helper(x: int) -> int:\n    return x\n\n@workflow\ndef w() -> None:\n    helper(1)\n')
     assert plain.code == codes.NOT_A_TEMPLATE and plain.hint and "nested template calls" in plain.hint
     typo = first('@workflow\ndef w() -> None:\n    numm(1)\n')

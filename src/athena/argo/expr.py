@@ -21,6 +21,8 @@ from athena.compile.model import (
     BoolOp,
     Compare,
     Cond,
+    Format,
+    FormatPart,
     InLits,
     Input,
     IsNone,
@@ -28,8 +30,11 @@ from athena.compile.model import (
     Lit,
     Not,
     Path,
+    Record,
+    Sequence,
     TaskOut,
     Truth,
+    WfFact,
 )
 from athena.compile.typecheck import ListT, TypeNode
 from athena.runtime.codec import argo_safe_json
@@ -101,6 +106,8 @@ def value_expr(arg: Arg, scope: Scope) -> str:
     """An expr-lang expression for the decoded value of ``arg`` (used in conditions)."""
     if isinstance(arg, Lit):
         return lit_expr(arg.value)
+    if isinstance(arg, (Record, Format, WfFact)):
+        return computed_expr(arg, scope)
     return f"fromJSON({raw_ref(arg, scope)}){_index(arg.path)}"
 
 
@@ -122,6 +129,8 @@ def param_value(arg: Arg, scope: Scope) -> str:
     """The text of an ``arguments.parameters[].value``: JSON of the value, in every case."""
     if isinstance(arg, Lit):
         return json_text(arg.value)
+    if isinstance(arg, (Record, Format, WfFact)):
+        return computed_param(arg, scope)
     if not arg.path:
         if isinstance(arg, Input):
             return "{{inputs.parameters.%s}}" % arg.name
@@ -150,6 +159,8 @@ def output_expression(arg: Arg, scope: Scope) -> tuple[str, str]:
         return ("expression", _q(json_text(arg.value)))
     if isinstance(arg, Item):  # pragma: no cover - the lowering never returns an item
         raise ValueError("a fan-out item cannot be a template output")
+    if isinstance(arg, (Record, Format, WfFact)):
+        return ("expression", safe_json(f"toJson({computed_expr(arg, scope)})"))
     if arg.path:
         return ("expression", safe_json(f"toJson(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})"))
     return ("expression", raw_ref(arg, scope))
@@ -160,6 +171,8 @@ def with_param(arg: Arg, scope: Scope) -> str:
     ``toJson``, because each child's node name embeds its item, and Argo-safe, because the item reaches a pod."""
     if isinstance(arg, Lit):
         return json_text([json_text(v) for v in arg.value])
+    if isinstance(arg, (Record, Format, WfFact)):  # pragma: no cover - the lowering allows no such source
+        raise ValueError(f"cannot fan out over {arg!r}")
     return "{{=toJson(map(fromJSON(%s)%s, { %s }))}}" % (raw_ref(arg, scope), _index(arg.path),
                                                          safe_json("toJson(#)"))
 
@@ -252,3 +265,90 @@ def depends(deps: list[tuple[str, tuple[str, ...]]], after_any: tuple[str, ...],
         group = " || ".join(f"{name}.Succeeded" for name in after_any)
         parts.append(f"({group})" if len(after_any) > 1 else group)
     return " && ".join(parts)
+# issue 13 (record values, f-strings, range fan-outs, workflow facts): values computed at run time.
+# Each is one expr-lang expression giving the *decoded* value; as a parameter it is re-encoded with the compact
+# ``toJson`` and the Argo-safe escapes (§5.1.7). String literals inside them have ``{`` and ``}`` escaped, so no
+# literal can open or close a ``{{`` tag; map literals close with `` }`` (a tag ends at the first ``}}``).
+
+#: What each ``athena.wf`` fact reads (reference/argo-semantics.md §4, §11): every global is a string.
+#: ``scheduledTime`` is set only for a CronWorkflow's runs, so the creation time stands in (guarded by ``??``,
+#: which also keeps Argo from deferring the tag); ``failures`` is ``strconv.Quote`` of Go's JSON list
+#: (``"null"`` when nothing failed), hence the two ``fromJSON``.
+WF_FACTS: dict[str, str] = {
+    "name": "workflow.name",
+    "uid": "workflow.uid",
+    "scheduled_time": "(workflow.scheduledTime ?? workflow.creationTimestamp)",
+    "duration": "float(workflow.duration)",
+    "status": "workflow.status",
+    "failures": "(fromJSON(fromJSON(workflow.failures)) ?? [])",
+}
+
+
+def _qs(s: str) -> str:
+    """An expr-lang string literal that holds no ``{`` or ``}`` (written as ``\\u007b``/``\\u007d``)."""
+    return _q(s).replace("{", "\\u007b").replace("}", "\\u007d")
+
+
+def decoded_lit(value: Any) -> str:
+    """An expression for a literal value: scalars as expr-lang literals, collections through ``fromJSON``."""
+    if isinstance(value, str):
+        return _qs(value)
+    if isinstance(value, (list, dict)):
+        return f"fromJSON({_qs(json_text(value))})"
+    return lit_expr(value)
+
+
+def _decoded(arg: Arg, scope: Scope) -> str:
+    if isinstance(arg, Lit):
+        return decoded_lit(arg.value)
+    return value_expr(arg, scope)
+
+
+def computed_expr(arg: Record | Format | WfFact, scope: Scope) -> str:
+    """The decoded value of a record, an f-string or a workflow fact, as one expression."""
+    if isinstance(arg, WfFact):
+        return WF_FACTS[arg.name] + _index(arg.path)
+    if isinstance(arg, Record):
+        if arg.array:
+            return "[" + ", ".join(_decoded(a, scope) for _, a in arg.fields) + "]"
+        return "{ " + ", ".join(f"{_qs(str(k))}: {_decoded(a, scope)}" for k, a in arg.fields) + " }"
+    pieces = [_qs(p) if isinstance(p, str) else _format_part(p, scope) for p in arg.parts]
+    return "(" + (" + ".join(pieces) or "''") + ")"
+
+
+def _format_part(p: FormatPart, scope: Scope) -> str:
+    """How Python's ``format()`` prints a scalar, in expr-lang: an int through ``int`` (``string`` of a float64
+    would print 1e+06), a bool as ``True``/``False``."""
+    d = _decoded(p.arg, scope)
+    if p.kind == "int":
+        return f"string(int({d}))"
+    if p.kind == "bool":
+        return f"({d} ? 'True' : 'False')"
+    return d
+
+
+def computed_param(arg: Record | Format | WfFact, scope: Scope) -> str:
+    """The parameter text of a computed value: its JSON, Argo-safe."""
+    return "{{=%s}}" % safe_json(f"toJson({computed_expr(arg, scope)})")
+
+
+def with_sequence(seq: Sequence, scope: Scope) -> dict[str, str]:
+    """``withSequence`` for ``range(a, b)``: ``start`` and a ``count`` clamped at 0 (Argo counts *down* from
+    ``start`` when ``end`` < ``start``, and a negative count does the same; Python's range is then empty)."""
+    start, end = seq.start, seq.end
+    if isinstance(start, Lit) and isinstance(end, Lit):
+        out = {"count": str(max(0, end.value - start.value))}
+        if start.value:
+            out["start"] = str(start.value)
+        return out
+    a, b = _as_int(start, scope), _as_int(end, scope)
+    zero = isinstance(start, Lit) and start.value == 0
+    count = b if zero else f"({b} - {a})"
+    out = {"count": "{{=%s > 0 ? %s : 0}}" % (count, count)}
+    if not zero:
+        out["start"] = str(start.value) if isinstance(start, Lit) else "{{=%s}}" % a
+    return out
+
+
+def _as_int(arg: Arg, scope: Scope) -> str:
+    return str(arg.value) if isinstance(arg, Lit) else f"int({_decoded(arg, scope)})"

@@ -96,6 +96,7 @@ POD_MODULES = (
     "athena/runtime/protocol.py", "athena/runtime/metrics.py", "athena/bundle/launchers.py",
     "athena/runtime/settings.py",  # settings (issue 9): imported by a pod whose code calls athena.settings
     "athena/ordering.py",  # athena.parallel: a user's module may import it at its top
+    "athena/wf.py",  # athena.wf: workflow facts, read in a container body too
 )
 
 _ATHENA_ID: str | None = None

@@ -50,7 +50,75 @@ class Item(msgspec.Struct, frozen=True):
     path: Path = ()
 
 
-Arg = Lit | Input | TaskOut | Item
+# issue 13 (record values, f-strings, workflow facts): values computed from other values at run time.
+
+
+class Record(msgspec.Struct, frozen=True):
+    """``Rec(f=..., g=...)`` of a boundary record type with a field that is not a literal: a JSON object by
+    wire key, or (NamedTuple) a JSON array by index. Fields left out take the record's own default."""
+
+    fields: tuple[tuple[str | int, Arg], ...]
+    array: bool = False
+
+
+FormatKind = Literal["str", "int", "bool"]
+
+
+class FormatPart(msgspec.Struct, frozen=True):
+    """One ``{value}`` of an f-string, with the scalar kind that says how Python prints it."""
+
+    arg: Arg
+    kind: FormatKind
+
+
+class Format(msgspec.Struct, frozen=True):
+    """``f"{run}/part-{i}"`` over values: literal text and values, joined into one string."""
+
+    parts: tuple[str | FormatPart, ...]
+
+
+WfFactName = Literal["name", "uid", "scheduled_time", "duration", "status", "failures"]
+
+
+class WfFact(msgspec.Struct, frozen=True):
+    """``athena.wf.<name>``: a fact about the running workflow (Argo's ``{{workflow.*}}``)."""
+
+    name: WfFactName
+    path: Path = ()
+
+
+class Sequence(msgspec.Struct, frozen=True):
+    """``range(n)`` / ``range(a, b)`` as a fan-out source: Argo's ``withSequence`` (``{{item}}`` is the number)."""
+
+    start: Arg
+    end: Arg  # exclusive, as in Python
+
+
+Arg = Lit | Input | TaskOut | Item | Record | Format | WfFact
+
+
+def arg_tasks(arg: Arg | Sequence) -> set[str]:
+    """The tasks whose output ``arg`` reads (its DAG edges), through records, f-strings and ranges."""
+    if isinstance(arg, TaskOut):
+        return {arg.task}
+    if isinstance(arg, Record):
+        return set().union(*(arg_tasks(a) for _, a in arg.fields))
+    if isinstance(arg, Format):
+        return set().union(*(arg_tasks(p.arg) for p in arg.parts if isinstance(p, FormatPart)))
+    if isinstance(arg, Sequence):
+        return arg_tasks(arg.start) | arg_tasks(arg.end)
+    return set()
+
+
+def arg_facts(arg: Arg) -> set[str]:
+    """The ``athena.wf`` facts ``arg`` reads."""
+    if isinstance(arg, WfFact):
+        return {arg.name}
+    if isinstance(arg, Record):
+        return set().union(*(arg_facts(a) for _, a in arg.fields))
+    if isinstance(arg, Format):
+        return set().union(*(arg_facts(p.arg) for p in arg.parts if isinstance(p, FormatPart)))
+    return set()
 
 # -------------------------------------------------------------------------------------- conditions
 
@@ -87,6 +155,17 @@ class BoolOp(msgspec.Struct, frozen=True):
 
 Cond = Compare | IsNone | InLits | Truth | Not | BoolOp
 
+
+def cond_tasks(c: Cond) -> set[str]:
+    """The tasks whose output a condition reads (issue 13: a fan-out filter's edges)."""
+    if isinstance(c, Compare):
+        return arg_tasks(c.left) | arg_tasks(c.right)
+    if isinstance(c, (IsNone, InLits, Truth)):
+        return arg_tasks(c.arg)
+    if isinstance(c, Not):
+        return cond_tasks(c.inner)
+    return set().union(*(cond_tasks(i) for i in c.items))
+
 # ------------------------------------------------------------------------------------------- tasks
 
 HookKind = Literal["exit", "success", "failure", "error", "expr"]
@@ -105,7 +184,7 @@ class Task(msgspec.Struct, frozen=True):
     args: tuple[tuple[str, Arg], ...]
     deps: tuple[str, ...] = ()
     when: Cond | None = None
-    fan_over: Arg | None = None
+    fan_over: Arg | Sequence | None = None
     continue_on: tuple[str, ...] = ()
     hooks: tuple[Hook, ...] = ()
     span: Span | None = None
@@ -170,6 +249,8 @@ class Workflow(msgspec.Struct, frozen=True):
     synthetic: bool = False
     doc: str | None = None
     span: Span | None = None
+    # issue 13: where the body reads athena.wf.status/failures (then it may only be an exit handler)
+    exit_facts: Span | None = None
 
     kind: Literal["workflow"] = "workflow"
 

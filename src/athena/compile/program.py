@@ -131,6 +131,9 @@ def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> P
     if diags:
         raise CompileError(diags)
     check_cycles(program, owners)
+    from athena.compile.wffacts import check_exit_facts  # issue 13: status/failures only in exit handlers
+
+    check_exit_facts(program)
     return program
 
 

@@ -12,23 +12,24 @@ directory store.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from athena.argo import expr
 from athena.argo.facts import MAX_DEPTH
-from athena.compile.model import Arg, Container, Hook, Program, Task, Workflow
+from athena.compile.model import Arg, Container, Hook, Program, Sequence, Task, Workflow
 from athena.errors import AthenaError, WorkflowFailed
 from athena.local import ordering
-from athena.local.argo import context
+from athena.local.argo import context, gojson
 from athena.local.argo.context import NodeResult as _Node
 from athena.local.argo.evaluate import ExprError, evaluate
 from athena.local.argo.gojson import format_v
@@ -39,14 +40,17 @@ from athena.runtime import codec, protocol
 
 @dataclass(frozen=True)
 class _Frame:
-    """What one DAG/steps run has in scope: its inputs, the nodes so far, how Argo names them."""
+    """What one DAG/steps run has in scope: its inputs, the nodes so far, how Argo names them, and the
+    workflow's globals (``workflow.name``, ...; issue 13)."""
 
     inputs: Mapping[str, str]
     nodes: Mapping[str, _Node]
     scope: expr.Scope
+    globals: Callable[[], Mapping[str, str]] | None = None
 
     def params(self, item: str | None = None) -> dict[str, str]:
-        return context.scope_params(self.inputs, self.nodes, self.scope, item)
+        out = context.scope_params(self.inputs, self.nodes, self.scope, item)
+        return {**self.globals(), **out} if self.globals is not None else out
 
 
 class InProcessRunner:
@@ -56,6 +60,7 @@ class InProcessRunner:
         self.run_id = uuid.uuid4().hex[:12]
         self._fns: dict[str, Any] = {}
         self._depth = 0  # nested workflow templates being run (recursion, issue 13)
+        self.facts = WorkflowFacts(program.roots[0] if program.roots else "workflow", self.run_id)
 
     # ---------------------------------------------------------------------------------- values
     # Every value and condition is the text the emitter writes into the YAML, rendered and evaluated with
@@ -79,10 +84,11 @@ class InProcessRunner:
         except TemplateError as exc:  # Argo: the node errors ("failed to evaluate expression")
             raise WorkflowFailed(task.name, task.template, exc) from None
 
-    def holds_when(self, task: Task, frame: _Frame) -> bool:
-        """``when`` as Argo decides it: the rendered ``{{= ... }}`` must read ``true`` or ``false``."""
+    def holds_when(self, task: Task, frame: _Frame, item: str | None = None) -> bool:
+        """``when`` as Argo decides it: the rendered ``{{= ... }}`` must read ``true`` or ``false`` (per item on a
+        fan-out, after ``{{item}}`` is known)."""
         assert task.when is not None
-        text = self.render(task, expr.when(task.when, frame.scope), frame.params()).strip()
+        text = self.render(task, expr.when(task.when, frame.scope), frame.params(item)).strip()
         if text not in ("true", "false"):
             raise WorkflowFailed(task.name, task.template,
                                  AthenaError(f"when {text!r}: expected boolean evaluation"))
@@ -105,6 +111,32 @@ class InProcessRunner:
             return self.run_dag(t, args)
         finally:
             self._depth -= 1
+
+    def run_root(self, root: str, inputs: Mapping[str, str]) -> str:
+        """The submitted root, then its exit handler (``on_exit_if_root``) with ``workflow.status`` and
+        ``workflow.failures`` set, as on Argo: a failed exit handler fails a workflow that succeeded; a workflow
+        that failed stays failed with its own error (issue 13)."""
+        exit_name = self.program.templates[root].options.on_exit_if_root
+        if exit_name is None:
+            return self.run_template(root, inputs)
+        try:
+            text = self.run_template(root, inputs)
+        except Exception as exc:
+            self.facts.finish("Failed", exc)
+            with contextlib.suppress(WorkflowFailed):  # the run's own failure is the one to report
+                self.run_exit(exit_name)
+            raise
+        self.facts.finish("Succeeded", None)
+        self.run_exit(exit_name)
+        return text
+
+    def run_exit(self, name: str) -> None:
+        try:
+            self.run_template(name, {})
+        except WorkflowFailed:
+            raise
+        except Exception as exc:  # the exit handler's own pod failed
+            raise WorkflowFailed("onExit", name, exc) from exc
 
     def run_container(self, t: Container, args: Mapping[str, str]) -> str:
         from athena import ports
@@ -135,6 +167,9 @@ class InProcessRunner:
         token = ports.LOCAL_STORE.set(str(self.store))
         run_token = ports.LOCAL_RUN.set(self.run_id)
         step_token = STEP.set(fn.__name__)  # athena.settings() reads <FUNCTION>__<FIELD> from os.environ, as a pod
+        from athena import wf
+
+        wf_token = wf.CURRENT.set(self.facts.values())  # athena.wf.* in a container body (issue 13)
         try:
             result = fn(**kwargs)
         except SystemExit as exc:
@@ -144,6 +179,7 @@ class InProcessRunner:
                                   "fails the step (return instead)") from None
             raise
         finally:
+            wf.CURRENT.reset(wf_token)
             STEP.reset(step_token)
             ports.LOCAL_RUN.reset(run_token)
             ports.LOCAL_STORE.reset(token)
@@ -180,7 +216,7 @@ class InProcessRunner:
     def run_dag(self, wf: Workflow, inputs: Mapping[str, str]) -> str:
         inputs = {**{p.name: expr.json_text(p.default) for p in wf.params if p.has_default}, **inputs}
         nodes: dict[str, _Node] = {}
-        frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks")
+        frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks", self.facts.globals)
         for task in wf.tasks:
             if (task.deps or task.after_any) and ordering.omitted(wf, task.name, nodes):  # issue 13
                 nodes[task.name] = _Node("Omitted")
@@ -190,12 +226,11 @@ class InProcessRunner:
         return self.result(wf, frame)
 
     def run_task(self, task: Task, frame: _Frame) -> _Node:
-        if task.when is not None and not self.holds_when(task, frame):
+        if task.when is not None and task.fan_over is None and not self.holds_when(task, frame):
             return _Node("Skipped")
         if task.fan_over is not None:
-            text = self.render(task, expr.with_param(task.fan_over, frame.scope), frame.params())
             try:
-                items = context.fan_items(text)
+                items = self.fan_items(task, frame)
             except ValueError as exc:
                 raise WorkflowFailed(task.name, task.template, exc) from None
             node = _Node("Succeeded", fanned=True)
@@ -203,6 +238,10 @@ class InProcessRunner:
                 node.phase = "Skipped"  # Argo: "Skipped, empty params"
             first_failure: WorkflowFailed | None = None
             for item in items:
+                # Argo evaluates a fan-out's `when` per item: a Skipped child is not aggregated (issue 13).
+                if task.when is not None and not self.holds_when(task, frame, item):
+                    node.children.append(_Node("Skipped"))
+                    continue
                 # Argo runs every element of a fan-out; the group fails after, with the first failure.
                 try:
                     child = self.attempt(task, frame, item)
@@ -214,6 +253,16 @@ class InProcessRunner:
                 raise first_failure
             return node
         return self.attempt(task, frame, None)
+
+    def fan_items(self, task: Task, frame: _Frame) -> list[str]:
+        """Each ``{{item}}`` of a fan-out: ``withParam``'s elements, or ``withSequence``'s numbers (issue 13)."""
+        if isinstance(task.fan_over, Sequence):
+            seq = expr.with_sequence(task.fan_over, frame.scope)
+            start = int(self.render(task, seq.get("start", "0"), frame.params()))
+            count = int(self.render(task, seq["count"], frame.params()))
+            return [str(i) for i in range(start, start + count)]
+        assert task.fan_over is not None
+        return context.fan_items(self.render(task, expr.with_param(task.fan_over, frame.scope), frame.params()))
 
     def attempt(self, task: Task, frame: _Frame, item: str | None) -> _Node:
         args = self.arguments(task, task.args, frame, item)
@@ -231,7 +280,8 @@ class InProcessRunner:
         except Exception as exc:  # the user's container raised: exit 1 in a pod, the node Failed
             node, failure = _Node("Failed", exit_code=1), exc
         # Hooks run whatever the phase (Argo runs exit and on_failure hooks of failed tasks too).
-        self.hooks(task, node, _Frame(frame.inputs, {**frame.nodes, task.name: node}, frame.scope), item)
+        self.hooks(task, node, _Frame(frame.inputs, {**frame.nodes, task.name: node}, frame.scope, frame.globals),
+                   item)
         if failure is not None and "failed" not in task.continue_on:
             if isinstance(failure, WorkflowFailed):
                 raise failure
@@ -276,6 +326,53 @@ class InProcessRunner:
         return value
 
 
+class WorkflowFacts:
+    """Argo's ``workflow.*`` globals for an in-process run (issue 13): a generated name (as ``generateName``
+    would), the run's uid, its start as creation time (``scheduledTime`` is only set for cron runs), the duration
+    so far, and in the exit handler the run's status and failures (``strconv.Quote`` of the JSON list, as Argo
+    stores it)."""
+
+    def __init__(self, root: str, uid: str) -> None:
+        import datetime
+        import time
+
+        self._clock = time.monotonic
+        self.name = f"{root}-{uuid.uuid4().hex[:5]}"
+        self.uid = uid
+        self.created = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        self.started = time.monotonic()
+        self.exit: dict[str, str] = {}
+        self.exit_values: dict[str, Any] = {}
+
+    def duration(self) -> float:
+        return self._clock() - self.started
+
+    def globals(self) -> dict[str, str]:
+        return {"workflow.name": self.name, "workflow.uid": self.uid,
+                "workflow.creationTimestamp": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "workflow.duration": f"{self.duration():f}", **self.exit}
+
+    def values(self) -> dict[str, Any]:
+        """What ``athena.wf.<fact>`` gives in a container body of this run."""
+        return {"name": self.name, "uid": self.uid, "scheduled_time": self.created, "duration": self.duration,
+                **self.exit_values}
+
+    def finish(self, status: str, failure: BaseException | None) -> None:
+        import datetime
+
+        failures: list[dict[str, str]] = []
+        if failure is not None:
+            task = failure.task if isinstance(failure, WorkflowFailed) else "main"
+            template = failure.template if isinstance(failure, WorkflowFailed) else ""
+            cause = failure.cause if isinstance(failure, WorkflowFailed) else failure
+            failures.append({"displayName": task, "message": f"{type(cause).__name__}: {cause}",
+                             "templateName": template, "phase": "Failed", "podName": f"{self.name}-{task}",
+                             "finishedAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        self.exit = {"workflow.status": status,
+                     "workflow.failures": json.dumps(gojson.encode(failures or None), ensure_ascii=False)}
+        self.exit_values = {"status": status, "failures": failures}
+
+
 def _absent(text: str) -> bool:
     """Whether rendering left a reference Argo could not resolve (a pure, unresolved simple tag)."""
     return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1 and not text.startswith("{{=")
@@ -309,7 +406,7 @@ def run(template: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, stor
     chosen = store or (Path(env_store) if env_store else None)
     runner = InProcessRunner(program, chosen)
     try:
-        text = runner.run_template(root, inputs)
+        text = runner.run_root(root, inputs)
         from athena.runtime.main import artifact_type
 
         inner = artifact_type(hints.get("return"))

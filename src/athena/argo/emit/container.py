@@ -171,4 +171,4 @@ def workflow_claim(v: VolumeSpec) -> dict[str, Any]:
 
 
 def _artifact_key(key: str) -> str:
-    return key.replace("{workflow_uid}", "{{workflow.uid}}")
+    return key.replace("{workflow_uid}", "{{workflow.uid}}").replace("{workflow_name}", "{{workflow.name}}")

@@ -9,7 +9,7 @@ from athena.argo import expr
 from athena.argo.emit import options, ordering
 from athena.argo.emit.common import param, ref, value_params
 from athena.argo.emit.settings import EmitSettings
-from athena.compile.model import ArmMerge, Hook, Input, Program, Task, TaskOut, Workflow
+from athena.compile.model import ArmMerge, Hook, Input, Program, Sequence, Task, TaskOut, Workflow
 from athena.compile.typecheck import ArtifactT
 
 
@@ -79,7 +79,9 @@ def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program,
         d["dependencies"] = sorted(set(task.deps))
     if task.when is not None:
         d["when"] = expr.when(task.when, scope)
-    if task.fan_over is not None:
+    if isinstance(task.fan_over, Sequence):  # range(n) (issue 13)
+        d["withSequence"] = expr.with_sequence(task.fan_over, scope)
+    elif task.fan_over is not None:
         d["withParam"] = expr.with_param(task.fan_over, scope)
     if task.continue_on and tolerated is None:
         d["continueOn"] = {k: True for k in task.continue_on}

@@ -15,6 +15,7 @@ from athena.compile.model import (
     Arg,
     ArmMerge,
     Cond,
+    Sequence,
     Task,
     Workflow,
 )
@@ -105,6 +106,7 @@ class LowererBase:
         self._callee_ids: set[int] = set()
         self.each_count = 0
         self.root_name = self.name_of(template) if resolve else template.fn.__name__
+        self.exit_fact_uses: list[Span] = []  # issue 13: where the body reads athena.wf.status / failures
 
     # ---------------------------------------------------------------------------------- helpers
 
@@ -124,7 +126,7 @@ class LowererBase:
             self.callees.append(tmpl)
 
     # Implemented by the mixins; declared here so each pass can call the others.
-    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,
+    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | Sequence | None = None,
              fan_deps: tuple[str, ...] = ()) -> Binding:
         raise NotImplementedError
 
@@ -145,4 +147,10 @@ class LowererBase:
         raise NotImplementedError
 
     def condition(self, body: _Body, wscope: Scope, node: ast.expr) -> Cond:
+        raise NotImplementedError
+
+    def computed_value(self, body: _Body, node: ast.expr) -> _Val | None:  # issue 13 (lower/computed.py)
+        raise NotImplementedError
+
+    def range_source(self, body: _Body, call: ast.Call) -> Sequence | None:  # issue 13 (lower/computed.py)
         raise NotImplementedError

@@ -23,6 +23,7 @@ from athena.compile.lower.base import (
     _Val,
 )
 from athena.compile.lower.branches import BranchesMixin
+from athena.compile.lower.computed import ComputedMixin
 from athena.compile.lower.conditions import ConditionsMixin
 from athena.compile.lower.ordering import ORDER_KEYS, OrderingMixin, guarded
 from athena.compile.lower.scope import Binding, Scope
@@ -37,14 +38,17 @@ from athena.compile.model import (
     Input,
     Lit,
     Param,
+    Sequence,
     Task,
     TaskMode,
     TaskOut,
     Workflow,
+    arg_tasks,
 )
 from athena.compile.typecheck import (
     ANY,
     NONE,
+    STR,
     AnyT,
     ArtifactT,
     OutcomeT,
@@ -56,7 +60,7 @@ from athena.decorators import Template
 from athena.errors import CompileError
 
 
-class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
+class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, ComputedMixin):
     # ------------------------------------------------------------------------------- entry point
 
     def lower(self) -> Lowered:
@@ -89,6 +93,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
             name=self.root_name, function=self.t.fn.__qualname__, params=params, returns=returns,
             tasks=tuple(body.tasks), options=self.t.options_, result=result,
             steps=self.t.options_.steps, doc=self.t.fn.__doc__, span=def_span(self.t.fn),
+            exit_facts=self.exit_fact_uses[0] if self.exit_fact_uses else None,
         )
         return Lowered(wf, self.synthetic, self.callees)
 
@@ -164,6 +169,18 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
             target = stmt.target
             value = stmt.value
         name = target.id
+        if isinstance(value, (ast.Call, ast.JoinedStr, ast.Attribute)):  # issue 13: a record, f-string or fact
+            computed = self.computed_value(body, value)
+            if computed is not None:
+                vtype = computed.type if computed.type is not None else STR
+                if isinstance(stmt, ast.AnnAssign) and self.resolve:
+                    declared = self.eval_annotation(stmt.annotation)
+                    if declared is not None and not assignable(vtype, declared):
+                        self.error(codes.ARG_TYPE, f"`{name}` is annotated `{declared}` but the value is `{vtype}`",
+                                   stmt.annotation)
+                body.scope.names[name] = Binding("value", vtype, span=self.span(target), value=computed.arg)
+                body.scope.arm_only.pop(name, None)
+                return
         if isinstance(value, ast.Call):
             b = self.call(body, value, bind=name)
         elif isinstance(value, ast.IfExp):
@@ -226,7 +243,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
 
     # ------------------------------------------------------------------------------------ calls
 
-    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | None = None,
+    def call(self, body: _Body, node: ast.Call, *, bind: str | None, fan_over: Arg | Sequence | None = None,
              fan_deps: tuple[str, ...] = ()) -> Binding:
         """Lower ``t(args)`` / ``t.options(...)(args)`` into a task of ``body``."""
         from athena import names
@@ -243,7 +260,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
         args = self.call_args(body, node, tmpl)
         callee = tmpl.fn.__name__ if tmpl is not None else ast.unparse(func).rsplit(".", 1)[-1]
         task_name = names.task_name(bind or callee, body.taken)
-        deps = {a.task for _, a in args if isinstance(a, TaskOut)} | set(fan_deps)
+        deps = set().union(*(arg_tasks(a) for _, a in args)) | set(fan_deps)
         continue_on: tuple[str, ...] = ()
         hooks: tuple[Hook, ...] = ()
         after_any: tuple[str, ...] = ()
@@ -420,9 +437,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin):
                 if isinstance(a, ast.Call):
                     raise self.bail(codes.UNSUPPORTED_EXPRESSION, "hook arguments cannot be template calls", a)
             args = self.call_args(body, call, tmpl)
-            for _, used in args:
-                if isinstance(used, TaskOut) and used.task not in ancestors and not (kind == "exit" and used.task == task):
-                    raise self.bail(codes.BAD_HOOK_TARGET, f"hook argument uses `{used.task}`, which is not an "
+            for used in sorted(set().union(*(arg_tasks(a) for _, a in args))):
+                if used not in ancestors and not (kind == "exit" and used == task):
+                    raise self.bail(codes.BAD_HOOK_TARGET, f"hook argument uses `{used}`, which is not an "
                                     f"ancestor of the hooked task `{task}`", call,
                                     hint="hook arguments may use literals, inputs, and bindings the hooked "
                                     "task depends on")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import msgspec
+
 from athena import codes
 from athena.compile.lower.base import (
     LowererBase,
     _Body,
+    _Val,
 )
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.signature import signature
@@ -21,12 +24,16 @@ from athena.compile.model import (
     Lit,
     Not,
     Param,
+    Sequence,
     Task,
     TaskOut,
     Workflow,
+    arg_tasks,
+    cond_tasks,
 )
 from athena.compile.typecheck import (
     ANY,
+    INT,
     NONE,
     ListT,
     OutcomeT,
@@ -43,18 +50,19 @@ class BranchesMixin(LowererBase):
         if len(node.generators) != 1:
             raise self.bail(codes.COMPREHENSION_SHAPE, "a fan-out has exactly one `for`", node)
         gen = node.generators[0]
-        if gen.ifs:
-            raise self.bail(codes.COMPREHENSION_SHAPE, "a fan-out cannot filter with `if`", gen.ifs[0],
-                            hint="filter inside a @container, or use `if` in the element's template")
         if gen.is_async or not isinstance(gen.target, ast.Name):
             raise self.bail(codes.COMPREHENSION_SHAPE, "the loop variable must be a single name", gen.target)
         if not isinstance(node.elt, ast.Call):
             raise self.bail(codes.COMPREHENSION_SHAPE, "a fan-out's element must be one template call", node.elt)
-        src = self.value(body, gen.iter)
-        if src.type is None:
+        seq = self.range_source(body, gen.iter) if isinstance(gen.iter, ast.Call) else None  # issue 13
+        elem: TypeNode = INT
+        src = _Val(seq.end, INT, self.span(gen.iter)) if seq is not None else self.value(body, gen.iter)
+        if seq is not None:
+            pass  # range(...): the elements are ints
+        elif src.type is None:
             if not isinstance(src.arg, Lit) or not isinstance(src.arg.value, list):
                 raise self.bail(codes.FANOUT_SOURCE, "a fan-out source literal must be a list", gen.iter)
-            elem: TypeNode = ANY
+            elem = ANY
         else:
             if isinstance(src.type, OutcomeT):
                 raise self.bail(codes.OUTCOME_MISUSE, "cannot fan out over a `continue_on` binding", gen.iter)
@@ -65,9 +73,29 @@ class BranchesMixin(LowererBase):
             elem = found
         inner = _Body(Scope(parent=body.scope), body.tasks, body.taken, fan_item=True)
         inner.scope.names[gen.target.id] = Binding("item", elem, span=self.span(gen.target))
-        fan_deps = (src.arg.task,) if isinstance(src.arg, TaskOut) else ()
-        b = self.call(inner, node.elt, bind=bind, fan_over=src.arg, fan_deps=fan_deps)
+        over: Arg | Sequence = seq if seq is not None else src.arg
+        when = self.fan_filter(inner, gen.ifs) if gen.ifs else None  # issue 13: per-element `when`
+        fan_deps = tuple(sorted(arg_tasks(over) | (cond_tasks(when) if when is not None else set())))
+        b = self.call(inner, node.elt, bind=bind, fan_over=over, fan_deps=fan_deps)
+        if when is not None:
+            task = inner.tasks[-1]
+            if task.continue_on:
+                raise self.bail(codes.FANOUT_FILTER, "a filtered fan-out cannot use `continue_on`", gen.ifs[0],
+                                hint="filter the list in a @container first, or drop the `if`")
+            inner.tasks[-1] = msgspec.structs.replace(task, when=when)
         return Binding("task", ListT(b.type), b.task, "aggregate", b.span)
+
+    def fan_filter(self, inner: _Body, ifs: list[ast.expr]) -> Cond:
+        """``[t(x) for x in xs if c1 if c2]``: one condition per element (Argo evaluates ``when`` per item); the
+        aggregate then holds the results of the elements that ran, in order (Argo aggregates Succeeded
+        children only). No template call: a filter has nowhere to hoist one."""
+        for cond in ifs:
+            for n in ast.walk(cond):
+                if isinstance(n, ast.Call):
+                    raise self.bail(codes.FANOUT_FILTER, f"`{ast.unparse(n)}` calls a template in a fan-out filter",
+                                    n, hint="bind the call before the fan-out and compare with its result")
+        conds = [self.condition(inner, inner.scope, c) for c in ifs]
+        return conds[0] if len(conds) == 1 else BoolOp("and", tuple(conds))
 
     def each_wrapper(self, tmpl: Template[Any, Any], args: list[tuple[str, Arg]], continue_on: tuple[str, ...],
                      ret: TypeNode) -> str:
@@ -197,7 +225,7 @@ class BranchesMixin(LowererBase):
             ))
         args = tuple((names.parameter_name(n), b.ref(n)) for n, b in wscope.captures)
         # wscope.after: outer tasks an arm's `after=` names (issue 13); the arms start only after this wrapper
-        deps = tuple(sorted({a.task for _, a in args if isinstance(a, TaskOut)} | wscope.after))
+        deps = tuple(sorted(set().union(*(arg_tasks(a) for _, a in args)) | wscope.after))
         task_name = names.task_name(bind or "if", body.taken)
         body.tasks.append(Task(name=task_name, template=wname, args=args, deps=deps, span=self.span(node)))
         return Binding("task", rtype, task_name, "plain", self.span(node))

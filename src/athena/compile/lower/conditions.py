@@ -85,6 +85,10 @@ class ConditionsMixin(LowererBase):
             captured = wscope.lookup(hidden)
             assert captured is not None
             return _Val(captured.ref(hidden), captured.type, self.span(node))
+        if isinstance(node, (ast.Attribute, ast.JoinedStr)):  # issue 13: an athena.wf fact, an f-string
+            computed = self.computed_value(_Body(wscope), node)
+            if computed is not None:
+                return computed
         lit = self.literal(node)
         if lit is not _MISSING:
             if isinstance(lit, (list, dict)):

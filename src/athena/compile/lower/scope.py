@@ -7,20 +7,24 @@ from typing import Literal
 import msgspec
 
 from athena import names
-from athena.compile.model import Arg, Input, Item, Path, TaskMode, TaskOut
+from athena.compile.model import Arg, Input, Item, Lit, Path, Record, TaskMode, TaskOut, WfFact
 from athena.compile.typecheck import TypeNode
 from athena.errors import Span
 
 
 class Binding(msgspec.Struct, frozen=True):
-    kind: Literal["input", "task", "item"]
+    kind: Literal["input", "task", "item", "value"]
     type: TypeNode
     task: str = ""
     mode: TaskMode = "plain"
     span: Span | None = None
     param: str = ""  # a captured binding's parameter name (names.parameter_name), when not its own name
+    value: Arg | None = None  # kind "value" (issue 13): `cfg = Config(...)`, `p = f"..."`
 
     def ref(self, name: str, path: Path = ()) -> Arg:
+        if self.kind == "value":
+            assert self.value is not None
+            return value_at(self.value, path)
         if self.kind == "task":
             return TaskOut(self.task, path, self.mode)
         if self.kind == "item":
@@ -64,3 +68,24 @@ class Scope(msgspec.Struct):
                 return s.arm_only[name]
             s = s.parent
         return False
+
+
+def value_at(value: Arg, path: Path) -> Arg:
+    """A field of a value binding (issue 13), taken apart at compile time where the value is known: a literal's
+    member, a record's field value; a fact or a field of a binding keeps the path for run time."""
+    for i, step in enumerate(path):
+        if isinstance(value, Lit):
+            if not isinstance(value.value, (dict, list)) or (isinstance(value.value, dict) and step not in value.value):
+                raise LookupError(step)  # a field the record value leaves to its default
+            value = Lit(value.value[step])  # type: ignore[index]
+            continue
+        if isinstance(value, Record):
+            fields = dict(value.fields)
+            if step not in fields:
+                raise LookupError(step)
+            value = fields[step]
+            continue
+        if isinstance(value, (Input, TaskOut, Item, WfFact)):
+            return msgspec.structs.replace(value, path=value.path + tuple(path[i:]))
+        raise ValueError(f"{value!r} has no fields")  # pragma: no cover - the type check refuses it first
+    return value

@@ -71,10 +71,10 @@ class ValuesMixin(LowererBase):
             raise self.bail(codes.CONVERSION, f"`{ast.unparse(expr)}(...)` converts a value; "
                             "a workflow body only wires values", expr)
         if isinstance(obj, type) and _is_record_type(obj):
-            raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}(...)` builds a `{obj.__name__}` record; a "
-                            "workflow body cannot build records yet", expr,
-                            hint="write the record as a dict literal (`{\"field\": value}`) where a parameter "
-                                 "takes it, or pass it in as a workflow input")
+            raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}(...)` builds a `{obj.__name__}` record "
+                            "value, which is not a task on its own", expr,
+                            hint=f"pass it to a template (`t({obj.__name__}(...))`) or bind it "
+                                 f"(`x = {obj.__name__}(...)`)")
         raise self.bail(codes.NOT_A_TEMPLATE, f"`{ast.unparse(expr)}` is not a @container or @workflow", expr,
                         hint="a workflow body calls only templates; their arguments may be literals, workflow "
                              "inputs, earlier bindings, fields of them (`b.f`, `b[\"k\"]`) and nested template "
@@ -113,6 +113,9 @@ class ValuesMixin(LowererBase):
         lit = self.literal(node)
         if lit is not _MISSING:
             return _Val(Lit(lit), None, span)
+        computed = self.computed_value(body, node)  # issue 13: a record, an f-string, an athena.wf fact
+        if computed is not None:
+            return computed
         if isinstance(node, ast.Call):
             if body.fan_item:
                 raise self.bail(codes.UNSUPPORTED_EXPRESSION, "arguments inside a fan-out cannot be template "
@@ -121,7 +124,7 @@ class ValuesMixin(LowererBase):
             return self.use(b, "", (), node)
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
             return self.access(body, node)
-        if isinstance(node, (ast.BinOp, ast.JoinedStr, ast.BoolOp, ast.Compare, ast.UnaryOp)):
+        if isinstance(node, (ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp)):
             raise self.bail(codes.ARITHMETIC, f"`{ast.unparse(node)}` computes a value; a workflow body only "
                             "wires values", node)
         if isinstance(node, ast.IfExp):
@@ -183,7 +186,12 @@ class ValuesMixin(LowererBase):
             t = r[1]
         if self.resolve and b.type == NONE:
             raise self.bail(codes.NONE_CONSUMED, f"`{cur.id}` is the result of a template that returns None", cur)
-        return _Val(b.ref(cur.id, tuple(path)), t, self.span(node))
+        try:
+            return _Val(b.ref(cur.id, tuple(path)), t, self.span(node))
+        except LookupError:  # issue 13: `cfg.f` where the record value `cfg` leaves `f` to its default
+            raise self.bail(codes.NO_FIELD, f"`{ast.unparse(node)}`: the record value `{cur.id}` does not set "
+                            "this field (it takes the type's default in the step)", node,
+                            hint="give the field explicitly where the record is built") from None
 
     def global_value(self, node: ast.expr, root: str) -> _Val:
         try:
