@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         SecretValue,
         SecretVolume,
         SemaphoreRef,
+        Sidecar,
         Toleration,
         WorkflowClaim,
     )
@@ -60,6 +61,7 @@ _LAZY = {
     "SecretEnv": "athena.option_types", "ConfigMapEnv": "athena.option_types",
     "SecretFile": "athena.option_types", "Toleration": "athena.option_types",
     "Counter": "athena.option_types", "Gauge": "athena.option_types", "Histogram": "athena.option_types",
+    "Sidecar": "athena.option_types",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
@@ -94,6 +96,7 @@ __all__ = [
     "SecretVolume",
     "SemaphoreRef",
     "Settings",
+    "Sidecar",
     "Template",
     "Toleration",
     "WorkflowClaim",

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         SecretFile,
         SecretValue,
         SemaphoreRef,
+        Sidecar,
         Toleration,
         Volume,
     )
@@ -275,6 +276,8 @@ def container(
     # run_as_user= (issue 9): a UID, or None written explicitly for the image's own user; omitted: the default
     run_as_user: int | None = None,
     metrics: Sequence[Metric] | None = None,
+    # sidecars= (issue 13)
+    sidecars: Sequence[Sidecar] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
