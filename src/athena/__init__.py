@@ -12,9 +12,16 @@ from athena.runtime.protocol import ENV_RUNTIME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING or os.environ.get(ENV_RUNTIME) != "1":
-    from athena.decorators import Fragment, Template, container, fragment, workflow
+    from athena.decorators import Fragment, Template, container, external, fragment, workflow
 else:  # in a pod: the same names, recording only, without importing `typing`
-    from athena._inert import Fragment, Template, container, fragment, workflow  # type: ignore[assignment]
+    from athena._inert import (  # type: ignore[assignment]
+        Fragment,
+        Template,
+        container,
+        external,
+        fragment,
+        workflow,
+    )
 
 if TYPE_CHECKING:
     from typing import Any
@@ -102,6 +109,7 @@ __all__ = [
     "WorkflowClaim",
     "WorkflowFailed",
     "container",
+    "external",
     "fragment",
     "host",
     "load_artifact",

@@ -99,6 +99,14 @@ class Hook(msgspec.Struct, frozen=True):
     expression: str | None = None  # raw Argo expression for kind "expr", with {self} still in it
 
 
+class ExternalRef(msgspec.Struct, frozen=True):
+    """A template that lives outside Python (issue 13, ``@athena.external``): what ``templateRef`` names."""
+
+    name: str
+    template: str
+    cluster_scope: bool = False
+
+
 class Task(msgspec.Struct, frozen=True):
     name: str
     template: str
@@ -109,6 +117,8 @@ class Task(msgspec.Struct, frozen=True):
     continue_on: tuple[str, ...] = ()
     hooks: tuple[Hook, ...] = ()
     span: Span | None = None
+    # issue 13: set for a call of an external template (``template`` is then ``external:<module:qualname>``)
+    external: ExternalRef | None = None
 
 
 class ArmMerge(msgspec.Struct, frozen=True):

@@ -89,6 +89,10 @@ class InProcessRunner:
 
     def run_template(self, name: str, args: Mapping[str, str]) -> str:
         """Run one template with JSON-text arguments; return the JSON text of its result."""
+        if name.startswith("external:"):  # issue 13: an external template's in-process stand-in
+            from athena.local.external import run_external
+
+            return run_external(name.removeprefix("external:"), args)
         t = self.program.templates[name]
         if isinstance(t, Container):
             return self.run_container(t, args)

@@ -9,7 +9,7 @@ from athena.argo import expr
 from athena.argo.emit import options
 from athena.argo.emit.common import param, ref, value_params
 from athena.argo.emit.settings import EmitSettings
-from athena.compile.model import ArmMerge, Hook, Input, Program, Task, TaskOut, Workflow
+from athena.compile.model import ArmMerge, ExternalRef, Hook, Input, Program, Task, TaskOut, Workflow
 from athena.compile.typecheck import ArtifactT
 
 
@@ -58,7 +58,8 @@ def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
 
 
 def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s)}
+    d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s) if task.external is None else
+                         external_ref(task.external)}
     callee = program.templates.get(task.template)
     artifact_params = {p.name for p in callee.params if isinstance(p.type, ArtifactT)} if callee else set()
     params = [{"name": n, "value": expr.param_value(a, scope)} for n, a in task.args if n not in artifact_params]
@@ -99,4 +100,12 @@ def _hooks(task: Task, hooks: Iterable[Hook], scope: expr.Scope, s: EmitSettings
         else:
             body["expression"] = expr.status_expression(task.name, status[h.kind], scope)
         out[f"hook{n}"] = body
+    return out
+
+
+def external_ref(e: ExternalRef) -> dict[str, Any]:
+    """Issue 13: the templateRef of an external template (its name is not athena's: no name tag)."""
+    out: dict[str, Any] = {"name": e.name, "template": e.template}
+    if e.cluster_scope:
+        out["clusterScope"] = True
     return out

@@ -31,6 +31,7 @@ from athena.compile.lower.values import ValuesMixin
 from athena.compile.model import (
     Arg,
     ArmMerge,
+    ExternalRef,
     Hook,
     HookKind,
     Input,
@@ -51,7 +52,8 @@ from athena.compile.typecheck import (
     assignable,
     literal_fits,
 )
-from athena.decorators import Template
+from athena.compile.lower import external
+from athena.decorators import External, Template
 from athena.errors import CompileError
 
 
@@ -248,11 +250,13 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
                 raise self.bail(codes.FANOUT_CONTINUE_ON, "hooks together with `continue_on` on a fan-out are "
                                 "not supported", opts_call, hint="hook the tasks that consume the fan-out instead")
         ret: TypeNode = ANY
+        ext = external_call(self, tmpl, func) if isinstance(tmpl, External) else None  # issue 13
         if tmpl is not None and self.resolve:
             if tmpl is self.t:
                 raise self.bail(codes.RECURSION, f"`{self.t.fn.__qualname__}` calls itself", func)
             ret = signature(tmpl).returns
-            self.add_callee(tmpl)
+            if ext is None:
+                self.add_callee(tmpl)
         mode: TaskMode = "outcome" if continue_on else "plain"
         if continue_on:
             ret = OutcomeT(ret)
@@ -263,8 +267,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             ))
         elif self.resolve and tmpl is not None:
             body.tasks.append(Task(
-                name=task_name, template=self.name_of(tmpl), args=tuple(args), deps=tuple(sorted(deps)),
-                fan_over=fan_over, continue_on=continue_on, hooks=hooks, span=self.span(node),
+                name=task_name, template=self.name_of(tmpl) if ext is None else external.task_template(tmpl),
+                args=tuple(args), deps=tuple(sorted(deps)), fan_over=fan_over, continue_on=continue_on,
+                hooks=hooks, span=self.span(node), external=ext,
             ))
         else:
             body.tasks.append(Task(name=task_name, template=callee, args=tuple(args), span=self.span(node)))
@@ -404,6 +409,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             if not isinstance(call, ast.Call) or isinstance(call.func, ast.Call):
                 raise self.bail(codes.BAD_HOOK_TARGET, "a hook lambda's body must be one template call", node)
             tmpl = self.resolve_callee(body, call.func)
+            if isinstance(tmpl, External):  # issue 13: a Hook names an athena template
+                raise self.bail(codes.BAD_HOOK_TARGET, "an external template cannot be a hook target", call,
+                                hint="wrap the call in a @workflow and hook that")
             for a in call.args + [kw.value for kw in call.keywords]:
                 if isinstance(a, ast.Call):
                     raise self.bail(codes.UNSUPPORTED_EXPRESSION, "hook arguments cannot be template calls", a)
@@ -420,6 +428,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             return Hook(kind, name, tuple(args), expression)
         if isinstance(node, (ast.Name, ast.Attribute)):
             tmpl = self.resolve_callee(body, node)
+            if isinstance(tmpl, External):  # issue 13: a Hook names an athena template
+                raise self.bail(codes.BAD_HOOK_TARGET, "an external template cannot be a hook target", node,
+                                hint="wrap the call in a @workflow and hook that")
             if tmpl is not None and self.resolve:
                 required = [p.name for p in signature(tmpl).params if not p.has_default]
                 if required:
@@ -436,6 +447,16 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
 
 
 
+
+
+def external_call(lw: Lowerer, tmpl: External[Any, Any], func: ast.expr) -> ExternalRef | None:
+    """Issue 13: the templateRef of a call of an external stub (its types are checked like any call's)."""
+    if not lw.resolve:
+        return None
+    problem = external.artifact_problem(tmpl)
+    if problem:
+        raise lw.bail(codes.EXTERNAL_ARTIFACT, problem, func)
+    return external.reference(tmpl)
 
 
 def _positional_names(t: Template[Any, Any]) -> list[str]:
