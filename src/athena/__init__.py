@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     )
     from athena.outcome import Artifact, Outcome
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
+    from athena.pause import approval, approvals, suspend
     from athena.runtime.settings import Secret, Settings, settings
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.
@@ -74,6 +75,8 @@ _LAZY = {
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
     # settings (issue 9): loaded only by code that uses them, so a pod without settings never imports them
     "Settings": "athena.runtime.settings", "Secret": "athena.runtime.settings", "settings": "athena.runtime.settings",
+    # issue 13: suspend and approval
+    "suspend": "athena.pause", "approval": "athena.pause", "approvals": "athena.pause",
 }
 
 __all__ = [
@@ -108,6 +111,8 @@ __all__ = [
     "Toleration",
     "WorkflowClaim",
     "WorkflowFailed",
+    "approval",
+    "approvals",
     "container",
     "external",
     "fragment",
@@ -117,6 +122,7 @@ __all__ = [
     "save_artifact",
     "save_artifact_str",
     "settings",
+    "suspend",
     "workflow",
 ]
 

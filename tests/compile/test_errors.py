@@ -800,6 +800,19 @@ def load(key: str) -> athena.Artifact[bytes]: ...
 def w() -> None:
     load("k")
 """, 'load("k")', "returns Artifact[bytes]"),
+    "suspend-duration": Case(codes.BAD_SUSPEND, """
+@workflow
+def w() -> None:
+    num(1)
+    athena.suspend("soon")
+""", '"soon"', "the duration"),
+    "approval-default": Case(codes.BAD_APPROVAL, """
+@workflow
+def w() -> None:
+    ok = athena.approval("deploy?", default="no")
+    if ok:
+        num(1)
+""", '"no"', "`default=` must be True or False, got 'no'"),
 }
 
 _counter = itertools.count()

@@ -164,6 +164,15 @@ class Container(msgspec.Struct, frozen=True):
     kind: Literal["container"] = "container"
 
 
+class Pause(msgspec.Struct, frozen=True):
+    """Issue 13: a ``suspend`` template (``athena.suspend``), or an approval (``prompt`` set) whose ``return``
+    output is supplied by a person, ``default`` when resumed without an answer."""
+
+    duration_seconds: int | None = None
+    prompt: str | None = None
+    default: bool = False
+
+
 class Workflow(msgspec.Struct, frozen=True):
     name: str
     function: str
@@ -176,6 +185,8 @@ class Workflow(msgspec.Struct, frozen=True):
     synthetic: bool = False
     doc: str | None = None
     span: Span | None = None
+    # issue 13: a synthetic template that suspends (no tasks) instead of running a DAG
+    pause: Pause | None = None
 
     kind: Literal["workflow"] = "workflow"
 

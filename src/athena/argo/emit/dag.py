@@ -14,6 +14,10 @@ from athena.compile.typecheck import ArtifactT
 
 
 def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, Any]:
+    if t.pause is not None:  # issue 13: athena.suspend() / athena.approval()
+        from athena.argo.emit.pause import pause_template
+
+        return pause_template(t.name, t.pause)
     scope: expr.Scope = "steps" if t.steps else "tasks"  # the `steps` option (see options.RULES)
     tmpl: dict[str, Any] = {"name": t.name}
     inputs: dict[str, Any] = {}

@@ -23,6 +23,7 @@ from athena.compile.lower.base import (
     _Val,
 )
 from athena.compile.lower.branches import BranchesMixin
+from athena.compile.lower.pause import apply_barriers, lower_pause, pause_kind
 from athena.compile.lower.conditions import ConditionsMixin
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.signature import signature
@@ -117,6 +118,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
                 if not _reads(stmt, self.poisoned):
                     self.diags.append(b.diag)
                 self.poisoned.update(_stores(stmt))
+        apply_barriers(self, body)  # issue 13: tasks after an athena.suspend() wait for it
         if top and self.resolve and not saw_return and not isinstance(returns, AnyT) and returns != NONE:
             self.error(codes.RETURN_TYPE, f"workflow `{self.t.fn.__qualname__}` declares `-> {returns}` "
                        "but has no `return`", self.node.returns or self.node)
@@ -229,6 +231,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
         """Lower ``t(args)`` / ``t.options(...)(args)`` into a task of ``body``."""
         from athena import names
 
+        kind = pause_kind(self, node.func)  # issue 13: athena.suspend() / athena.approval()
+        if kind is not None:
+            return lower_pause(self, body, node, kind, bind)
         opts_call: ast.Call | None = None
         func = node.func
         if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "options":
