@@ -474,6 +474,13 @@ TOO_MANY_PARAMS = _c("ATH405", "template above Argo's input-parameter limit", "g
                      "A template has more than 500 parameters, Argo v4's limit.")
 TOO_DEEP = _c("ATH406", "workflow nesting above Argo's recursion limit", "flatten the nesting of workflows",
               "Workflows nest (workflow calling workflow) more than 100 levels deep.")
+# issue 13: splitting big DAGs (ATH407-ATH409)
+SPLIT_TOO_MANY_INPUTS = _c("ATH407", "part of a split DAG above Argo's input-parameter limit",
+                           "pass fewer separate values into the tasks of the big body (group them into a "
+                           "dataclass, or move groups of tasks into their own @workflow)",
+                           "A body with more than 200 tasks is split into nested DAGs of at most 200 tasks on "
+                           "Argo v4; each part receives the values its tasks read from outside it as input "
+                           "parameters, and one part would need more than 500.")
 
 # --- ATH6xx: resources and artifacts
 RESOURCE_KEY = _c("ATH601", "artifact key or host path is not a literal",

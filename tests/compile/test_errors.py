@@ -638,8 +638,12 @@ def c1() -> None:
 def c2() -> None:
     pass
 """, "c2()", "are both named `same`"),
-    "too-many-tasks": Case(codes.TOO_MANY_TASKS, "\n@workflow\ndef w() -> None:\n" + "".join(
-        "    num(1)\n" for _ in range(201)), "w()", "201 tasks in one DAG"),
+    # issue 13: a body above 200 tasks is split on v4 (no ATH404); a part may not need more than 500 inputs
+    "split-too-many-inputs": Case(codes.SPLIT_TOO_MANY_INPUTS, "\n@container\ndef three(a: int, b: int, c: int) "
+        "-> None:\n    pass\n\n@workflow\ndef w() -> None:\n" + "".join(
+        f"    v{i} = num({i})\n" for i in range(600)) + "".join(
+        f"    three(v{3 * j}, v{3 * j + 1}, v{3 * j + 2})\n" for j in range(200)), "w()",
+        "part 4 then reads 600 values from outside, above Argo's 500 input parameters"),
     "unencodable-string": Case(codes.UNENCODABLE_STRING, """
 @workflow
 def w() -> None:
@@ -1015,3 +1019,10 @@ def w(xs: list[int]) -> None:
     num(*y)
 ''')
     assert info.value.codes == [codes.FOR_LOOP, codes.STAR_ARGS]
+
+
+def test_a_body_above_200_tasks_compiles_on_every_line(tmp_path: Path) -> None:
+    """Issue 13: ATH404 is gone; v4 targets split the DAG at emit, v3 targets need no split."""
+    body = "\n@workflow\ndef w() -> None:\n" + "".join("    num(1)\n" for _ in range(201))
+    for line in ("3.6", "3.7", "4.0", "4.1"):
+        compile_source(tmp_path, body, argo_version=line)

@@ -42,6 +42,7 @@ class TaskOut(msgspec.Struct, frozen=True):
     task: str
     path: Path = ()
     mode: TaskMode = "plain"
+    output: str = "return"  # issue 13: a split big DAG reads its parts' re-exported outputs by name
 
 
 class Item(msgspec.Struct, frozen=True):
@@ -173,6 +174,15 @@ class Pause(msgspec.Struct, frozen=True):
     default: bool = False
 
 
+class Export(msgspec.Struct, frozen=True):
+    """Issue 13: an extra output of a part of a split big DAG, re-exporting one task's value (normalized as a
+    template result is) for the tasks of later parts."""
+
+    name: str
+    value: Arg
+    artifact: bool = False
+
+
 class Workflow(msgspec.Struct, frozen=True):
     name: str
     function: str
@@ -187,6 +197,7 @@ class Workflow(msgspec.Struct, frozen=True):
     span: Span | None = None
     # issue 13: a synthetic template that suspends (no tasks) instead of running a DAG
     pause: Pause | None = None
+    exports: tuple[Export, ...] = ()  # issue 13: outputs of a part of a split big DAG
 
     kind: Literal["workflow"] = "workflow"
 

@@ -35,6 +35,10 @@ def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, An
         art = _artifact_output(t, scope)
         if art:
             tmpl["outputs"]["artifacts"] = [art]
+    if t.exports:  # issue 13: a part of a split big DAG
+        from athena.argo.emit.split import export_outputs
+
+        export_outputs(t, scope, tmpl.setdefault("outputs", {}))
     tmpl.update(options.fields("dag", t, s))
     tasks = [_task(task, scope, s, program) for task in t.tasks]
     if t.steps:
