@@ -51,8 +51,8 @@ if TYPE_CHECKING:
         WorkflowClaim,
     )
     from athena.outcome import Artifact, Outcome
-    from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
     from athena.pause import approval, approvals, suspend
+    from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
     from athena.runtime.settings import Secret, Settings, settings
 
 # Loaded on first use: a pod imports this package on every start, and most steps need none of these.

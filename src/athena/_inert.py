@@ -69,6 +69,10 @@ def fragment(fn: Any = None, /) -> Any:
 
 class External(Template):
     __slots__ = ("cluster_scope", "implementation", "template", "template_ref")
+    template_ref: str
+    template: str
+    cluster_scope: bool
+    implementation: Any
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.implementation is None:

@@ -22,7 +22,7 @@ def total(xs: list[int], first: int) -> int:
 def big(n: int) -> int:
     first = num(n)
     squares = [num(x) for x in [1, 2, 3]]
-    v0 = add(first, 0)
+    add(first, 0)
     num(1)
     num(2)
     num(3)
@@ -122,7 +122,7 @@ def big(n: int) -> int:
     num(97)
     num(98)
     num(99)
-    v100 = add(first, 100)
+    add(first, 100)
     num(101)
     num(102)
     num(103)

@@ -14,6 +14,7 @@ import typing
 from typing import Any
 
 from athena import codes
+from athena.compile.lower import external
 from athena.compile.lower.base import (
     _OPTION_KEYS,
     _REJECTED_STMTS,
@@ -23,8 +24,8 @@ from athena.compile.lower.base import (
     _Val,
 )
 from athena.compile.lower.branches import BranchesMixin
-from athena.compile.lower.pause import apply_barriers, lower_pause, pause_kind
 from athena.compile.lower.conditions import ConditionsMixin
+from athena.compile.lower.pause import apply_barriers, lower_pause, pause_kind
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.signature import signature
 from athena.compile.lower.source import def_span
@@ -53,7 +54,6 @@ from athena.compile.typecheck import (
     assignable,
     literal_fits,
 )
-from athena.compile.lower import external
 from athena.decorators import External, Template
 from athena.errors import CompileError
 
@@ -272,7 +272,8 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin):
             ))
         elif self.resolve and tmpl is not None:
             body.tasks.append(Task(
-                name=task_name, template=self.name_of(tmpl) if ext is None else external.task_template(tmpl),
+                name=task_name, template=external.task_template(tmpl) if isinstance(tmpl, External) else
+                self.name_of(tmpl),
                 args=tuple(args), deps=tuple(sorted(deps)), fan_over=fan_over, continue_on=continue_on,
                 hooks=hooks, span=self.span(node), external=ext,
             ))

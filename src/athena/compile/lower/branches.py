@@ -6,6 +6,7 @@ import ast
 from typing import Any
 
 from athena import codes
+from athena.compile.lower import external
 from athena.compile.lower.base import (
     LowererBase,
     _Body,
@@ -34,7 +35,6 @@ from athena.compile.typecheck import (
     assignable,
     element_type,
 )
-from athena.compile.lower import external
 from athena.decorators import External, Template
 from athena.errors import Span
 
