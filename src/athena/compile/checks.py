@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from athena import codes
-from athena.argo.facts import MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
+from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # noqa: F401 - re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.compile.options import OPTIONS, Problem
