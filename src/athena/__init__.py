@@ -12,9 +12,16 @@ from athena.runtime.protocol import ENV_RUNTIME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING or os.environ.get(ENV_RUNTIME) != "1":
-    from athena.decorators import Fragment, Template, container, fragment, workflow
+    from athena.decorators import Fragment, Template, container, external, fragment, workflow
 else:  # in a pod: the same names, recording only, without importing `typing`
-    from athena._inert import Fragment, Template, container, fragment, workflow  # type: ignore[assignment]
+    from athena._inert import (  # type: ignore[assignment]
+        Fragment,
+        Template,
+        container,
+        external,
+        fragment,
+        workflow,
+    )
 
 if TYPE_CHECKING:
     from typing import Any
@@ -39,11 +46,13 @@ if TYPE_CHECKING:
         SecretValue,
         SecretVolume,
         SemaphoreRef,
+        Sidecar,
         Toleration,
         WorkflowClaim,
     )
     from athena.ordering import parallel
     from athena.outcome import Artifact, Outcome
+    from athena.pause import approval, approvals, suspend
     from athena.ports import host, load_artifact, load_artifact_str, save_artifact, save_artifact_str
     from athena.runtime.settings import Secret, Settings, settings
 
@@ -61,6 +70,7 @@ _LAZY = {
     "SecretEnv": "athena.option_types", "ConfigMapEnv": "athena.option_types",
     "SecretFile": "athena.option_types", "Toleration": "athena.option_types",
     "Counter": "athena.option_types", "Gauge": "athena.option_types", "Histogram": "athena.option_types",
+    "Sidecar": "athena.option_types",
     "Artifact": "athena.outcome", "Outcome": "athena.outcome",
     "host": "athena.ports", "load_artifact": "athena.ports", "load_artifact_str": "athena.ports",
     "save_artifact": "athena.ports", "save_artifact_str": "athena.ports",
@@ -68,6 +78,8 @@ _LAZY = {
     "Settings": "athena.runtime.settings", "Secret": "athena.runtime.settings", "settings": "athena.runtime.settings",
     # issue 13 (ordering): the parallel steps group
     "parallel": "athena.ordering",
+    # issue 13: suspend and approval
+    "suspend": "athena.pause", "approval": "athena.pause", "approvals": "athena.pause",
 }
 
 __all__ = [
@@ -97,11 +109,15 @@ __all__ = [
     "SecretVolume",
     "SemaphoreRef",
     "Settings",
+    "Sidecar",
     "Template",
     "Toleration",
     "WorkflowClaim",
     "WorkflowFailed",
+    "approval",
+    "approvals",
     "container",
+    "external",
     "fragment",
     "host",
     "load_artifact",
@@ -110,6 +126,7 @@ __all__ = [
     "save_artifact",
     "save_artifact_str",
     "settings",
+    "suspend",
     "workflow",
 ]
 

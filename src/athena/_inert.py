@@ -62,3 +62,32 @@ def workflow(fn: Any = None, /, **opts: Any) -> Any:
 
 def fragment(fn: Any = None, /) -> Any:
     return Fragment if fn is None else Fragment(fn)
+
+
+# --- external templates (issue 13): in a pod a stub only records itself (a step never calls one)
+
+
+class External(Template):
+    __slots__ = ("cluster_scope", "implementation", "template", "template_ref")
+    template_ref: str
+    template: str
+    cluster_scope: bool
+    implementation: Any
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.implementation is None:
+            raise RuntimeError(f"{self.fn.__qualname__} is an external Argo template; a step cannot call it")
+        return self.implementation(*args, **kwargs)
+
+    def local(self, implementation: Any) -> Any:
+        self.implementation = implementation
+        return implementation
+
+
+def external(*, template_ref: str, template: str, cluster_scope: bool = False) -> Any:
+    def wrap(fn: Any) -> External:
+        e = External(fn, "external", {})
+        e.template_ref, e.template, e.cluster_scope, e.implementation = template_ref, template, cluster_scope, None
+        return e
+
+    return wrap

@@ -97,7 +97,7 @@ def _reraise_from_user_code(spec: str, exc: BaseException) -> None:
 
 def templates_in(module: ModuleType) -> list[Template[Any, Any]]:
     return [v for v in vars(module).values()
-            if isinstance(v, Template) and v.fn.__module__ == module.__name__]
+            if isinstance(v, Template) and v.kind != "external" and v.fn.__module__ == module.__name__]
 
 
 def load_app(app: str | list[str] | None, config: Config) -> App:

@@ -273,6 +273,32 @@ WF_FACT_CONTEXT = _c("ATH187", "`athena.wf.status`/`failures` outside an exit ha
 WF_FACT_UNKNOWN = _c("ATH188", "unknown `athena.wf` fact",
                      "use one of athena.wf.name, uid, scheduled_time, duration, status, failures",
                      "A workflow body reads an attribute of `athena.wf` that is not one of its facts.")
+# --- issue 13 (external templates, suspend and approval): ATH190-ATH199
+EXTERNAL_STUB_BODY = _c("ATH190", "external template stub with a body",
+                        "write the stub's body as `...`: the template runs in Argo, not here",
+                        "A function decorated with `@athena.external(...)` declares a template that lives outside "
+                        "Python (a WorkflowTemplate or ClusterWorkflowTemplate); its body must be `...` (a docstring "
+                        "may come first). To run it in-process, register a local implementation with "
+                        "`stub.local(fn)`.")
+BAD_EXTERNAL_REF = _c("ATH191", "invalid external template reference",
+                      "template_ref= names the WorkflowTemplate, template= one of its templates; cluster_scope= "
+                      "is True or False",
+                      "`template_ref=` must be a Kubernetes object name (lowercase letters, digits, `-`, `.`, at "
+                      "most 253 characters), `template=` an Argo template name (letters, digits and `-`, at most "
+                      "128), and `cluster_scope=` a bool.")
+EXTERNAL_ARTIFACT = _c("ATH192", "external template stub that takes or returns an Artifact",
+                       "pass values as JSON parameters; an external template receives only parameters",
+                       "A call of an external template passes JSON text parameters and reads a `return` output "
+                       "parameter, so its stub cannot use `athena.Artifact[T]`.")
+BAD_SUSPEND = _c("ATH193", "invalid `athena.suspend(...)`",
+                 "write `athena.suspend(\"1h\")` (a duration literal) or `athena.suspend()` as a statement",
+                 "`athena.suspend()` is a statement of a workflow body: it takes one optional duration (an int of "
+                 "seconds or a string like `\"90s\"`, `\"1h\"`, `\"2d\"`), written as a literal, and returns "
+                 "nothing.")
+BAD_APPROVAL = _c("ATH194", "invalid `athena.approval(...)`",
+                  "write `ok: bool = athena.approval(\"deploy?\", default=False)`",
+                  "`athena.approval()` takes a prompt (a string literal), an optional `default=` (a bool literal, "
+                  "False when omitted), and its result must be bound to a name: `ok = athena.approval(...)`.")
 
 # --- ATH2xx: types
 MISSING_ANNOTATION = _c("ATH201", "missing type annotation", "annotate every parameter and the return type",
@@ -509,11 +535,20 @@ DUPLICATE_TEMPLATE = _c("ATH403", "two templates with one name", "give one of th
                         "Two templates get the same name, for example two functions with one name in "
                         "different modules that share a prefix, or two `name=` overrides.")
 TOO_MANY_TASKS = _c("ATH404", "DAG above Argo's task limit", "split the workflow into smaller @workflow functions",
-                    "One workflow body has more than 200 tasks, Argo v4's limit for one DAG.")
+                    "No longer raised: a body with more than 200 tasks (Argo v4's limit for one DAG) is split "
+                    "into nested DAG templates when `[defaults].argo_version` is a v4 line, and v3 lines have no "
+                    "such limit.")
 TOO_MANY_PARAMS = _c("ATH405", "template above Argo's input-parameter limit", "group parameters into a dataclass",
                      "A template has more than 500 parameters, Argo v4's limit.")
 TOO_DEEP = _c("ATH406", "workflow nesting above Argo's recursion limit", "flatten the nesting of workflows",
               "Workflows nest (workflow calling workflow) more than 100 levels deep.")
+# issue 13: splitting big DAGs (ATH407-ATH409)
+SPLIT_TOO_MANY_INPUTS = _c("ATH407", "part of a split DAG above Argo's input-parameter limit",
+                           "pass fewer separate values into the tasks of the big body (group them into a "
+                           "dataclass, or move groups of tasks into their own @workflow)",
+                           "A body with more than 200 tasks is split into nested DAGs of at most 200 tasks on "
+                           "Argo v4; each part receives the values its tasks read from outside it as input "
+                           "parameters, and one part would need more than 500.")
 
 # --- ATH6xx: resources and artifacts
 RESOURCE_KEY = _c("ATH601", "artifact key or host path is not a literal",

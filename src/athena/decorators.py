@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         SecretFile,
         SecretValue,
         SemaphoreRef,
+        Sidecar,
         Toleration,
         Volume,
     )
@@ -83,7 +84,7 @@ class Template(Generic[P, R]):
     Calling a container runs its body (plain unit testing). Calling a workflow runs it in-process.
     """
 
-    kind: Literal["container", "workflow"]
+    kind: Literal["container", "workflow", "external"]
 
     def __init__(self, fn: Callable[P, R], kind: Literal["container", "workflow"], raw: Mapping[str, Any]) -> None:
         self.fn = fn
@@ -281,6 +282,8 @@ def container(
     # run_as_user= (issue 9): a UID, or None written explicitly for the image's own user; omitted: the default
     run_as_user: int | None = None,
     metrics: Sequence[Metric] | None = None,
+    # sidecars= (issue 13)
+    sidecars: Sequence[Sidecar] | None = None,
 ) -> Callable[[Callable[P, R]], Template[P, R]]: ...
 
 
@@ -342,3 +345,77 @@ def fragment(fn: Any = None, /) -> Any:
     if fn is None:
         return Fragment
     return Fragment(fn)
+
+
+# --- external templates (issue 13): a typed stub for a template that lives outside Python
+
+
+class External(Template[P, R]):
+    """A WorkflowTemplate / ClusterWorkflowTemplate template declared by a typed stub (``@athena.external``).
+
+    Calls in a workflow body are checked against the stub and emitted as ``templateRef``; it is never emitted
+    itself. Called in-process (a direct call, or a workflow run in-process) it runs the implementation given
+    to :meth:`local`, and raises without one: athena cannot run a template it has not got.
+    """
+
+    def __init__(self, fn: Callable[P, R], template_ref: str, template: str, cluster_scope: bool) -> None:
+        self.fn = fn
+        self.kind = "external"
+        self.decorator_options = {}
+        self.__wrapped__ = fn
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self._validated = None
+        self.body = None
+        self.deferred_error = None
+        self.template_ref = template_ref
+        self.template = template
+        self.cluster_scope = cluster_scope
+        self.implementation: Callable[P, R] | None = None
+        if not _RUNTIME:
+            self._check_stub()
+
+    def _check_stub(self) -> None:
+        from athena.compile.lower.external import check_stub
+        from athena.errors import CompileError
+
+        try:
+            check_stub(self)
+        except CompileError as exc:
+            sink = _DEFERRED.get()
+            if sink is None:
+                raise
+            self.deferred_error = exc
+            sink.append(exc)
+
+    def local(self, implementation: Callable[P, R] | None) -> Callable[P, R] | None:
+        """Register the function in-process runs stand in for this template with (None removes it); returns
+        it, so it also works as a decorator. Process-wide: tests should remove it when done."""
+        self.implementation = implementation
+        return implementation
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.implementation is None:
+            from athena.errors import AthenaError
+
+            raise AthenaError(
+                f"`{self.fn.__qualname__}` is the external template {self.template_ref}/{self.template}, which "
+                f"runs only in Argo; to run it in-process, register a stand-in: `{self.fn.__name__}.local(fn)`")
+        return self.implementation(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<athena external {self.template_ref}/{self.template} ({self.entry})>"
+
+
+def external(*, template_ref: str, template: str, cluster_scope: bool = False
+             ) -> Callable[[Callable[P, R]], External[P, R]]:
+    """Declare a template of an existing WorkflowTemplate (``cluster_scope=True``: ClusterWorkflowTemplate) by a
+    typed stub whose body is ``...``. Its parameters arrive as athena's JSON texts; it returns by an output
+    parameter named ``return`` holding JSON (or the stub returns None)."""
+
+    def wrap(fn: Callable[P, R]) -> External[P, R]:
+        return External(fn, template_ref, template, cluster_scope)
+
+    return wrap

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # annotations are strings here: a pod need not import typing 
 
 __all__ = ["TTL", "Cache", "ConfigMapEnv", "ConfigMapValue", "ConfigMapVolume", "Counter", "EmptyDir",
            "ExistingClaim", "Gauge", "Histogram", "HuggingFaceCache", "Metric", "Resources", "Retry", "SecretEnv",
-           "SecretFile", "SecretValue", "SecretVolume", "SemaphoreRef", "Toleration", "Volume", "WorkflowClaim"]
+           "SecretFile", "SecretValue", "SecretVolume", "SemaphoreRef", "Sidecar", "Toleration", "Volume",
+           "WorkflowClaim"]
 
 
 @dataclass(frozen=True)
@@ -234,3 +235,23 @@ class Histogram:
 
 
 Metric = Counter | Gauge | Histogram
+
+
+# --- sidecars= (issue 13): extra containers beside the step's main container, in the same pod
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A container that runs beside the step in the same pod (Argo's ``sidecars``); the step reaches it on
+    ``localhost:<port>``. Argo kills it when the main container ends. ``readiness`` is a Kubernetes probe
+    (``{"tcpSocket": {"port": 5432}}``); it marks the pod ready but does not delay the step, so a step that
+    needs the sidecar should retry its first connection."""
+
+    name: str
+    image: str
+    command: Sequence[str] = ()
+    args: Sequence[str] = ()
+    env: Mapping[str, str | SecretValue | ConfigMapValue] | None = None
+    ports: Sequence[int] = ()
+    readiness: Mapping[str, object] | None = None
+    resources: Resources | None = None

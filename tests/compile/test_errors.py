@@ -704,8 +704,12 @@ def c1() -> None:
 def c2() -> None:
     pass
 """, "c2()", "are both named `same`"),
-    "too-many-tasks": Case(codes.TOO_MANY_TASKS, "\n@workflow\ndef w() -> None:\n" + "".join(
-        "    num(1)\n" for _ in range(201)), "w()", "201 tasks in one DAG"),
+    # issue 13: a body above 200 tasks is split on v4 (no ATH404); a part may not need more than 500 inputs
+    "split-too-many-inputs": Case(codes.SPLIT_TOO_MANY_INPUTS, "\n@container\ndef three(a: int, b: int, c: int) "
+        "-> None:\n    pass\n\n@workflow\ndef w() -> None:\n" + "".join(
+        f"    v{i} = num({i})\n" for i in range(600)) + "".join(
+        f"    three(v{3 * j}, v{3 * j + 1}, v{3 * j + 2})\n" for j in range(200)), "w()",
+        "part 4 then reads 600 values from outside, above Argo's 500 input parameters"),
     "unencodable-string": Case(codes.UNENCODABLE_STRING, """
 @workflow
 def w() -> None:
@@ -874,6 +878,37 @@ def w() -> None:
         a = num(1)
         num(a)
 """, "num(a)", "uses or waits for `a` of the same `with athena.parallel():` block"),
+    # issue 13: external templates, suspend and approval
+    "external-stub-body": Case(codes.EXTERNAL_STUB_BODY, """
+@athena.external(template_ref="tools", template="notify")
+def notify(channel: str) -> str:
+    return channel
+""", "return channel", "its body must be `...`"),
+    "external-ref": Case(codes.BAD_EXTERNAL_REF, """
+@athena.external(template_ref="Tools_1", template="notify")
+def notify(channel: str) -> str: ...
+""", '"Tools_1"', "template_ref='Tools_1' is not a WorkflowTemplate name"),
+    "external-artifact": Case(codes.EXTERNAL_ARTIFACT, """
+@athena.external(template_ref="tools", template="load")
+def load(key: str) -> athena.Artifact[bytes]: ...
+
+@workflow
+def w() -> None:
+    load("k")
+""", 'load("k")', "returns Artifact[bytes]"),
+    "suspend-duration": Case(codes.BAD_SUSPEND, """
+@workflow
+def w() -> None:
+    num(1)
+    athena.suspend("soon")
+""", '"soon"', "the duration"),
+    "approval-default": Case(codes.BAD_APPROVAL, """
+@workflow
+def w() -> None:
+    ok = athena.approval("deploy?", default="no")
+    if ok:
+        num(1)
+""", '"no"', "`default=` must be True or False, got 'no'"),
 }
 
 _counter = itertools.count()
@@ -923,7 +958,8 @@ def test_every_code_has_a_case() -> None:
     covered = {c.code for c in CASES.values()}
     # Codes that need an environment no module can build (no source file, >100 nested templates, >500 params)
     # are covered by dedicated tests below or in test_api.py.
-    exempt = {codes.NO_SOURCE, codes.TOO_DEEP, codes.TOO_MANY_PARAMS}
+    # ATH404 is no longer raised: big DAGs are split (issue 13, tests/argo/test_split.py).
+    exempt = {codes.NO_SOURCE, codes.TOO_DEEP, codes.TOO_MANY_PARAMS, codes.TOO_MANY_TASKS}
     missing = set(codes.CATALOGUE) - covered - exempt
     assert not missing, f"codes without a compile-fail case: {sorted(missing)}"
 
@@ -1077,3 +1113,10 @@ def w(xs: list[int]) -> None:
     num(*y)
 ''')
     assert info.value.codes == [codes.FOR_LOOP, codes.STAR_ARGS]
+
+
+def test_a_body_above_200_tasks_compiles_on_every_line(tmp_path: Path) -> None:
+    """Issue 13: ATH404 is gone; v4 targets split the DAG at emit, v3 targets need no split."""
+    body = "\n@workflow\ndef w() -> None:\n" + "".join("    num(1)\n" for _ in range(201))
+    for line in ("3.6", "3.7", "4.0", "4.1"):
+        compile_source(tmp_path, body, argo_version=line)

@@ -76,7 +76,7 @@ def raw_ref(arg: Input | TaskOut | Item, scope: Scope) -> str:
         return aggregate_expr(arg.task, scope)
     if arg.mode == "outcome":
         return outcome_expr(arg.task, scope)
-    return f"{scope}[{_q(arg.task)}].outputs.parameters['return']"
+    return f"{scope}[{_q(arg.task)}].outputs.parameters[{_q(arg.output)}]"
 
 
 def aggregate_expr(task: str, scope: Scope) -> str:
@@ -137,7 +137,7 @@ def param_value(arg: Arg, scope: Scope) -> str:
         if isinstance(arg, Item):
             return "{{item}}"
         if arg.mode == "plain":
-            return "{{%s.%s.outputs.parameters.return}}" % (scope, arg.task)
+            return "{{%s.%s.outputs.parameters.%s}}" % (scope, arg.task, arg.output)
         return "{{=%s}}" % raw_ref(arg, scope)
     return "{{=%s}}" % safe_json(f"toJson(fromJSON({raw_ref(arg, scope)}){_index(arg.path)})")
 
@@ -147,7 +147,7 @@ def artifact_ref(arg: Arg, scope: Scope) -> str:
     if isinstance(arg, Input) and not arg.path:
         return "{{inputs.artifacts.%s}}" % arg.name
     if isinstance(arg, TaskOut) and not arg.path and arg.mode == "plain":
-        return "{{%s.%s.outputs.artifacts.return}}" % (scope, arg.task)
+        return "{{%s.%s.outputs.artifacts.%s}}" % (scope, arg.task, arg.output)
     raise ValueError(f"an Artifact argument must be a binding or an input, not {arg!r}")
 
 

@@ -97,6 +97,7 @@ POD_MODULES = (
     "athena/runtime/settings.py",  # settings (issue 9): imported by a pod whose code calls athena.settings
     "athena/ordering.py",  # athena.parallel: a user's module may import it at its top
     "athena/wf.py",  # athena.wf: workflow facts, read in a container body too
+    "athena/pause.py",  # athena.suspend/approval: a user's module may import them at its top
 )
 
 _ATHENA_ID: str | None = None

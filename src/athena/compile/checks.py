@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from athena import codes
-from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # re-exported: Argo's limits
+from athena.argo.facts import MAX_DAG_TASKS, MAX_DEPTH, MAX_INPUT_PARAMS  # noqa: F401 - re-exported: Argo's limits
 from athena.compile.lower.source import def_span
 from athena.compile.model import Container, Program, TemplateIR, Workflow
 from athena.compile.options import OPTIONS, Problem
@@ -145,10 +145,8 @@ def check_params(ir: TemplateIR, diags: list[Diagnostic]) -> None:
 
 
 def check_limits(wf: Workflow, diags: list[Diagnostic]) -> None:
+    # A DAG above MAX_DAG_TASKS tasks is split into nested DAGs on v4 (compile/split.py, issue 13): no ATH404.
     check_params(wf, diags)
-    if len(wf.tasks) > MAX_DAG_TASKS:
-        diags.append(codes.diag(codes.TOO_MANY_TASKS, f"`{wf.function}` has {len(wf.tasks)} tasks in one DAG; "
-                                f"Argo v4 accepts {MAX_DAG_TASKS}", wf.span))
 
 
 def check_cycles(program: Program, owners: dict[str, Template[Any, Any]]) -> None:

@@ -42,6 +42,7 @@ class TaskOut(msgspec.Struct, frozen=True):
     task: str
     path: Path = ()
     mode: TaskMode = "plain"
+    output: str = "return"  # issue 13: a split big DAG reads its parts' re-exported outputs by name
 
 
 class Item(msgspec.Struct, frozen=True):
@@ -178,6 +179,14 @@ class Hook(msgspec.Struct, frozen=True):
     expression: str | None = None  # raw Argo expression for kind "expr", with {self} still in it
 
 
+class ExternalRef(msgspec.Struct, frozen=True):
+    """A template that lives outside Python (issue 13, ``@athena.external``): what ``templateRef`` names."""
+
+    name: str
+    template: str
+    cluster_scope: bool = False
+
+
 class Task(msgspec.Struct, frozen=True):
     name: str
     template: str
@@ -192,6 +201,8 @@ class Task(msgspec.Struct, frozen=True):
     # and the `with athena.parallel():` block a steps-mode task belongs to (0: a group of its own)
     after_any: tuple[str, ...] = ()
     group: int = 0
+    # issue 13: set for a call of an external template (``template`` is then ``external:<module:qualname>``)
+    external: ExternalRef | None = None
 
 
 class ArmMerge(msgspec.Struct, frozen=True):
@@ -237,6 +248,24 @@ class Container(msgspec.Struct, frozen=True):
     kind: Literal["container"] = "container"
 
 
+class Pause(msgspec.Struct, frozen=True):
+    """Issue 13: a ``suspend`` template (``athena.suspend``), or an approval (``prompt`` set) whose ``return``
+    output is supplied by a person, ``default`` when resumed without an answer."""
+
+    duration_seconds: int | None = None
+    prompt: str | None = None
+    default: bool = False
+
+
+class Export(msgspec.Struct, frozen=True):
+    """Issue 13: an extra output of a part of a split big DAG, re-exporting one task's value (normalized as a
+    template result is) for the tasks of later parts."""
+
+    name: str
+    value: Arg
+    artifact: bool = False
+
+
 class Workflow(msgspec.Struct, frozen=True):
     name: str
     function: str
@@ -251,6 +280,9 @@ class Workflow(msgspec.Struct, frozen=True):
     span: Span | None = None
     # issue 13: where the body reads athena.wf.status/failures (then it may only be an exit handler)
     exit_facts: Span | None = None
+    # issue 13: a synthetic template that suspends (no tasks) instead of running a DAG
+    pause: Pause | None = None
+    exports: tuple[Export, ...] = ()  # issue 13: outputs of a part of a split big DAG
 
     kind: Literal["workflow"] = "workflow"
 

@@ -40,6 +40,7 @@ from athena.option_types import (
     SecretValue,
     SecretVolume,
     SemaphoreRef,
+    Sidecar,
     Toleration,
     WorkflowClaim,
 )
@@ -153,6 +154,21 @@ class MetricSpec(msgspec.Struct, frozen=True):
     operation: str | None = None  # gauge only: Set, Add, Sub
     buckets: tuple[int | float, ...] = ()  # histogram only
 
+# --- sidecars= (issue 13)
+
+
+class SidecarSpec(msgspec.Struct, frozen=True):
+    """One ``sidecars=`` entry, validated; ``readiness`` is the probe as canonical JSON text."""
+
+    name: str
+    image: str
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: tuple[EnvVarSpec, ...] = ()
+    ports: tuple[int, ...] = ()
+    readiness: str | None = None
+    resources: ResourcesSpec | None = None
+
 
 class TemplateOptions(msgspec.Struct, frozen=True):
     """Validated decorator arguments, normalized (durations in seconds): plain data only.
@@ -208,6 +224,8 @@ class TemplateOptions(msgspec.Struct, frozen=True):
     run_as_user: int | Literal["image"] | None = None
     # metrics= (issue 9)
     metrics: tuple[MetricSpec, ...] = ()
+    # sidecars= (issue 13)
+    sidecars: tuple[SidecarSpec, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------- the table
@@ -1217,6 +1235,88 @@ def _run_as_user(value: Any) -> int | Literal["image"]:
                                  f"got {value!r}", codes.BAD_RUN_AS_USER, hint)])
 
 
+# --- sidecars= (issue 13): containers beside the main one, in the same pod
+
+# Argo names its own containers main, wait and init; a sidecar of one of these names breaks the pod.
+RESERVED_CONTAINER_NAMES = ("main", "wait", "init")
+PROBE_KEYS = ("exec", "httpGet", "tcpSocket", "grpc", "initialDelaySeconds", "periodSeconds", "timeoutSeconds",
+              "successThreshold", "failureThreshold", "terminationGracePeriodSeconds")
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
+def _strings(value: Any, what: str, problems: list[Problem]) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(x, str) for x in value):
+        problems.append(Problem(f"{what} must be a list of str, got {value!r}"))
+        return ()
+    return tuple(value)
+
+
+def _sidecar(sc: Any, seen: set[str], problems: list[Problem]) -> SidecarSpec | None:
+    if not isinstance(sc, Sidecar):
+        problems.append(Problem(f"`sidecars` items must be athena.Sidecar(...), got {sc!r}"))
+        return None
+    before = len(problems)
+    name = sc.name
+    if not isinstance(name, str) or len(name) > 63 or not _matches(_DNS_LABEL, name):
+        problems.append(Problem(f"Sidecar name {name!r} must be a DNS label: lowercase letters, digits and '-', "
+                                "at most 63 characters"))
+    elif name in RESERVED_CONTAINER_NAMES:
+        problems.append(Problem(f"Sidecar name {name!r} is one of Argo's own containers "
+                                f"({', '.join(RESERVED_CONTAINER_NAMES)}); pick another"))
+    elif name in seen:
+        problems.append(Problem(f"two sidecars are named {name!r}"))
+    else:
+        seen.add(name)
+    if not isinstance(sc.image, str) or not sc.image.strip():
+        problems.append(Problem(f"Sidecar {name!r}: image= must be a non-empty str, got {sc.image!r}"))
+    command = _strings(sc.command, f"Sidecar {name!r}: command=", problems)
+    args = _strings(sc.args, f"Sidecar {name!r}: args=", problems)
+    env: tuple[EnvVarSpec, ...] = ()
+    if sc.env:
+        try:
+            env = _env(sc.env)
+        except OptionInvalid as exc:
+            problems.extend(Problem(f"Sidecar {name!r}: {p.message}", p.code, p.hint) for p in exc.problems)
+    ports: list[int] = []
+    if isinstance(sc.ports, str) or not isinstance(sc.ports, Sequence):
+        problems.append(Problem(f"Sidecar {name!r}: ports= must be a list of port numbers, got {sc.ports!r}"))
+    else:
+        for port in sc.ports:
+            if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+                problems.append(Problem(f"Sidecar {name!r}: port {port!r} is not a port number (1 to 65535)"))
+            elif port in ports:
+                problems.append(Problem(f"Sidecar {name!r}: port {port} is listed twice"))
+            else:
+                ports.append(port)
+    readiness: str | None = None
+    if sc.readiness is not None:
+        try:
+            _known_keys(f"Sidecar {name!r}: readiness", sc.readiness, PROBE_KEYS)
+            readiness = _json_text(f"Sidecar {name!r}: readiness", sc.readiness)
+        except OptionInvalid as exc:
+            problems.extend(exc.problems)
+    resources: ResourcesSpec | None = None
+    if sc.resources is not None:
+        try:
+            resources = _resources(sc.resources)
+        except OptionInvalid as exc:
+            problems.extend(Problem(f"Sidecar {name!r}: {p.message}", p.code, p.hint) for p in exc.problems)
+    if len(problems) != before:
+        return None
+    return SidecarSpec(name, sc.image, command, args, env, tuple(ports), readiness, resources)
+
+
+def _sidecars(value: Any) -> tuple[SidecarSpec, ...]:
+    if isinstance(value, str | Mapping | Sidecar) or not isinstance(value, Sequence):
+        raise _fail(f"`sidecars` must be a list of athena.Sidecar(...), got {value!r}")
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    out = [spec for sc in value if (spec := _sidecar(sc, seen, problems)) is not None]
+    if problems:
+        raise OptionInvalid(problems)
+    return tuple(out)
+
+
 def _row(name: str, where: Where, kinds: tuple[str, ...], validate: Validator, *, field: str | None = None,
          injectable: bool = False, reference: bool = False, target: TargetRule | None = None,
          none_is_value: bool = False) -> OptionSpec:
@@ -1268,6 +1368,8 @@ OPTIONS: dict[str, OptionSpec] = {s.name: s for s in (
     _row("run_as_user", "container", ("int",), _run_as_user, none_is_value=True),
     # metrics= (issue 9)
     _row("metrics", "both", ("Sequence[Metric]",), _metrics, target=_metrics_target),
+    # sidecars= (issue 13)
+    _row("sidecars", "container", ("Sequence[Sidecar]",), _sidecars),
 )}
 
 

@@ -128,6 +128,9 @@ def _compile(roots: list[Template[Any, Any]], config: Config, namer: Namer) -> P
     from athena.compile.schedules import check_schedules
 
     check_schedules(program, owners, diags)
+    from athena.compile.split import check_split  # issue 13: big DAGs are split at emit; their limits hold
+
+    check_split(program, config.defaults.argo_line, diags)
     if diags:
         raise CompileError(diags)
     check_cycles(program, owners)

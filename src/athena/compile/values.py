@@ -55,6 +55,8 @@ EXCLUDED = {
     "name": "a template's name is its identity: values files address templates by it",
     "steps": "changes how the body compiles, not how it is deployed",
     "on_exit_if_root": "names a Python function, which a YAML file cannot",
+    # sidecars= (issue 13)
+    "sidecars": "a sidecar is part of what the step's code talks to (on localhost), not a deployment setting",
 }
 # Free-form objects in which null is data (it deletes one of athena's defaults, or a pod field in a patch).
 KEEP_NULLS = frozenset({"security_context", "pod_security_context", "pod_spec_patch"})

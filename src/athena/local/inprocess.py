@@ -98,6 +98,10 @@ class InProcessRunner:
 
     def run_template(self, name: str, args: Mapping[str, str]) -> str:
         """Run one template with JSON-text arguments; return the JSON text of its result."""
+        if name.startswith("external:"):  # issue 13: an external template's in-process stand-in
+            from athena.local.external import run_external
+
+            return run_external(name.removeprefix("external:"), args)
         t = self.program.templates[name]
         if isinstance(t, Container):
             return self.run_container(t, args)
@@ -214,6 +218,10 @@ class InProcessRunner:
         return codec.encode({"key": key})
 
     def run_dag(self, wf: Workflow, inputs: Mapping[str, str]) -> str:
+        if wf.pause is not None:  # issue 13: no wait; an approval's answer from athena.approvals(), else its default
+            from athena.pause import answer
+
+            return "null" if wf.pause.prompt is None else json.dumps(answer(wf.pause.prompt, wf.pause.default))
         inputs = {**{p.name: expr.json_text(p.default) for p in wf.params if p.has_default}, **inputs}
         nodes: dict[str, _Node] = {}
         frame = _Frame(inputs, nodes, "steps" if wf.steps else "tasks", self.facts.globals)

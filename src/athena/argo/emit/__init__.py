@@ -28,6 +28,11 @@ def emit_program(program: Program, s: EmitSettings, *, with_workflow: bool = Fal
                  arguments: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, Any]]:
     """The documents of ``program``; with ``with_workflow`` a Workflow per @workflow root, whose
     ``spec.arguments`` take ``arguments[root name]`` (input name → JSON text) and placeholders for the rest."""
+    from athena.compile.split import (
+        split_program,  # issue 13: DAGs above Argo v4's task limit become nested DAGs
+    )
+
+    program = split_program(program, s.argo_line)
     docs = [_document(program, program.templates[n], s) for n in callees_first(program)]
     for root in program.roots:  # DESIGN §3: the CronWorkflows after every template they reference
         t = program.templates[root]

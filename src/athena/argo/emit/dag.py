@@ -9,11 +9,25 @@ from athena.argo import expr
 from athena.argo.emit import options, ordering
 from athena.argo.emit.common import param, ref, value_params
 from athena.argo.emit.settings import EmitSettings
-from athena.compile.model import ArmMerge, Hook, Input, Program, Sequence, Task, TaskOut, Workflow
+from athena.compile.model import (
+    ArmMerge,
+    ExternalRef,
+    Hook,
+    Input,
+    Program,
+    Sequence,
+    Task,
+    TaskOut,
+    Workflow,
+)
 from athena.compile.typecheck import ArtifactT
 
 
 def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, Any]:
+    if t.pause is not None:  # issue 13: athena.suspend() / athena.approval()
+        from athena.argo.emit.pause import pause_template
+
+        return pause_template(t.name, t.pause)
     scope: expr.Scope = "steps" if t.steps else "tasks"  # the `steps` option (see options.RULES)
     tmpl: dict[str, Any] = {"name": t.name}
     inputs: dict[str, Any] = {}
@@ -31,6 +45,10 @@ def dag_template(t: Workflow, s: EmitSettings, program: Program) -> dict[str, An
         art = _artifact_output(t, scope)
         if art:
             tmpl["outputs"]["artifacts"] = [art]
+    if t.exports:  # issue 13: a part of a split big DAG
+        from athena.argo.emit.split import export_outputs
+
+        export_outputs(t, scope, tmpl.setdefault("outputs", {}))
     tmpl.update(options.fields("dag", t, s))
     tolerated = ordering.depends_mode(t)  # issue 13: `after_any=` needs `depends` for the whole DAG
     tasks = [_task(task, scope, s, program, tolerated) for task in t.tasks]
@@ -60,7 +78,8 @@ def _artifact_output(t: Workflow, scope: expr.Scope) -> dict[str, Any] | None:
 
 def _task(task: Task, scope: expr.Scope, s: EmitSettings, program: Program,
           tolerated: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s)}
+    d: dict[str, Any] = {"name": task.name, "templateRef": ref(task.template, s) if task.external is None else
+                         external_ref(task.external)}
     callee = program.templates.get(task.template)
     artifact_params = {p.name for p in callee.params if isinstance(p.type, ArtifactT)} if callee else set()
     params = [{"name": n, "value": expr.param_value(a, scope)} for n, a in task.args if n not in artifact_params]
@@ -107,4 +126,12 @@ def _hooks(task: Task, hooks: Iterable[Hook], scope: expr.Scope, s: EmitSettings
         else:
             body["expression"] = expr.status_expression(task.name, status[h.kind], scope)
         out[f"hook{n}"] = body
+    return out
+
+
+def external_ref(e: ExternalRef) -> dict[str, Any]:
+    """Issue 13: the templateRef of an external template (its name is not athena's: no name tag)."""
+    out: dict[str, Any] = {"name": e.name, "template": e.template}
+    if e.cluster_scope:
+        out["clusterScope"] = True
     return out

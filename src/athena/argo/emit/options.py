@@ -39,6 +39,7 @@ from athena.compile.options import (
     RetrySpec,
     SecretFileSpec,
     SemaphoreSpec,
+    SidecarSpec,
     TolerationSpec,
     TTLSpec,
 )
@@ -261,6 +262,32 @@ def _metrics(specs: tuple[MetricSpec, ...], t: TemplateIR, s: EmitSettings) -> F
 
     return {"metrics": {"prometheus": [one(m) for m in specs]}}
 
+# --- sidecars= (issue 13): the template's `sidecars`, each with athena's container securityContext (the pod's
+# runAsUser/runAsNonRoot apply to them too; run_as_user=None lifts that for images that must run as root)
+SIDECAR_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def _sidecars(specs: tuple[SidecarSpec, ...], t: TemplateIR, s: EmitSettings) -> Fields:
+    def one(sc: SidecarSpec) -> Fields:
+        out: Fields = {"name": sc.name, "image": sc.image}
+        if sc.command:
+            out["command"] = list(sc.command)
+        if sc.args:
+            out["args"] = list(sc.args)
+        if sc.env:
+            out.update(_env(sc.env, t, s))
+        if sc.ports:
+            out["ports"] = [{"containerPort": p} for p in sc.ports]
+        if sc.readiness is not None:
+            out["readinessProbe"] = json.loads(sc.readiness)
+        if sc.resources is not None:
+            out.update(_resources(sc.resources, t, s))
+        out["securityContext"] = json.loads(json.dumps(SIDECAR_SECURITY))
+        return out
+
+    return {"sidecars": [one(sc) for sc in specs]}
+
+
 RULES: dict[str, EmitRule] = {
     "name": EmitRule(inline="compile/naming.py: the template's name (and so every document's name)"),
     "image": EmitRule(inline="container.py: the container's image, [bootstrap].default_image when unset"),
@@ -314,6 +341,8 @@ RULES: dict[str, EmitRule] = {
                                    "instead of [defaults].run_as_user's (settings.pod_security_defaults)"),
     # metrics= (issue 9)
     "metrics": EmitRule({"container": _metrics, "dag": _metrics}),
+    # sidecars= (issue 13)
+    "sidecars": EmitRule({"container": _sidecars}),
 }
 
 # The order each site writes its options in (so the order of keys in the YAML).
@@ -321,7 +350,7 @@ SITE_ORDER: dict[Site, tuple[str, ...]] = {
     "container_metadata": ("annotations", "labels"),
     "container": ("service_account", "node_selector", "tolerations", "affinity", "priority_class", "retry",
                   "timeout", "pod_running_timeout", "mutex", "semaphore", "cache", "pod_spec_patch", "secret_files",
-                  "pod_security_context", "metrics"),
+                  "pod_security_context", "metrics", "sidecars"),
     "main": ("image_pull_policy", "env", "env_from", "resources", "secret_files", "security_context"),
     "dag": ("node_selector", "tolerations", "affinity", "parallelism", "retry", "mutex", "semaphore", "metrics"),
     "document_metadata": ("labels", "annotations"),

@@ -14,6 +14,7 @@ import typing
 from typing import Any
 
 from athena import codes
+from athena.compile.lower import external
 from athena.compile.lower.base import (
     _OPTION_KEYS,
     _REJECTED_STMTS,
@@ -26,6 +27,7 @@ from athena.compile.lower.branches import BranchesMixin
 from athena.compile.lower.computed import ComputedMixin
 from athena.compile.lower.conditions import ConditionsMixin
 from athena.compile.lower.ordering import ORDER_KEYS, OrderingMixin, guarded
+from athena.compile.lower.pause import apply_barriers, lower_pause, pause_kind
 from athena.compile.lower.scope import Binding, Scope
 from athena.compile.lower.signature import signature
 from athena.compile.lower.source import def_span
@@ -33,6 +35,7 @@ from athena.compile.lower.values import ValuesMixin
 from athena.compile.model import (
     Arg,
     ArmMerge,
+    ExternalRef,
     Hook,
     HookKind,
     Input,
@@ -56,7 +59,7 @@ from athena.compile.typecheck import (
     assignable,
     literal_fits,
 )
-from athena.decorators import Template
+from athena.decorators import External, Template
 from athena.errors import CompileError
 
 
@@ -121,6 +124,7 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
                 if not _reads(stmt, self.poisoned):
                     self.diags.append(b.diag)
                 self.poisoned.update(_stores(stmt))
+        apply_barriers(self, body)  # issue 13: tasks after an athena.suspend() wait for it
         if top and self.resolve and not saw_return and not isinstance(returns, AnyT) and returns != NONE:
             self.error(codes.RETURN_TYPE, f"workflow `{self.t.fn.__qualname__}` declares `-> {returns}` "
                        "but has no `return`", self.node.returns or self.node)
@@ -248,6 +252,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
         """Lower ``t(args)`` / ``t.options(...)(args)`` into a task of ``body``."""
         from athena import names
 
+        kind = pause_kind(self, node.func)  # issue 13: athena.suspend() / athena.approval()
+        if kind is not None:
+            return lower_pause(self, body, node, kind, bind)
         opts_call: ast.Call | None = None
         func = node.func
         if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "options":
@@ -272,12 +279,14 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
                 raise self.bail(codes.FANOUT_CONTINUE_ON, "hooks together with `continue_on` on a fan-out are "
                                 "not supported", opts_call, hint="hook the tasks that consume the fan-out instead")
         ret: TypeNode = ANY
+        ext = external_call(self, tmpl, func) if isinstance(tmpl, External) else None  # issue 13
         if tmpl is not None and self.resolve:
             if tmpl is self.t and not guarded(body.scope):  # issue 13: recursion inside an `if` arm is allowed
                 raise self.bail(codes.RECURSION, f"`{self.t.fn.__qualname__}` calls itself outside an `if` arm, "
                                 "so it would never stop", func)
             ret = signature(tmpl).returns
-            self.add_callee(tmpl)
+            if ext is None:
+                self.add_callee(tmpl)
         mode: TaskMode = "outcome" if continue_on else "plain"
         if continue_on:
             ret = OutcomeT(ret)
@@ -289,9 +298,10 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
             ))
         elif self.resolve and tmpl is not None:
             body.tasks.append(Task(
-                name=task_name, template=self.name_of(tmpl), args=tuple(args), deps=tuple(sorted(deps)),
-                fan_over=fan_over, continue_on=continue_on, hooks=hooks, span=self.span(node),
-                after_any=after_any,
+                name=task_name, template=external.task_template(tmpl) if isinstance(tmpl, External) else
+                self.name_of(tmpl),
+                args=tuple(args), deps=tuple(sorted(deps)), fan_over=fan_over, continue_on=continue_on,
+                hooks=hooks, span=self.span(node), after_any=after_any, external=ext,
             ))
         else:
             body.tasks.append(Task(name=task_name, template=callee, args=tuple(args), span=self.span(node)))
@@ -433,6 +443,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
             if not isinstance(call, ast.Call) or isinstance(call.func, ast.Call):
                 raise self.bail(codes.BAD_HOOK_TARGET, "a hook lambda's body must be one template call", node)
             tmpl = self.resolve_callee(body, call.func)
+            if isinstance(tmpl, External):  # issue 13: a Hook names an athena template
+                raise self.bail(codes.BAD_HOOK_TARGET, "an external template cannot be a hook target", call,
+                                hint="wrap the call in a @workflow and hook that")
             for a in call.args + [kw.value for kw in call.keywords]:
                 if isinstance(a, ast.Call):
                     raise self.bail(codes.UNSUPPORTED_EXPRESSION, "hook arguments cannot be template calls", a)
@@ -449,6 +462,9 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
             return Hook(kind, name, tuple(args), expression)
         if isinstance(node, (ast.Name, ast.Attribute)):
             tmpl = self.resolve_callee(body, node)
+            if isinstance(tmpl, External):  # issue 13: a Hook names an athena template
+                raise self.bail(codes.BAD_HOOK_TARGET, "an external template cannot be a hook target", node,
+                                hint="wrap the call in a @workflow and hook that")
             if tmpl is not None and self.resolve:
                 required = [p.name for p in signature(tmpl).params if not p.has_default]
                 if required:
@@ -465,6 +481,16 @@ class Lowerer(ValuesMixin, BranchesMixin, ConditionsMixin, OrderingMixin, Comput
 
 
 
+
+
+def external_call(lw: Lowerer, tmpl: External[Any, Any], func: ast.expr) -> ExternalRef | None:
+    """Issue 13: the templateRef of a call of an external stub (its types are checked like any call's)."""
+    if not lw.resolve:
+        return None
+    problem = external.artifact_problem(tmpl)
+    if problem:
+        raise lw.bail(codes.EXTERNAL_ARTIFACT, problem, func)
+    return external.reference(tmpl)
 
 
 def _positional_names(t: Template[Any, Any]) -> list[str]:

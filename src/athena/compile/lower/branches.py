@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from athena import codes
+from athena.compile.lower import external
 from athena.compile.lower.base import (
     LowererBase,
     _Body,
@@ -41,7 +42,7 @@ from athena.compile.typecheck import (
     assignable,
     element_type,
 )
-from athena.decorators import Template
+from athena.decorators import External, Template
 from athena.errors import Span
 
 
@@ -112,8 +113,10 @@ class BranchesMixin(LowererBase):
         self.synthetic.append(Workflow(
             name=wname, function=f"{self.t.fn.__qualname__} (fan-out #{self.each_count})", params=params,
             returns=ret, options=self.t.options_, synthetic=True,
-            tasks=(Task(name=inner, template=self.name_of(tmpl), args=tuple((n, Input(n)) for n in passed),
-                        continue_on=continue_on),),
+            tasks=(Task(name=inner, template=self.name_of(tmpl) if not isinstance(tmpl, External) else
+                        external.task_template(tmpl), args=tuple((n, Input(n)) for n in passed),
+                        continue_on=continue_on,
+                        external=external.reference(tmpl) if isinstance(tmpl, External) else None),),
             result=TaskOut(inner, (), "outcome"),
         ))
         return wname
