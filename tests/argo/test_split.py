@@ -161,7 +161,7 @@ def test_split_imports_values_inside_records_f_strings_and_ranges() -> None:
 
     from athena.compile.model import Format, FormatPart, Record, Sequence
 
-    tasks = [Task(f"t{i}", "leaf", ((f"a0", TaskOut(f"t{i - 1}")),) if i else (), (f"t{i - 1}",) if i else ())
+    tasks = [Task(f"t{i}", "leaf", (("a0", TaskOut(f"t{i - 1}")),) if i else (), (f"t{i - 1}",) if i else ())
              for i in range(8)]
     tasks += [
         Task("rec", "leaf", (("a0", Record((("x", TaskOut("t0")), ("y", Input("x"))))),), ("t0",)),

@@ -16,7 +16,26 @@ from athena.config import Config
 from athena.errors import CompileError
 
 HEADER = '''\
+from dataclasses import dataclass
+
+import athena
 from athena import container, parallel, workflow
+
+@dataclass
+class Cfg:
+    a: int
+    b: int = 0
+
+@container
+def text(t: str) -> int:
+    return len(t)
+
+@container
+def conf(c: Cfg) -> int:
+    return c.a + c.b
+
+@athena.external(template_ref="tools", template="notify")
+def notify(msg: str) -> None: ...
 
 @container
 def one(a: int) -> int:
@@ -50,6 +69,9 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[str, set[str]]]:
         b = f"v{i}"
         scalars = ["inp", *names]
         kinds = ["one", "two", "fan", "many", "each"] if lists else ["one", "two", "fan"]
+        kinds += ["fstring", "record", "range"]  # issue 13: values built in the body
+        if lists:
+            kinds.append("filter")
         kind = draw(st.sampled_from([*kinds, "after"] if names or lists else kinds))
         if kind == "after":  # issue 13: ordering without data adds the named task as an edge
             x = draw(st.sampled_from([*scalars, "7"]))
@@ -69,6 +91,24 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[str, set[str]]]:
             lines.append(f"    {b} = fan({x})")
             used = {x}
             lists.append(b)
+        elif kind == "fstring":
+            x, y = draw(st.sampled_from(scalars)), draw(st.sampled_from(scalars))
+            lines.append(f'    {b} = text(f"{{{x}}}-{{{y}}}/{{athena.wf.name}}")')
+            used = {x, y}
+        elif kind == "record":
+            x, y = draw(st.sampled_from([*scalars, "1"])), draw(st.sampled_from([*scalars, "2"]))
+            lines.append(f"    {b} = conf(Cfg(a={x}, b={y}))")
+            used = {x, y}
+        elif kind == "range":
+            x = draw(st.sampled_from([*scalars, "3"]))
+            lines.append(f"    {b} = [one(i) for i in range({x})]")
+            used = {x}
+            lists.append(b)
+        elif kind == "filter":
+            x = draw(st.sampled_from(lists))
+            lines.append(f"    {b} = [one(item) for item in {x} if item > 2]")
+            used = {x}
+            lists.append(b)
         elif kind == "many":
             x = draw(st.sampled_from(lists))
             lines.append(f"    {b} = many({x})")
@@ -78,7 +118,7 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[str, set[str]]]:
             lines.append(f"    {b} = [one(item) for item in {x}]")
             used = {x}
             lists.append(b)
-        if kind not in ("fan", "each"):
+        if kind not in ("fan", "each", "range", "filter"):
             names.append(b)
         edges[b] = {u for u in used if u.startswith("v")}
     source = HEADER + "\n@workflow\ndef w(inp: int) -> None:\n" + "\n".join(lines) + "\n"
@@ -135,6 +175,11 @@ _stmt = st.sampled_from([
     # issue 13: ordering without data, parallel groups, recursion
     "e = one.options(after=[a, xs])(inp)", "one.options(after_any=[a, d])(1)", "one.options(after=[inp])(1)",
     "with parallel():\n        one(1)\n        f = one(2)", "if inp > 2:\n        w(inp)", "w(inp)",
+    # issue 13: values built in the body, external templates, suspend and approval
+    'text(f"{inp}-{a}")', 'text(f"{xs}")', 'text(f"{inp:>4}")', "conf(Cfg(a=inp))", "conf(Cfg(c=1))", "conf(Cfg())",
+    "g = [one(i) for i in range(inp)]", "[one(i) for i in range(0, 9, 2)]", "h = [one(x) for x in xs if x > 1]",
+    "text(athena.wf.name)", "one(athena.wf.status)", "notify(f'{inp}')", "notify(1)", 'athena.suspend("1m")',
+    "athena.suspend(inp)", 'ok: bool = athena.approval("go?", default=False)', "if ok:\n        one(1)",
 ])
 
 
