@@ -43,6 +43,7 @@ class Root(LazyGroup):
         "container": "athena.cli.container:container",
         "workflow": "athena.cli.workflow:workflow",
         "values": "athena.cli.values:values",
+        "init": "athena.cli.init:init",
         "inspect": "athena.cli.inspect:inspect",  # settings (issue 9)
     }
 
