@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 import sys
-import types
 from typing import Any
 
 from athena import codes, ports
-from athena.compile.lower.source import function_node, span_of
+from athena.compile import bodies
+from athena.compile.lower.source import span_of
 from athena.compile.model import Ports
-from athena.decorators import Fragment, Template
+from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
 
 # By qualified name, not object identity: a second import of athena.ports (a reloaded module, a test
@@ -37,60 +37,39 @@ def collect(t: Template[Any, Any]) -> Ports:
     ins: dict[str, bool] = {}
     outs: list[str] = []
     diags: list[Diagnostic] = []
-    seen: set[int] = set()
-
-    def visit(fn: Any) -> None:
-        if id(fn) in seen:
-            return
-        seen.add(id(fn))
-        g0: dict[str, Any] = getattr(fn, "__globals__", {})
-        code = getattr(fn, "__code__", None)
-        if code is not None and not _mentions(code, g0):
-            return  # no name in the body can reach a port function or a fragment: skip the AST walk
-        found = function_node(fn)
-        if found is None:
-            return
-        path, node = found
-        g: dict[str, Any] = getattr(fn, "__globals__", {})
-        for call in ast.walk(node):
-            if not isinstance(call, ast.Call):
-                continue
-            target = _resolve(call.func, g)
-            if isinstance(target, Fragment):
-                visit(target.fn)
-                continue
-            kind = _kind(target)
-            if kind is None:
-                continue
-            key = _key(call, g)
-            if key is None:
-                diags.append(codes.diag(codes.RESOURCE_KEY, f"`{ast.unparse(call.func)}` needs a string literal "
-                                        "or a module-level string constant as its first argument",
-                                        span_of(path, call.args[0] if call.args else call)))
-                continue
-            where = span_of(path, call.args[0] if call.args else call)
-            if kind == "host":
-                problem = ports.host_path_problem(key)
-                if problem is not None:
-                    diags.append(codes.diag(codes.HOST_PATH, f"`{ast.unparse(call.func)}`: {problem}", where))
-                    continue
-                key = ports.normalize_host_path(key)
-                _warn_sensitive(key, where)
-                if key not in hosts:
-                    hosts.append(key)
-                continue
-            problem = ports.artifact_key_problem(key)
+    for found in bodies.calls(t, _wanted):
+        call, g, path = found.call, found.globals, found.path
+        kind = _kind(found.target)
+        if kind is None:
+            continue
+        key = _key(call, g)
+        if key is None:
+            diags.append(codes.diag(codes.RESOURCE_KEY, f"`{ast.unparse(call.func)}` needs a string literal "
+                                    "or a module-level string constant as its first argument",
+                                    span_of(path, call.args[0] if call.args else call)))
+            continue
+        where = span_of(path, call.args[0] if call.args else call)
+        if kind == "host":
+            problem = ports.host_path_problem(key)
             if problem is not None:
-                diags.append(codes.diag(codes.ARTIFACT_KEY, f"`{ast.unparse(call.func)}`: {problem}", where))
+                diags.append(codes.diag(codes.HOST_PATH, f"`{ast.unparse(call.func)}`: {problem}", where))
                 continue
-            if kind == "in":
-                optional = any(kw.arg == "optional" and isinstance(kw.value, ast.Constant) and kw.value.value is True
-                               for kw in call.keywords)
-                ins[key] = ins.get(key, True) and optional
-            elif key not in outs:
-                outs.append(key)
+            key = ports.normalize_host_path(key)
+            _warn_sensitive(key, where)
+            if key not in hosts:
+                hosts.append(key)
+            continue
+        problem = ports.artifact_key_problem(key)
+        if problem is not None:
+            diags.append(codes.diag(codes.ARTIFACT_KEY, f"`{ast.unparse(call.func)}`: {problem}", where))
+            continue
+        if kind == "in":
+            optional = any(kw.arg == "optional" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+                           for kw in call.keywords)
+            ins[key] = ins.get(key, True) and optional
+        elif key not in outs:
+            outs.append(key)
 
-    visit(t.fn)
     if diags:
         raise CompileError(diags)
     return Ports(tuple(sorted(hosts)), tuple(sorted(ins.items())), tuple(sorted(outs)))
@@ -119,26 +98,8 @@ def _warn_sensitive(path: str, where: Span | None) -> None:
 _PORT_NAMES = frozenset(ports.PORT_FUNCTIONS)
 
 
-def _mentions(code: Any, g: dict[str, Any]) -> bool:
-    """Could this code (or code nested in it) call a port function or a fragment? By the names it uses."""
-    for name in code.co_names:
-        if name in _PORT_NAMES:
-            return True
-        target = g.get(name)
-        if isinstance(target, (Fragment, types.ModuleType)):
-            return True  # a module attribute may be a fragment elsewhere: walk to find out
-        if _kind(target) is not None:
-            return True
-    return any(_mentions(c, g) for c in code.co_consts if hasattr(c, "co_names"))
-
-
-def _resolve(expr: ast.expr, g: dict[str, Any]) -> Any:
-    if isinstance(expr, ast.Name):
-        return g.get(expr.id)
-    if isinstance(expr, ast.Attribute):
-        base = _resolve(expr.value, g)
-        return getattr(base, expr.attr, None) if base is not None else None
-    return None
+def _wanted(name: str, target: Any) -> bool:
+    return name in _PORT_NAMES or _kind(target) is not None
 
 
 def _key(call: ast.Call, g: dict[str, Any]) -> str | None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import types
 from typing import Any
 
 from athena import codes
-from athena.compile.lower.source import function_node, parse_file, span_of
+from athena.compile import bodies
+from athena.compile.lower.source import parse_file, span_of
 from athena.compile.model import Container
-from athena.decorators import Fragment, Template
+from athena.decorators import Template
 from athena.errors import CompileError, Diagnostic, Span
 from athena.runtime import settings as rs
 
@@ -59,49 +59,28 @@ def collect(t: Template[Any, Any]) -> tuple[type, ...]:
     type the codec cannot decode (ATH364), and two fields reading one variable in this step (ATH363)."""
     found: list[tuple[type, Span]] = []
     diags: list[Diagnostic] = []
-    seen: set[int] = set()
+    for c in bodies.calls(t, lambda name, target: is_settings_call(target)):
+        call, path = c.call, c.path
+        if not is_settings_call(c.target):
+            continue
+        where = span_of(path, call.args[0] if call.args else call)
+        arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if arg is None or not _is_name_chain(arg):
+            what = ast.unparse(arg) if arg is not None else ast.unparse(call)
+            diags.append(codes.diag(codes.SETTINGS_ARGUMENT, f"`{what}`: athena.settings() takes one argument, "
+                                    "the Settings class by name", where))
+            continue
+        cls = bodies.resolve(arg, c.globals, c.locals)
+        if cls is None:
+            diags.append(codes.diag(codes.SETTINGS_ARGUMENT, f"`{ast.unparse(arg)}` is not a module-level name; "
+                                    "athena.settings() needs the class as the module defines it", where))
+            continue
+        if not rs.is_settings_class(cls):
+            diags.append(codes.diag(codes.NOT_SETTINGS, f"`{ast.unparse(arg)}` is {_describe(cls)}, not a "
+                                    "subclass of athena.Settings", where))
+            continue
+        found.append((cls, where))
 
-    def visit(fn: Any) -> None:
-        if id(fn) in seen:
-            return
-        seen.add(id(fn))
-        g: dict[str, Any] = getattr(fn, "__globals__", {})
-        code = getattr(fn, "__code__", None)
-        if code is not None and not _mentions(code, g):
-            return  # no name in the body can reach athena.settings or a fragment: skip the AST walk
-        located = function_node(fn)
-        if located is None:
-            return
-        path, node = located
-        local_names = set(code.co_varnames) | set(code.co_cellvars) if code is not None else set()
-        for call in ast.walk(node):
-            if not isinstance(call, ast.Call):
-                continue
-            target = _resolve(call.func, g, set())
-            if isinstance(target, Fragment):
-                visit(target.fn)
-                continue
-            if not is_settings_call(target):
-                continue
-            where = span_of(path, call.args[0] if call.args else call)
-            arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
-            if arg is None or not _is_name_chain(arg):
-                what = ast.unparse(arg) if arg is not None else ast.unparse(call)
-                diags.append(codes.diag(codes.SETTINGS_ARGUMENT, f"`{what}`: athena.settings() takes one argument, "
-                                        "the Settings class by name", where))
-                continue
-            cls = _resolve(arg, g, local_names)
-            if cls is None:
-                diags.append(codes.diag(codes.SETTINGS_ARGUMENT, f"`{ast.unparse(arg)}` is not a module-level name; "
-                                        "athena.settings() needs the class as the module defines it", where))
-                continue
-            if not rs.is_settings_class(cls):
-                diags.append(codes.diag(codes.NOT_SETTINGS, f"`{ast.unparse(arg)}` is {_describe(cls)}, not a "
-                                        "subclass of athena.Settings", where))
-                continue
-            found.append((cls, where))
-
-    visit(t.fn)
     step = t.fn.__name__
     readers: dict[str, tuple[type, str]] = {}  # variable -> (class, field path) that reads it
     classes: list[type] = []
@@ -159,26 +138,6 @@ def _is_name_chain(expr: ast.expr) -> bool:
     if isinstance(expr, ast.Attribute):
         return _is_name_chain(expr.value)
     return isinstance(expr, ast.Name)
-
-
-def _mentions(code: Any, g: dict[str, Any]) -> bool:
-    """Could this code (or code nested in it) call athena.settings or a fragment? By the names it uses."""
-    for name in code.co_names:
-        target = g.get(name)
-        if isinstance(target, (Fragment, types.ModuleType)) or is_settings_call(target):
-            return True
-    return any(_mentions(c, g) for c in code.co_consts if hasattr(c, "co_names"))
-
-
-def _resolve(expr: ast.expr, g: dict[str, Any], local_names: set[str]) -> Any:
-    """The module-level object ``expr`` (a name or ``a.b.c``) names, or None; a name the function binds
-    itself is not module-level."""
-    if isinstance(expr, ast.Name):
-        return None if expr.id in local_names else g.get(expr.id)
-    if isinstance(expr, ast.Attribute):
-        base = _resolve(expr.value, g, local_names)
-        return getattr(base, expr.attr, None) if base is not None else None
-    return None
 
 
 def _class_span(cls: type, field: str | None) -> Span | None:
