@@ -44,6 +44,7 @@ class Root(LazyGroup):
         "workflow": "athena.cli.workflow:workflow",
         "values": "athena.cli.values:values",
         "inspect": "athena.cli.inspect:inspect",  # settings (issue 9)
+        "run": "athena.cli.run:run",  # issue 10: the emitted YAML executed locally
     }
 
 
