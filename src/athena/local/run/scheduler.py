@@ -296,6 +296,7 @@ class Engine:
             if child.phase == "Succeeded":
                 node.outputs = dict(child.outputs)
                 node.artifacts = dict(child.artifacts)
+                node.message = None
                 return self.table.finish(node, "Succeeded", None)
             verdict = plan.next(children, first_start, self.cancelled.is_set())
             if verdict.stop:
