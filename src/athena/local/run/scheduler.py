@@ -664,6 +664,14 @@ class Engine:
                 if not ref.startswith(ARTIFACT_REF):
                     raise NodeFailure(f"artifact {aname}: {src} is not an output artifact")
                 arts[aname] = ref[len(ARTIFACT_REF):]
+            elif "raw" in a:  # the data is the artifact: kept in the store under a key of this run
+                key = f"{self.name}/raw/{uuid.uuid4().hex}"
+                dest = self.store.path(key)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                data = self._resolve(str((a.get("raw") or {}).get("data") or ""), params, env, nils, hangs,
+                                     f"artifact {aname}")
+                dest.write_text(data, encoding="utf-8")
+                arts[aname] = key
             else:
                 from athena.local.pod.volumes import artifact_key
 
