@@ -33,7 +33,8 @@ def join(parts: list[str]) -> str:
 
 @workflow
 def loud(words: list[str]) -> str:
-    return join([shout(w) for w in words])
+    loud_words = [shout(w) for w in words]
+    return join(loud_words)
 '''
 
 TOML = f'''
@@ -62,8 +63,8 @@ spec:
     outputs:
       parameters: [{{name: o, valueFrom: {{parameter: "{{{{tasks.a.outputs.parameters.o}}}}"}}}}]
   - name: write
-    container: {{image: {IMAGE_BB}, command: [sh, -c, "hostname > /tmp/out.txt"]}}
-    outputs: {{parameters: [{{name: o, valueFrom: {{path: /tmp/out.txt}}}}]}}
+    container: {{image: {IMAGE_BB}, command: [sh, -c, "hostname > /out.txt"]}}
+    outputs: {{parameters: [{{name: o, valueFrom: {{path: /out.txt}}}}]}}
 """
 
 

@@ -675,9 +675,9 @@ class Engine:
             else:
                 from athena.local.pod.volumes import artifact_key
 
-                key = artifact_key(a)
-                if key is not None:
-                    arts[aname] = self._resolve(key, params, env, nils, hangs, f"artifact {aname}")
+                found = artifact_key(a)
+                if found is not None:
+                    arts[aname] = self._resolve(found, params, env, nils, hangs, f"artifact {aname}")
         return out, arts
 
     def _items(self, task: Mapping[str, Any], params: Mapping[str, str], nils: set[str],
