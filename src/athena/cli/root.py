@@ -45,6 +45,7 @@ class Root(LazyGroup):
         "values": "athena.cli.values:values",
         "init": "athena.cli.init:init",
         "inspect": "athena.cli.inspect:inspect",  # settings (issue 9)
+        "run": "athena.cli.run:run",  # issue 10: the emitted YAML executed locally
     }
 
 

@@ -173,7 +173,7 @@ def emulate(
     return run_pod(tmpl, input_values(tmpl, args or {}), bundle=bundle, options=options)
 
 
-def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: Path,
+def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: Path | None,
             options: PodOptions | None = None) -> EmulateResult:
     """Run one pod of the container template ``template`` whose input parameters have the Argo texts ``values``
     (every declared one, defaults already applied), with the bundle tarball ``bundle``.
@@ -184,7 +184,8 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
     o = options or PodOptions()
     tmpl = container_template(template)
     name = str(tmpl.get("name") or "template")
-    check_bundle(tmpl, bundle, name)
+    if bundle is not None:  # `athena run` passes None for a hand-written template (no athena bundle to unpack)
+        check_bundle(tmpl, bundle, name)
     rt = o.runtime if isinstance(o.runtime, Runtime) else detect_runtime(o.runtime, containers_conf=o.containers_conf)
     uid = o.workflow_uid or str(uuid.uuid4())
     pod_name = make_pod_name(o.workflow_name, name)
@@ -224,7 +225,7 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
     try:
         mount_volumes(pod, tmpl, container, o.host_paths, o.volumes)
         pod.notes += scheduling_notes(tmpl, container)
-        place_inputs(pod, tmpl, bundle, o.artifacts_dir, o.input_files, name)
+        place_inputs(pod, tmpl, bundle or Path("/nonexistent-bundle"), o.artifacts_dir, o.input_files, name)
         chown_created(pod, tmpl)
         if offload:
             cargs = offload_args(pod, command, cargs, env_values, user, name)

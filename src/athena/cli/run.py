@@ -1,0 +1,185 @@
+"""``athena run``: the emitted YAML executed on this machine with Argo's semantics (DESIGN §8.2)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from athena.cli.appargs import app_option, values_option
+from athena.cli.state import State, warn_python
+
+__all__ = ["run"]
+
+
+@click.command("run")
+@click.argument("name")
+@app_option
+@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="A workflow argument: raw text for a str parameter (unless a JSON string literal), else JSON. "
+                   "With --file: the parameter's text as is. Repeatable.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JSON object of workflow arguments.")
+@click.option("--runtime", type=click.Choice(["process", "podman", "docker"]), default="process",
+              show_default=True, help="Run each container step as a local process, or in its image.")
+@click.option("--argo-version", default=None, metavar="X.Y[.Z]",
+              help="Reproduce this Argo version's behaviour (default: [defaults].argo_version).")
+@values_option
+@click.option("--file", "files", multiple=True, type=click.Path(exists=True, dir_okay=False), metavar="YAML",
+              help="Run these Argo YAML files instead of compiling the app; NAME is a Workflow or WorkflowTemplate "
+                   "in them. Repeatable.")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="Multiply retry backoffs, suspend durations and timeouts by this factor.")
+@click.option("--answer", "answers", multiple=True, metavar="NAME=VALUE",
+              help="Resume a suspend node (by node or output parameter name) with this value. Repeatable.")
+@click.option("--store", type=click.Path(file_okay=False), default=None,
+              help="Keep artifacts in this directory (default: a temporary one).")
+@click.pass_obj
+def run(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_file: str | None, runtime: str,
+        argo_version: str | None, values: tuple[str, ...], files: tuple[str, ...], time_scale: float,
+        answers: tuple[str, ...], store: str | None) -> int:
+    """Run the workflow NAME of the app (or of --file YAML) on this machine, as Argo would run it.
+
+    Progress and logs go to stderr; on success `return: <json>` is printed on stdout. A record of the run
+    (phases, parameters, logs) is written under .athena/runs/<name>/. Exit code 0 only when the workflow
+    Succeeded.
+    """
+    from athena.errors import UsageError
+    from athena.local.run import RunOptions, run_workflow
+    from athena.local.run.progress import Progress, tree_lines
+
+    answer_map = dict(_pairs(answers, "--answer"))
+    functions: dict[str, str] = {}
+    bundle: Path | None = None
+    if files:
+        if app is not None or values:
+            raise UsageError("--file runs the given YAML: --app and --values apply only to a compiled app")
+        docs = _read_yaml(files)
+        entry = name
+        arguments = dict(_pairs(pairs, "-a"))
+        if input_file is not None:
+            data = json.loads(Path(input_file).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise UsageError(f"--input-file {input_file}: expected a JSON object")
+            arguments = {**{k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}, **arguments}
+        version = argo_version or state.config().defaults.argo_version
+    else:
+        docs, entry, arguments, functions, version, bundle = _compile(state, app, name, pairs, input_file, values,
+                                                                      argo_version, runtime)
+    options = RunOptions(runtime=runtime, argo_version=version,  # type: ignore[arg-type]
+                         time_scale=time_scale, store=Path(store) if store else None, answers=answer_map,
+                         on_event=Progress(functions), bundle=bundle)
+    result = run_workflow(docs, entry, arguments, options)
+    parents = _parents(result)
+    click.echo("", err=True)
+    for line in tree_lines(result.nodes, parents, functions):
+        click.echo(line, err=True)
+    click.echo(f"\n{result.name}: {result.phase}" + (f" ({result.message})" if result.message else ""), err=True)
+    if result.record is not None:
+        click.echo(f"run record: {result.record}", err=True)
+    if result.phase != "Succeeded":
+        _show_failures(result)
+        return 1
+    if "return" in result.outputs:
+        click.echo(f"return: {result.outputs['return']}")
+    elif not files:
+        click.echo("return: null")
+    elif result.outputs:
+        click.echo(f"outputs: {json.dumps(dict(result.outputs), ensure_ascii=False)}")
+    return 0
+
+
+def _pairs(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
+    from athena.errors import UsageError
+
+    out = []
+    for item in items:
+        k, sep, v = item.partition("=")
+        if not sep or not k:
+            raise UsageError(f"{flag} {item!r}: write it as name=value")
+        out.append((k, v))
+    return out
+
+
+def _read_yaml(files: tuple[str, ...]) -> list[Any]:
+    import yaml
+
+    from athena.cli.output import read_file
+    from athena.errors import UsageError
+
+    docs: list[Any] = []
+    for f in files:
+        try:
+            docs += [d for d in yaml.safe_load_all(read_file(f)) if d is not None]
+        except yaml.YAMLError as exc:
+            raise UsageError(f"--file {f}: not valid YAML: {exc}") from None
+    return docs
+
+
+def _compile(state: State, app: str | None, name: str, pairs: tuple[str, ...], input_file: str | None,
+             values: tuple[str, ...], argo_version: str | None,
+             runtime: str) -> tuple[list[Any], str, dict[str, str], dict[str, str], str, Path | None]:
+    from athena import api
+    from athena.cli.appargs import _looks_like_app, lookup
+    from athena.local.emulate import parse_arguments
+
+    split = _looks_like_app(name)
+    picked: str | None = name
+    if split is not None and app is None:
+        app, picked = split
+    config, loaded, program, t = lookup(state, app, picked, "workflow")
+    warn_python(config)
+    overrides = api.load_values(values)
+    if overrides is not None:
+        program = api.compile_templates(loaded.roots, config, overrides)
+        t = program.templates[t.name]
+    docs = api.emit_documents(loaded, config, program=program, values=overrides)
+    fn = _function_of(loaded, t)
+    arguments = parse_arguments(fn, pairs, Path(input_file) if input_file else None) if fn is not None else {}
+    functions = {n: str(getattr(x, "function", "")).split(" ")[0] for n, x in program.templates.items()}
+    bundle: Path | None = None
+    if runtime != "process":
+        from athena.bundle.build import build_bundle
+        from athena.local.emulate import host_target
+
+        bundle = build_bundle(loaded, config, targets=[host_target()]).path
+    return docs, t.name, arguments, functions, argo_version or config.defaults.argo_version, bundle
+
+
+def _function_of(loaded: Any, t: Any) -> Any:
+    from athena.runtime.main import resolve_entry
+
+    for tmpl in loaded.roots:
+        fn = getattr(tmpl, "fn", None)
+        if fn is not None and fn.__name__ == str(t.function).split(" ")[0].split(".")[-1]:
+            return fn
+    entry = getattr(t, "entry", None)
+    return resolve_entry(entry) if entry else None
+
+
+def _parents(result: Any) -> dict[str, str | None]:
+    """Each node's parent, from the run record (the public records carry no parent)."""
+    if result.record is None:
+        return {}
+    data = json.loads((Path(result.record) / "run.json").read_text(encoding="utf-8"))
+    return {n["name"]: n["parent"] for n in data["nodes"]}
+
+
+def _show_failures(result: Any) -> None:
+    """Each failed step's message and the last lines of its log, where the cause is."""
+    if result.record is None:
+        return
+    data = json.loads((Path(result.record) / "run.json").read_text(encoding="utf-8"))
+    for n in data["nodes"]:
+        if n["phase"] in ("Failed", "Error") and n.get("log"):
+            log = Path(result.record) / n["log"]
+            if log.is_file():
+                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-10:]
+                if tail:
+                    click.echo(f"\n--- {n['display_name']}: the last lines of its log ({log}) ---", err=True)
+                    for line in tail:
+                        click.echo(line, err=True)
+    sys.stderr.flush()

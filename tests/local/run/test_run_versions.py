@@ -1,0 +1,103 @@
+"""Behaviour that differs by Argo version (reference/argo-semantics.md §2, §3, §8; docs/upgrading.md
+"v4.0.7 and v3.7.16" at argo@v4.1.2)."""
+
+from __future__ import annotations
+
+from tests.local.run.conftest import node
+
+SKIPPED = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: skip}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: a, template: produce, when: "false"}
+      - {name: b, template: show, dependencies: [a], arguments: {parameters: [{name: x, value: "{{tasks.a.outputs.parameters.o}}"}]}}
+    outputs:
+      parameters: [{name: x, valueFrom: {parameter: "{{tasks.b.outputs.result}}"}}]
+  - name: produce
+    container: {image: alpine, command: [sh, -c, "echo 1 > o"]}
+    outputs: {parameters: [{name: o, valueFrom: {path: o%s}}]}
+  - name: show
+    inputs: {parameters: [{name: x, default: input-default}]}
+    script: {image: alpine, command: [sh], source: "echo '[{{inputs.parameters.x}}]'"}
+"""
+
+
+def test_skipped_output_default_on_new_lines(run) -> None:
+    r = run(SKIPPED % ", default: out-default", argo_version="4.1")
+    assert r.outputs == {"x": "[out-default]"}
+
+
+def test_absent_skipped_output_is_dropped_so_the_input_default_applies(run) -> None:
+    r = run(SKIPPED % "", argo_version="3.7.16")
+    assert r.outputs == {"x": "[input-default]"}
+
+
+def test_skipped_output_is_empty_on_old_lines(run) -> None:
+    r = run(SKIPPED % "", argo_version="3.6")
+    assert r.outputs == {"x": "[]"}
+
+
+def test_skipped_output_hangs_on_3_7_11_to_15(run) -> None:
+    r = run(SKIPPED % "", argo_version="3.7.12")
+    assert node(r, "b").phase == "Error" and "requeues this task forever" in node(r, "b").message
+
+
+NIL_OUTPUT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: nil}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks: [{name: a, template: t}]
+    outputs:
+      parameters: [{name: x, valueFrom: {expression: "tasks.a.outputs?.parameters?.missing"}}]
+  - name: t
+    script: {image: alpine, command: [sh], source: "true"}
+"""
+
+
+def test_nil_output_expression_fails_on_new_lines_and_is_nil_text_before(run) -> None:
+    new = run(NIL_OUTPUT, argo_version="4.0.7")
+    assert new.phase == "Error" and "evaluated to nil" in (new.message or new.nodes[0].message or "")
+    old = run(NIL_OUTPUT, argo_version="3.6")
+    assert old.phase == "Succeeded" and old.outputs == {"x": "<nil>"}
+
+
+def test_v4_admission_rejects_timeout_on_dag_templates(run) -> None:
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: adm}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    timeout: 10s
+    dag: {tasks: [{name: a, template: t}]}
+  - name: t
+    script: {image: alpine, command: [sh], source: "true"}
+"""
+    assert run(text, argo_version="3.7").phase == "Succeeded"
+    r = run(text, argo_version="4.0")
+    assert r.phase == "Error" and "only valid on leaf templates" in (r.message or "") and not r.nodes
+
+
+def test_backoff_cap_is_ignored_on_3_6() -> None:
+    from athena.argo.facts import parse_version
+    from athena.local.run.retry import Plan
+
+    s = {"limit": 3, "backoff": {"duration": "10", "factor": 2, "cap": "15"}}
+    v36 = parse_version("3.6")
+    v37 = parse_version("3.7")
+    assert v36 is not None and v37 is not None
+    assert Plan.of(s, 1.0, v36).cap is None
+    assert Plan.of(s, 1.0, v37).cap == 15.0
