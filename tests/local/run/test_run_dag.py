@@ -208,3 +208,26 @@ spec:
 """, "top")
     assert node(r, "s").phase == "Succeeded" and node(r, "s").outputs["result"] == "inner"
     assert node(r, "b").phase == "Error" and "nowhere" in node(r, "b").message
+
+
+SECRET_ENV = """
+    container:
+      image: alpine
+      command: [sh, -c, "echo \\"$DB_PASSWORD\\""]
+      env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}]
+"""
+
+
+def test_a_secret_value_comes_from_the_environment_athena_run_runs_in(run, monkeypatch) -> None:
+    monkeypatch.setenv("DB_PASSWORD", "s3cret")
+    r = run(wf(SECRET_ENV))
+    assert r.phase == "Succeeded", r
+    assert r.nodes[0].outputs.get("exitCode", "0") == "0"
+
+
+def test_a_secret_value_missing_from_the_environment_says_how_to_give_it(run, monkeypatch) -> None:
+    monkeypatch.delenv("DB_PASSWORD", raising=False)
+    r = run(wf(SECRET_ENV))
+    assert r.phase in ("Error", "Failed")
+    messages = " ".join(n.message or "" for n in r.nodes) + (r.message or "")
+    assert "set DB_PASSWORD in the environment it runs in" in messages

@@ -55,9 +55,10 @@ def k8s_expand(text: str, env: Mapping[str, str]) -> str:
 
 
 def resolve_env(env_list: Sequence[Mapping[str, Any]], name: str, pod_name: str, namespace: str,
-                service_account: str) -> dict[str, str]:
+                service_account: str, supplied: Mapping[str, str] | None = None) -> dict[str, str]:
     """The container's environment: values expanded in order (a later one may use ``$(EARLIER)``), a ``fieldRef``
-    of the pod's own metadata filled in; any other ``valueFrom`` (a Secret, a ConfigMap) cannot be read here."""
+    of the pod's own metadata filled in; a Secret or ConfigMap value cannot be read without a cluster, so it is
+    taken from ``supplied`` (``athena run``: the environment it runs in) under the variable's own name."""
     fields = {"metadata.name": pod_name, "metadata.namespace": namespace, "metadata.uid": str(uuid.uuid4()),
               "spec.serviceAccountName": service_account, "spec.nodeName": platform.node(),
               "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1"}
@@ -72,8 +73,12 @@ def resolve_env(env_list: Sequence[Mapping[str, Any]], name: str, pod_name: str,
             out[n] = fields[src["fieldRef"]["fieldPath"]]
             continue
         ref = src.get("secretKeyRef") or src.get("configMapKeyRef")
+        if ref is not None and supplied is not None and n in supplied:
+            out[n] = supplied[n]
+            continue
         if ref is not None and ref.get("optional"):
             continue
-        raise AthenaError(f"{name}: env var {n} comes from {json.dumps(src)}, which emulate cannot read; "
-                          f"pass its value with env={{{n!r}: ...}}")
+        raise AthenaError(f"{name}: env var {n} comes from {json.dumps(src)}, which cannot be read without a cluster; "
+                          f"`athena run`: set {n} in the environment it runs in; `container emulate`: pass "
+                          f"env={{{n!r}: ...}}")
     return out

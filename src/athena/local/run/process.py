@@ -86,7 +86,7 @@ def run_process(spec: PodSpec) -> LeafResult:
     command = [str(c) for c in argo_replace(container.get("command") or [], spec.params)]
     cargs = [str(a) for a in argo_replace(container.get("args") or [], spec.params)]
     env_values = resolve_env(env_list, name, spec.pod_name, "default",
-                             str(tmpl.get("serviceAccountName") or "default"))
+                             str(tmpl.get("serviceAccountName") or "default"), supplied=os.environ)
     command = [k8s_expand(c, env_values) for c in command]
     cargs = [k8s_expand(a, env_values) for a in cargs]
     athena = is_athena(container)
