@@ -16,7 +16,7 @@ __all__ = ["run"]
 
 
 @click.command("run")
-@click.argument("name")
+@click.argument("name", required=False)
 @app_option
 @click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
               help="A workflow argument: raw text for a str parameter (unless a JSON string literal), else JSON. "
@@ -37,10 +37,15 @@ __all__ = ["run"]
               help="Resume a suspend node (by node or output parameter name) with this value. Repeatable.")
 @click.option("--store", type=click.Path(file_okay=False), default=None,
               help="Keep artifacts in this directory (default: a temporary one).")
+@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: print the result (phase, outputs, every node) as one JSON object on stdout.")
+@click.option("--replay", default=None, metavar="RUN/NODE",
+              help="Re-run one node of a recorded run with its recorded inputs: RUN is a run name under "
+                   ".athena/runs/ (or a run record directory), NODE a node name or display name.")
 @click.pass_obj
-def run(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_file: str | None, runtime: str,
-        argo_version: str | None, values: tuple[str, ...], files: tuple[str, ...], time_scale: float,
-        answers: tuple[str, ...], store: str | None) -> int:
+def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...], input_file: str | None,
+        runtime: str, argo_version: str | None, values: tuple[str, ...], files: tuple[str, ...], time_scale: float,
+        answers: tuple[str, ...], store: str | None, output: str, replay: str | None) -> int:
     """Run the workflow NAME of the app (or of --file YAML) on this machine, as Argo would run it.
 
     Progress and logs go to stderr; on success `return: <json>` is printed on stdout. A record of the run
@@ -54,7 +59,14 @@ def run(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_
     answer_map = dict(_pairs(answers, "--answer"))
     functions: dict[str, str] = {}
     bundle: Path | None = None
-    if files:
+    if replay is not None:
+        if name is not None or files or app is not None or values or pairs or input_file:
+            raise UsageError("--replay re-runs a recorded node with its recorded inputs and YAML: give nothing else "
+                             "but runtime options")
+        docs, entry, arguments, version = _replay(replay, argo_version)
+    elif name is None:
+        raise UsageError("name the workflow to run: athena run NAME [--app APP], or athena run FILE.py:NAME")
+    elif files:
         if app is not None or values:
             raise UsageError("--file runs the given YAML: --app and --values apply only to a compiled app")
         docs = _read_yaml(files)
@@ -73,13 +85,21 @@ def run(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_
                          time_scale=time_scale, store=Path(store) if store else None, answers=answer_map,
                          on_event=Progress(functions), bundle=bundle)
     result = run_workflow(docs, entry, arguments, options)
+    if result.record is not None:  # what --replay re-runs a node of: the YAML, and where the app's code was found
+        (Path(result.record) / "documents.json").write_text(json.dumps(list(docs), ensure_ascii=False),
+                                                            encoding="utf-8")
+        (Path(result.record) / "sys_path.json").write_text(json.dumps(sys.path), encoding="utf-8")
     parents = _parents(result)
     click.echo("", err=True)
     for line in tree_lines(result.nodes, parents, functions):
         click.echo(line, err=True)
+    _show_portability(result, runtime, time_scale)
     click.echo(f"\n{result.name}: {result.phase}" + (f" ({result.message})" if result.message else ""), err=True)
     if result.record is not None:
         click.echo(f"run record: {result.record}", err=True)
+    if output == "json":
+        click.echo(json.dumps(_as_json(result), ensure_ascii=False))
+        return 0 if result.phase == "Succeeded" else 1
     if result.phase != "Succeeded":
         _show_failures(result)
         return 1
@@ -90,6 +110,86 @@ def run(state: State, name: str, app: str | None, pairs: tuple[str, ...], input_
     elif result.outputs:
         click.echo(f"outputs: {json.dumps(dict(result.outputs), ensure_ascii=False)}")
     return 0
+
+
+def _as_json(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": result.name, "phase": result.phase, "message": result.message,
+                            "outputs": dict(result.outputs)}
+    if "return" in result.outputs:
+        try:
+            data["return"] = json.loads(result.outputs["return"])
+        except ValueError:
+            data["return"] = result.outputs["return"]
+    data["nodes"] = [{"name": n.name, "display_name": n.display_name, "template": n.template, "phase": n.phase,
+                      "message": n.message, "outputs": dict(n.outputs), "attempts": n.attempts}
+                     for n in result.nodes]
+    data["record"] = str(result.record) if result.record is not None else None
+    return data
+
+
+def _show_portability(result: Any, runtime: str, time_scale: float) -> None:
+    """What this run did differently from a cluster (DESIGN §8.2: nothing silently different)."""
+    notes: list[str] = []
+    if result.record is not None:
+        data = json.loads((Path(result.record) / "run.json").read_text(encoding="utf-8"))
+        notes = list(data.get("portability") or [])
+    ignored = [n.split(":", 1)[0] for n in notes if n.endswith(f"ignored by --runtime {runtime}")]
+    other = [n for n in notes if not n.endswith(f"ignored by --runtime {runtime}")]
+    if time_scale != 1.0:
+        other.append(f"retry backoffs, timeouts and suspend durations scaled by {time_scale:g} (--time-scale)")
+    if not ignored and not other:
+        click.echo("\nportability: every field of the YAML was honoured as on a cluster", err=True)
+        return
+    click.echo("\nportability: honoured as on a cluster, except:", err=True)
+    if ignored:
+        click.echo(f"  ignored by --runtime {runtime}: {', '.join(ignored)}", err=True)
+    for note in other:
+        click.echo(f"  {note}", err=True)
+
+
+def _replay(spec: str, argo_version: str | None) -> tuple[list[Any], str, dict[str, str], str]:
+    """The documents, entry and arguments that re-run one recorded node (a Pod or a DAG/steps node)."""
+    from athena.errors import UsageError
+
+    run_part, sep, node_part = spec.rpartition("/")
+    if not sep or not run_part or not node_part:
+        raise UsageError(f"--replay {spec!r}: write it as RUN/NODE (a run under .athena/runs/ and one of its nodes)")
+    record = Path(run_part) if Path(run_part, "run.json").is_file() else Path(".athena", "runs", run_part)
+    if not (record / "run.json").is_file():
+        raise UsageError(f"--replay: no run record {record}/run.json (runs are recorded under .athena/runs/)")
+    if not (record / "documents.json").is_file():
+        raise UsageError(f"--replay: {record} holds no documents.json (it was recorded by an older athena); "
+                         "run the workflow again to record one")
+    data = json.loads((record / "run.json").read_text(encoding="utf-8"))
+    docs: list[Any] = json.loads((record / "documents.json").read_text(encoding="utf-8"))
+    candidates = [n for n in data["nodes"] if n["name"] == node_part or n["display_name"] == node_part]
+    runs = [n for n in candidates if n.get("type") not in ("Retry", "TaskGroup", "StepGroup")] or candidates
+    if not runs:
+        names = ", ".join(sorted({n["display_name"] for n in data["nodes"] if n.get("type") == "Pod"}))
+        raise UsageError(f"--replay: {record} has no node {node_part!r}; its steps: {names}")
+    node = runs[-1]  # the last attempt of that node
+    template = node["template"]
+    for doc in docs:
+        spec_ = doc.get("spec") or {}
+        if template not in [t.get("name") for t in spec_.get("templates") or []]:
+            continue
+        if doc.get("kind") == "WorkflowTemplate" and spec_.get("entrypoint") == template:
+            entry = str(doc["metadata"]["name"])
+            break
+        replay_doc = {"apiVersion": doc.get("apiVersion", "argoproj.io/v1alpha1"), "kind": "Workflow",
+                      "metadata": {"name": f"replay-{template}"[:60]},
+                      "spec": {**spec_, "entrypoint": template}}
+        docs = [*docs, replay_doc]
+        entry = replay_doc["metadata"]["name"]
+        break
+    else:
+        raise UsageError(f"--replay: the recorded documents hold no template {template!r}")
+    arguments = {k: str(v) for k, v in (node.get("inputs") or {}).items()}
+    if (record / "sys_path.json").is_file():  # the process runtime imports the app's code from these
+        sys.path[:0] = [p for p in json.loads((record / "sys_path.json").read_text(encoding="utf-8"))
+                        if p not in sys.path]
+    click.echo(f"replaying {node['name']} ({template}) with its recorded inputs", err=True)
+    return docs, entry, arguments, argo_version or str(data.get("argo_version") or "4.1")
 
 
 def _pairs(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:

@@ -78,3 +78,22 @@ def test_unknown_entry_is_a_user_error(capsys: pytest.CaptureFixture[str], tmp_p
     f.write_text(FILE)
     assert main(["run", "helo", "--file", str(f)]) == 1
     assert "did you mean `hello`" in capsys.readouterr().err
+
+
+def test_output_json_portability_and_replay(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    app = str(REPO / "examples" / "getting_started.py") + ":pipeline"
+    assert main(["run", app, "--output", "json"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["phase"] == "Succeeded" and result["record"]
+    assert {n["display_name"] for n in result["nodes"]} >= {"raw", "summary", "publish"}
+    # the report says what a cluster would have done differently (here: fields the process runtime ignores)
+    assert "portability: honoured as on a cluster, except:" in err
+    assert "ignored by --runtime process: " in err and "securityContext" in err
+    run_name = Path(result["record"]).name
+    assert main(["run", "--replay", f"{run_name}/summary"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == 'return: "data-from:https://example.com/"'  # summarize(raw, top_n=3), inputs as recorded
+    assert main(["run", "--replay", f"{run_name}/nope"]) == 1
+    _, err = capsys.readouterr()
+    assert "has no node 'nope'; its steps: publish, raw, summary" in err
