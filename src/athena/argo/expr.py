@@ -92,9 +92,10 @@ def aggregate_expr(task: str, scope: Scope) -> str:
 
 
 def outcome_expr(task: str, scope: Scope) -> str:
-    """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code."""
+    """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code. Argo puts the exit code
+    at ``tasks.<t>.exitCode``, not under ``outputs`` (``argo@v4.1.2:util/variables/keys/noderef.go``)."""
     return (
-        f"(let g = {scope}?.[{_q(task)}]; let c = g?.outputs?.exitCode; "
+        f"(let g = {scope}?.[{_q(task)}]; let c = g?.exitCode; "
         + safe_json("toJson({'value': g?.status == 'Succeeded' ? "
                     "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, "
                     "'phase': g?.status ?? 'Failed', 'exit_code': c == nil ? nil : int(c)} )")

@@ -208,3 +208,18 @@ spec:
 """, "top")
     assert node(r, "s").phase == "Succeeded" and node(r, "s").outputs["result"] == "inner"
     assert node(r, "b").phase == "Error" and "nowhere" in node(r, "b").message
+
+
+def test_exit_code_is_tasks_name_exit_code_not_under_outputs(run) -> None:
+    # argo@v4.1.2:util/variables/keys/noderef.go (".exitCode"), operator.go addNodeOutputsToLocalScope
+    r = run(wf("""
+    dag:
+      tasks:
+      - {name: a, template: fail}
+      - {name: b, template: echo, depends: a.Failed,
+         arguments: {parameters: [{name: msg, value: "{{tasks.a.exitCode}}|{{=tasks.a.exitCode}}|{{=tasks.a.outputs?.exitCode ?? 'none'}}"}]}}
+    outputs:
+      parameters: [{name: got, valueFrom: {parameter: "{{tasks.b.outputs.result}}"}}]
+"""))
+    assert node(r, "b").phase == "Succeeded", node(r, "b")
+    assert r.outputs["got"] == "3|3|none"

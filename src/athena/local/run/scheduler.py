@@ -38,6 +38,7 @@ from athena.local.run.scope import (
     ARTIFACT_REF,
     Produced,
     ScopeBuilder,
+    ScopeError,
     expr_env,
     item_desc,
     item_params,
@@ -508,8 +509,11 @@ class Engine:
         params = dict(base)
         nils: set[str] = set()
         hangs: set[str] = set()
-        for tname, produced in done.items():
-            self.scope_builder.add(params, nils, hangs, "tasks", tname, produced)
+        try:
+            for tname, produced in done.items():
+                self.scope_builder.add(params, nils, hangs, "tasks", tname, produced)
+        except ScopeError as exc:
+            return self.table.finish(node, "Error", str(exc))
         return self._template_outputs(node, tmpl, params, nils, hangs)
 
     def _dag_task(self, dag_node: Node, task: Mapping[str, Any], tscope: TemplateScope, base: Mapping[str, str],
@@ -536,8 +540,12 @@ class Engine:
         params = dict(base)
         nils: set[str] = set()
         hangs: set[str] = set()
-        for a, produced in ready.items():
-            self.scope_builder.add(params, nils, hangs, "tasks", a, produced)
+        try:
+            for a, produced in ready.items():
+                self.scope_builder.add(params, nils, hangs, "tasks", a, produced)
+        except ScopeError as exc:  # executeDAGTask: a scope that cannot be built errors the task
+            return Produced(self.table.start(name, tname, _template_name(task), "Skipped", dag_node.name,
+                                             "Error", str(exc)), declared=declared)
         return self._node_of(task, "tasks", name, tname, dag_node.name, tscope, params, nils, hangs, parent_text,
                              slots, declared)
 
@@ -795,8 +803,12 @@ class Engine:
             params = dict(base)
             nils: set[str] = set()
             hangs: set[str] = set()
-            for sname, produced in done.items():
-                self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+            try:
+                for sname, produced in done.items():
+                    self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+            except ScopeError as exc:
+                self.table.finish(gnode, "Error", str(exc))
+                return self.table.finish(node, "Error", str(exc))
             steps = list(group or [])
             results: list[Produced | None] = [None] * len(steps)
 
@@ -827,8 +839,11 @@ class Engine:
         params = dict(base)
         nils = set()
         hangs = set()
-        for sname, produced in done.items():
-            self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+        try:
+            for sname, produced in done.items():
+                self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+        except ScopeError as exc:
+            return self.table.finish(node, "Error", str(exc))
         return self._template_outputs(node, tmpl, params, nils, hangs)
 
     # ----------------------------------------------------------------------------------------- outputs

@@ -6,10 +6,16 @@ Facts (reference/argo-semantics.md §4, §8, §9; ``argo@v4.1.2:workflow/control
 
 - a DAG task sees only its ancestors (its dependencies, transitively); a step sees the earlier groups;
 - ``<t>.status``, ``<t>.outputs.parameters.<p>``, ``<t>.outputs.result`` (when Argo captured it),
-  ``<t>.outputs.exitCode``, ``<t>.outputs.artifacts.<a>`` (for ``from``);
+  ``<t>.exitCode`` (not under ``outputs``: ``addNodeOutputsToLocalScope``, key ``.exitCode`` in
+  ``argo@v4.1.2:util/variables/keys/noderef.go``; the same in ``argo@v3.6.19`` ``addOutputsToLocalScope``),
+  ``<t>.outputs.artifacts.<a>`` (for ``from``);
 - a fan-out's ``outputs.parameters.<p>`` is the JSON list of its Succeeded children's values in index order:
   embedded when every element is a JSON object or array, else a list of strings; unset when no child succeeded
-  with that output; ``outputs.result`` likewise; ``outputs.parameters`` the list of ``{name: value}`` maps;
+  with that output. ``outputs.result`` is the JSON list of the Succeeded children's results, each one parsed
+  as a ``wfv1.Item`` and re-emitted as raw JSON (so ``10`` stays a number and ``"a"`` a string); a result that
+  is not JSON fails the scope build, i.e. the consumer (Error). ``outputs.result`` and ``outputs.parameters``
+  (the list of ``{name: value}`` maps) are set, possibly to ``[]``, as soon as the fan-out has children
+  (a steps fan-out counts only children that were not Skipped);
 - a Skipped/Omitted producer's declared outputs: empty text up to 3.7.10/4.0.1; from 3.7.16/4.0.7 the output's
   ``valueFrom.default`` when declared, else absent (``nil`` in expressions, a pure reference argument dropped);
   3.7.11-3.7.15 and 4.0.2-4.0.6 requeue forever (reported here as an error).
@@ -27,12 +33,16 @@ from athena.local.argo import gojson
 from athena.local.argo.context import aggregate
 from athena.local.run.nodes import Node
 
-__all__ = ["ARTIFACT_REF", "Produced", "ScopeBuilder", "SkipRule", "skip_rule"]
+__all__ = ["ARTIFACT_REF", "Produced", "ScopeBuilder", "ScopeError", "SkipRule", "skip_rule"]
 
 #: How an output artifact travels in the parameter map (``from: "{{tasks.a.outputs.artifacts.x}}"``).
 ARTIFACT_REF = "athena-artifact:"
 
 SkipRule = str  # "empty" | "hang" | "default"
+
+
+class ScopeError(ValueError):
+    """Argo cannot build the scope of a consumer (a fan-out result that is not JSON): the consumer is Error."""
 
 
 def skip_rule(version: facts.ArgoVersion) -> SkipRule:
@@ -69,7 +79,7 @@ class ScopeBuilder:
         if node.finished is not None:
             params[f"{base}.finishedAt"] = _ts(node.finished)
         if p.fanned:
-            self._aggregate(params, base, p.children)
+            self._aggregate(params, base, p.children, prefix)
             return
         if node.phase in ("Skipped", "Omitted") and not node.outputs:
             self._skipped(params, nils, hangs, base, p.declared)
@@ -78,7 +88,7 @@ class ScopeBuilder:
             if k == "result":
                 params[f"{base}.outputs.result"] = v
             elif k == "exitCode":
-                params[f"{base}.outputs.exitCode"] = v
+                params[f"{base}.exitCode"] = v
             else:
                 params[f"{base}.outputs.parameters.{k}"] = v
         for k, key in node.artifacts.items():
@@ -98,8 +108,12 @@ class ScopeBuilder:
             else:
                 nils.add(key)
 
-    def _aggregate(self, params: dict[str, str], base: str, children: Sequence[Node]) -> None:
-        done = [c for c in children if c.phase == "Succeeded" and c.outputs]
+    def _aggregate(self, params: dict[str, str], base: str, children: Sequence[Node], prefix: str) -> None:
+        # steps.go collects the expanded children that are not Skipped; dag.go every child of the group.
+        kids = [c for c in children if prefix == "tasks" or c.kind != "Skipped"]
+        if not kids:
+            return
+        done = [c for c in kids if c.phase == "Succeeded" and c.outputs]
         names: list[str] = []
         for c in done:
             for k in c.outputs:
@@ -109,14 +123,20 @@ class ScopeBuilder:
             agg = aggregate([c.outputs[k] for c in done if k in c.outputs])
             if agg is not None:
                 params[f"{base}.outputs.parameters.{k}"] = agg
-        results = [c.outputs["result"] for c in done if "result" in c.outputs]
-        if results:
-            agg = aggregate(results)
-            if agg is not None:
-                params[f"{base}.outputs.result"] = agg
-        if done:
-            maps = [{k: v for k, v in c.outputs.items() if k not in ("result", "exitCode")} for c in done]
-            params[f"{base}.outputs.parameters"] = gojson.encode(maps)
+        results: list[str] = []
+        for c in done:
+            if "result" not in c.outputs:
+                continue
+            try:
+                results.append(gojson.compact(c.outputs["result"]))
+            except gojson.GoJSONError as exc:
+                raise ScopeError(
+                    f"{base}.outputs.result: the result of {c.display_name} is not JSON ({exc}); Argo aggregates "
+                    f"a fan-out's results as a JSON list, so every item must print JSON (quote text: "
+                    f"printf '\"%s\"')") from None
+        params[f"{base}.outputs.result"] = "[" + ",".join(results) + "]"
+        maps = [{k: v for k, v in c.outputs.items() if k not in ("result", "exitCode")} for c in done]
+        params[f"{base}.outputs.parameters"] = gojson.encode([m for m in maps if m])
 
 
 def expr_env(params: Mapping[str, str], nils: set[str]) -> dict[str, Any]:
