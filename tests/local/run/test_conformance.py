@@ -32,8 +32,6 @@ KNOWN_GAPS = frozenset({
     "skipped-output-unhandled@3.6",
     "skipped-output-unhandled@3.7",
     "skipped-output-unhandled@4.1",
-    "when-in-operator@4.1",
-    "when-invalid-token-error@4.1",
 })
 
 
