@@ -101,3 +101,22 @@ def test_backoff_cap_is_ignored_on_3_6() -> None:
     assert v36 is not None and v37 is not None
     assert Plan.of(s, 1.0, v36).cap is None
     assert Plan.of(s, 1.0, v37).cap == 15.0
+
+
+def test_own_argument_outside_its_enum_is_rejected_but_a_submitted_one_is_not(run) -> None:
+    # validate.go:1035-1048 checks a Parameter holding both value and enum; a submitted value is a new {name, value}
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: enum}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: c, value: VALUE, enum: [red, green]}]}
+  templates:
+  - name: main
+    script: {image: alpine, command: [sh], source: "true"}
+"""
+    bad = run(text.replace("VALUE", "purple"), argo_version="3.6")
+    assert bad.phase == "Error" and not bad.nodes
+    assert "spec.arguments.c.value should be present in spec.arguments.c.enum list" in (bad.message or "")
+    assert run(text.replace("VALUE", "red"), arguments={"c": "purple"}).phase == "Succeeded"
