@@ -21,8 +21,6 @@ TIME_SCALE = 0.01
 # Cases the runner does not meet yet (a gap to close, each either a runner bug or a case to re-check against
 # Argo's source). Strict: a case that starts passing fails here until it is removed from this list.
 KNOWN_GAPS = frozenset({
-    "dag-failfast-default@4.1",
-    "retry-policy-onerror@4.1",
     "skipped-output-consumer-default@3.6",
     "skipped-output-expression-fallback@3.7",
     "skipped-output-expression-fallback@4.0",

@@ -223,3 +223,25 @@ def test_exit_code_is_tasks_name_exit_code_not_under_outputs(run) -> None:
 """))
     assert node(r, "b").phase == "Succeeded", node(r, "b")
     assert r.outputs["got"] == "3|3|none"
+
+
+def test_fail_fast_stops_scheduling_once_a_target_failed(run) -> None:
+    # dag.go executeDAG/assessDAGPhase: with failFast (the default) a Failed target fulfils the DAG node at once,
+    # so a task whose dependency is still running is never created; failFast: false lets it run.
+    body = """
+    dag:
+      FAILFAST
+      tasks:
+      - {name: a, template: fail}
+      - {name: b, template: slow}
+      - {name: c, template: echo, depends: b, arguments: {parameters: [{name: msg, value: c}]}}
+"""
+    slow_template = """
+  - name: slow
+    container: {image: alpine, command: [sh, -c, "sleep 1.5; echo slow"]}
+"""
+    fast = run(wf(body.replace("FAILFAST", ""), slow_template))
+    assert fast.phase == "Failed" and node(fast, "a").phase == "Failed"
+    assert "c" not in [n.display_name for n in fast.nodes]
+    slow = run(wf(body.replace("FAILFAST", "failFast: false"), slow_template))
+    assert slow.phase == "Failed" and node(slow, "c").phase == "Succeeded"

@@ -491,10 +491,12 @@ class Engine:
                 running.discard(tname)
                 cond.notify_all()
 
+        fail_fast = dag.get("failFast", True) is not False
+        stopped = False
         with cond:
             while True:
                 for tname in by_name:
-                    if tname in started:
+                    if stopped or tname in started:
                         continue
                     if all(d in done for d in deps[tname]):
                         started.add(tname)
@@ -503,7 +505,11 @@ class Engine:
                 if not running:
                     break
                 cond.wait()
-        phase = _assess_dag(by_name, deps, targets, done, dag.get("failFast", True) is not False)
+                # failFast (executeDAG + assessDAGPhase): once a target's branch is Failed/Error the DAG node is
+                # fulfilled and nothing new is scheduled; the tasks already running are waited for.
+                stopped = stopped or (fail_fast and _assess_dag(by_name, deps, targets, done, True)
+                                      in ("Failed", "Error"))
+        phase = _assess_dag(by_name, deps, targets, done, fail_fast)
         if phase != "Succeeded":
             return self.table.finish(node, phase, None)
         params = dict(base)
