@@ -20,16 +20,7 @@ from athena.local.run import RunOptions, run_workflow
 TIME_SCALE = 0.01
 # Cases the runner does not meet yet (a gap to close, each either a runner bug or a case to re-check against
 # Argo's source). Strict: a case that starts passing fails here until it is removed from this list.
-KNOWN_GAPS = frozenset({
-    "skipped-output-consumer-default@3.6",
-    "skipped-output-expression-fallback@3.7",
-    "skipped-output-expression-fallback@4.0",
-    "skipped-output-expression-fallback@4.1",
-    "skipped-output-producer-default@3.6",
-    "skipped-output-unhandled@3.6",
-    "skipped-output-unhandled@3.7",
-    "skipped-output-unhandled@4.1",
-})
+KNOWN_GAPS: frozenset[str] = frozenset()
 
 
 def _params() -> list[object]:

@@ -245,3 +245,21 @@ def test_fail_fast_stops_scheduling_once_a_target_failed(run) -> None:
     assert "c" not in [n.display_name for n in fast.nodes]
     slow = run(wf(body.replace("FAILFAST", "failFast: false"), slow_template))
     assert slow.phase == "Failed" and node(slow, "c").phase == "Succeeded"
+
+
+def test_without_fail_fast_the_last_failing_target_in_sorted_order_decides(run) -> None:
+    # dag.go findLeafTaskNames sorts the targets; assessDAGPhase (failFast off) keeps the last Failed/Error one
+    missing = """
+  - name: missing
+    container: {image: alpine, command: [sh, -c, "true"]}
+    outputs: {parameters: [{name: p, valueFrom: {path: /tmp/athena-never-written-xyz.txt}}]}
+"""
+    r = run(wf("""
+    dag:
+      failFast: false
+      tasks:
+      - {name: b-fails, template: fail}
+      - {name: a-errors, template: missing}
+""", missing))
+    assert node(r, "b-fails").phase == "Failed" and node(r, "a-errors").phase == "Error"
+    assert r.phase == "Failed"

@@ -35,6 +35,7 @@ from athena.local.run.load import Documents, Root, RunError, TemplateScope, appl
 from athena.local.run.model import RunOptions
 from athena.local.run.nodes import Node, NodeTable
 from athena.local.run.scope import (
+    ABSENT,
     ARTIFACT_REF,
     Produced,
     ScopeBuilder,
@@ -49,7 +50,6 @@ from athena.local.run.store import ArtifactStore
 __all__ = ["Engine"]
 
 _TYPES = ("container", "script", "dag", "steps", "suspend", "resource", "data", "http", "containerSet", "plugin")
-_UNRESOLVED = re.compile(r"\{\{\s*((?:tasks|steps)\.[^}]*?)\s*\}\}")
 
 
 class NodeFailure(Exception):
@@ -105,6 +105,7 @@ class Engine:
         self.wf_hooks_fired: set[str] = set()
         self.wf_hook_threads: list[threading.Thread] = []
         self.fired_hooks: dict[str, set[str]] = {}
+        self.hang: str | None = None  # why Argo would requeue forever (3.7.11-15, 4.0.2-6), once it happened
 
     # ------------------------------------------------------------------------------------------ globals
 
@@ -200,6 +201,8 @@ class Engine:
         message = entry.message
         if self.cancel_reason and status != "Succeeded":
             message = self.cancel_reason
+        if self.hang is not None and status != "Succeeded":
+            message = f"Argo would never finish this workflow: {self.hang}"
         if status == "Succeeded" and exit_node is not None and exit_node.phase in ("Failed", "Error"):
             return exit_node.phase, exit_node.message, exit_node
         return status, message if status != "Succeeded" else None, exit_node
@@ -296,12 +299,14 @@ class Engine:
             node.attempts = len(children)
             if child.phase == "Succeeded":
                 node.outputs = dict(child.outputs)
+                node.result, node.exit_code = child.result, child.exit_code
                 node.artifacts = dict(child.artifacts)
                 node.message = None
                 return self.table.finish(node, "Succeeded", None)
             verdict = plan.next(children, first_start, self.cancelled.is_set())
             if verdict.stop:
                 node.outputs = dict(child.outputs)
+                node.result, node.exit_code = child.result, child.exit_code
                 return self.table.finish(node, child.phase, verdict.message or child.message)
             if verdict.wait > 0:
                 node.message = f"Backoff for {verdict.wait / max(self.options.time_scale, 1e-9):g}s"
@@ -370,8 +375,8 @@ class Engine:
                 self.pod_slots.release()
         node.outputs = dict(result.parameters)
         if "script" in tmpl or call.want_result:
-            node.outputs["result"] = stdout_result(result.stdout)
-        node.outputs["exitCode"] = str(result.exit_code)
+            node.result = stdout_result(result.stdout)
+        node.exit_code = str(result.exit_code)
         node.artifacts = dict(result.artifacts)
         if result.timed_out or (self.cancelled.is_set() and result.exit_code != 0):
             return self.table.finish(node, "Failed", self.cancel_reason or "Step exceeded its deadline")
@@ -467,8 +472,9 @@ class Engine:
                     raise NodeFailure(f"task {n!r} depends on {d!r}, which is not a task of this DAG")
         _check_cycles(deps)
         continue_on = {n: t.get("continueOn") or {} for n, t in by_name.items()}
-        targets = str(dag.get("target") or "").split() or [n for n in by_name
-                                                            if not any(n in ds for ds in deps.values())]
+        # findLeafTaskNames sorts the leaves; assessDAGPhase walks the targets in that order
+        targets = str(dag.get("target") or "").split() or sorted(n for n in by_name
+                                                                  if not any(n in ds for ds in deps.values()))
         ancestors = _ancestry(deps)
         base = {**g, **{f"inputs.parameters.{k}": v for k, v in values.items()}}
         text = json.dumps(tmpl)
@@ -611,7 +617,7 @@ class Engine:
         when = task.get("when")
         if when is not None:
             try:
-                text = self._resolve(str(when), params, env, nils, hangs, "when")
+                text = self._resolve(str(when), params, env, nils, hangs, "when", task_field=True)
                 proceed = evaluate_when(text)
             except (NodeFailure, WhenError) as exc:
                 return self.table.start(name, display, template, "Skipped", parent, "Error", str(exc))
@@ -638,18 +644,22 @@ class Engine:
         return node
 
     def _resolve(self, text: str, params: Mapping[str, str], env: Mapping[str, Any], nils: set[str],
-                 hangs: set[str], what: str) -> str:
-        """A task field's text with its references resolved, as strictly as Argo resolves ``tasks.*``/``steps.*``."""
+                 hangs: set[str], what: str, task_field: bool = False) -> str:
+        """A field's text with its references resolved, as strictly as Argo resolves ``tasks.*``/``steps.*``: up
+        to 3.7.10/4.0.1 a task's or step's own fields leave an unresolved reference verbatim
+        (``template.Replace(..., allowUnresolved=true)``); from 3.7.11/4.0.2 ``ReplaceStrictAny``."""
+        missing: list[str] = []
         try:
-            out = render(text, params, env=env)
+            out = render(text, params, env=env, missing=missing)
         except TemplateError as exc:
             raise NodeFailure(f"{what}: {exc}") from None
-        m = _UNRESOLVED.search(out)
-        if m is not None:
-            ref = m.group(1)
+        refs = [m for m in missing if m.startswith(("tasks.", "steps."))]  # the strict prefixes
+        if refs and not (task_field and self.rule == "literal"):
+            ref = refs[0]
             if ref in hangs:
-                raise NodeFailure(f"{what}: {{{{{ref}}}}} refers to the output of a Skipped/Omitted node: Argo "
-                                  f"{self.options.argo_version} requeues this task forever ({facts.HANG_REASON})")
+                self.hang = (f"{what}: {{{{{ref}}}}} refers to the output of a Skipped/Omitted node: Argo "
+                             f"{self.options.argo_version} requeues this task forever ({facts.HANG_REASON})")
+                raise NodeFailure(self.hang)
             if ref in nils:
                 raise NodeFailure(f"unable to substitute {{{{{ref}}}}}: output is an absent optional (its producer "
                                   "was Skipped or Omitted and the output declares no valueFrom.default)")
@@ -665,10 +675,11 @@ class Engine:
             if "value" not in p:
                 continue  # valueFrom in arguments (configMapKeyRef...) is not read here; the input default applies
             raw = _text(p["value"])
-            pure = _UNRESOLVED.fullmatch(raw.strip())
-            if pure is not None and pure.group(1) in nils and pure.group(1) not in params:
-                continue  # >= 3.7.16: a pure reference to an absent output is dropped; the callee's default applies
-            out[pname] = self._resolve(raw, params, env, nils, hangs, f"argument {pname}")
+            if raw.startswith("{{") and raw.endswith("}}") and raw[2:-2].strip() in nils \
+                    and raw[2:-2].strip() not in params:
+                out[pname] = ABSENT  # >= 3.7.16: ProcessArgs applies the callee's default, or fails
+                continue
+            out[pname] = self._resolve(raw, params, env, nils, hangs, f"argument {pname}", task_field=True)
         arts: dict[str, str] = {}
         for a in args.get("artifacts") or []:
             aname = str(a.get("name"))
@@ -703,7 +714,7 @@ class Engine:
                 raise NodeFailure("withItems must be a list")
             return [_render_item(i, params, env) for i in items]
         if "withParam" in task:
-            text = self._resolve(str(task["withParam"]), params, env, nils, hangs, "withParam")
+            text = self._resolve(str(task["withParam"]), params, env, nils, hangs, "withParam", task_field=True)
             try:
                 value = json.loads(text)
             except ValueError:
@@ -1000,7 +1011,11 @@ def _input_values(tmpl: Mapping[str, Any], args: Mapping[str, str]) -> dict[str,
         value: str | None = _text(p["value"]) if p.get("value") is not None else None
         if p.get("default") is not None:
             value = _text(p["default"])
-        if n in args:
+        if args.get(n) == ABSENT:
+            if value is None and not p.get("valueFrom"):
+                raise NodeFailure(f"inputs.parameters.{n}: argument references an absent optional (skipped/omitted "
+                                  "node output with no default)")
+        elif n in args:
             value = args[n]
         if value is None:
             raise NodeFailure(f"inputs.parameters.{n} was not supplied")

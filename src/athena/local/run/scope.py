@@ -16,9 +16,14 @@ Facts (reference/argo-semantics.md §4, §8, §9; ``argo@v4.1.2:workflow/control
   is not JSON fails the scope build, i.e. the consumer (Error). ``outputs.result`` and ``outputs.parameters``
   (the list of ``{name: value}`` maps) are set, possibly to ``[]``, as soon as the fan-out has children
   (a steps fan-out counts only children that were not Skipped);
-- a Skipped/Omitted producer's declared outputs: empty text up to 3.7.10/4.0.1; from 3.7.16/4.0.7 the output's
-  ``valueFrom.default`` when declared, else absent (``nil`` in expressions, a pure reference argument dropped);
-  3.7.11-3.7.15 and 4.0.2-4.0.6 requeue forever (reported here as an error).
+- a Skipped/Omitted producer's declared outputs: up to 3.7.10/4.0.1 nothing is in scope and a task's references
+  are substituted with ``allowUnresolved`` (``argo@v3.6.19:workflow/controller/dag.go``
+  ``resolveDependencyReferences``, ``template.Replace(..., true)``; ``steps.go`` likewise), so the tag reaches the
+  consumer verbatim; from 3.7.16/4.0.7 the output's ``valueFrom.default`` when declared, else absent (``nil`` in
+  expressions; a pure reference argument is marked :data:`ABSENT` and ``ProcessArgs`` then applies the input's
+  default or fails terminally, ``argo@v4.1.2:workflow/controller/scope.go`` ``markAbsentOptionalArgs``,
+  ``workflow/common/util.go`` ``ProcessArgs``); 3.7.11-3.7.15 and 4.0.2-4.0.6 requeue forever (reported here
+  as an error).
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ from athena.local.argo import gojson
 from athena.local.argo.context import aggregate
 from athena.local.run.nodes import Node
 
-__all__ = ["ARTIFACT_REF", "Produced", "ScopeBuilder", "ScopeError", "SkipRule", "skip_rule"]
+__all__ = ["ABSENT", "ARTIFACT_REF", "Produced", "ScopeBuilder", "ScopeError", "SkipRule", "skip_rule"]
 
 #: How an output artifact travels in the parameter map (``from: "{{tasks.a.outputs.artifacts.x}}"``).
 ARTIFACT_REF = "athena-artifact:"
 
-SkipRule = str  # "empty" | "hang" | "default"
+#: The value of an argument that purely references an absent optional (Argo's AbsentOptionalArgumentValue).
+ABSENT = "\x00athena:absent-optional"
+
+SkipRule = str  # "literal" | "hang" | "default"
 
 
 class ScopeError(ValueError):
@@ -51,7 +59,7 @@ def skip_rule(version: facts.ArgoVersion) -> SkipRule:
         return "hang"
     key, p = (version.major, version.minor), version.patch
     if key < (3, 7) or (key == (3, 7) and p is not None and p <= 10) or (key == (4, 0) and p is not None and p <= 1):
-        return "empty"
+        return "literal"
     return "default"
 
 
@@ -84,13 +92,12 @@ class ScopeBuilder:
         if node.phase in ("Skipped", "Omitted") and not node.outputs:
             self._skipped(params, nils, hangs, base, p.declared)
             return
+        if node.result is not None:
+            params[f"{base}.outputs.result"] = node.result
+        if node.exit_code is not None:
+            params[f"{base}.exitCode"] = node.exit_code
         for k, v in node.outputs.items():
-            if k == "result":
-                params[f"{base}.outputs.result"] = v
-            elif k == "exitCode":
-                params[f"{base}.exitCode"] = v
-            else:
-                params[f"{base}.outputs.parameters.{k}"] = v
+            params[f"{base}.outputs.parameters.{k}"] = v
         for k, key in node.artifacts.items():
             params[f"{base}.outputs.artifacts.{k}"] = ARTIFACT_REF + key
 
@@ -99,9 +106,9 @@ class ScopeBuilder:
         for d in declared:
             key = f"{base}.outputs.parameters.{d.get('name')}"
             vf = d.get("valueFrom") or {}
-            if self.rule == "empty":
-                params[key] = ""
-            elif self.rule == "hang":
+            if self.rule == "literal":
+                continue  # nothing in scope: the reference stays verbatim
+            if self.rule == "hang":
                 hangs.add(key)
             elif vf.get("default") is not None:
                 params[key] = str(vf["default"])
@@ -113,11 +120,13 @@ class ScopeBuilder:
         kids = [c for c in children if prefix == "tasks" or c.kind != "Skipped"]
         if not kids:
             return
-        done = [c for c in kids if c.phase == "Succeeded" and c.outputs]
+        # a node with Outputs: parameters, a captured result or (any pod) an exit code
+        done = [c for c in kids if c.phase == "Succeeded"
+                and (c.outputs or c.result is not None or c.exit_code is not None)]
         names: list[str] = []
         for c in done:
             for k in c.outputs:
-                if k not in ("result", "exitCode") and k not in names:
+                if k not in names:
                     names.append(k)
         for k in names:
             agg = aggregate([c.outputs[k] for c in done if k in c.outputs])
@@ -125,18 +134,17 @@ class ScopeBuilder:
                 params[f"{base}.outputs.parameters.{k}"] = agg
         results: list[str] = []
         for c in done:
-            if "result" not in c.outputs:
+            if c.result is None:
                 continue
             try:
-                results.append(gojson.compact(c.outputs["result"]))
+                results.append(gojson.compact(c.result))
             except gojson.GoJSONError as exc:
                 raise ScopeError(
                     f"{base}.outputs.result: the result of {c.display_name} is not JSON ({exc}); Argo aggregates "
                     f"a fan-out's results as a JSON list, so every item must print JSON (quote text: "
                     f"printf '\"%s\"')") from None
         params[f"{base}.outputs.result"] = "[" + ",".join(results) + "]"
-        maps = [{k: v for k, v in c.outputs.items() if k not in ("result", "exitCode")} for c in done]
-        params[f"{base}.outputs.parameters"] = gojson.encode([m for m in maps if m])
+        params[f"{base}.outputs.parameters"] = gojson.encode([dict(c.outputs) for c in done if c.outputs])
 
 
 def expr_env(params: Mapping[str, str], nils: set[str]) -> dict[str, Any]:
