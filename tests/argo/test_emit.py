@@ -389,7 +389,7 @@ def test_outcome_argument() -> None:
                              Task("b", "p-work", (("value", TaskOut("a", mode="outcome")),), deps=("a",))))
     value = tasks(program(WORK, wf), "p-flow")["b"]["arguments"]["parameters"][0]["value"]
     assert value == (
-        "{{=(let g = tasks?.['a']; let c = g?.outputs?.exitCode; "
+        "{{=(let g = tasks?.['a']; let c = g?.exitCode; "
         + safe_json("toJson({'value': g?.status == 'Succeeded' ? "
                     "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, 'phase': g?.status ?? 'Failed', "
                     "'exit_code': c == nil ? nil : int(c)} )") + ")}}")

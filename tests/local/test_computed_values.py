@@ -220,11 +220,15 @@ def test_record_expression_builds_the_object() -> None:
 
 
 def test_facts_read_argo_globals() -> None:
-    """scheduledTime is set only on cron runs: the creation time stands in; failures is strconv.Quote'd JSON."""
-    env = expand({"workflow.creationTimestamp": "2024-01-02T03:04:05Z", "workflow.failures": '"null"'})
+    """scheduledTime is set only on cron runs: the creation time stands in, read as creationTimestamp.RFC3339 since
+    Argo also sets creationTimestamp.<fmt> and expand then makes creationTimestamp a map (util/expand
+    removeConflicts); failures is strconv.Quote'd JSON."""
+    env = expand({"workflow.creationTimestamp": "2024-01-02T03:04:05Z",
+                  "workflow.creationTimestamp.RFC3339": "2024-01-02T03:04:05Z",
+                  "workflow.creationTimestamp.Y": "2024", "workflow.failures": '"null"'})
     assert evaluate(expr.computed_expr(WfFact("scheduled_time"), "tasks"), env) == "2024-01-02T03:04:05Z"
     assert evaluate(expr.computed_expr(WfFact("failures"), "tasks"), env) == []
-    env = expand({"workflow.scheduledTime": "2024-05-05T00:00:00Z", "workflow.creationTimestamp": "x",
+    env = expand({"workflow.scheduledTime": "2024-05-05T00:00:00Z", "workflow.creationTimestamp.RFC3339": "x",
                   "workflow.failures": '"[{\\"displayName\\":\\"a\\"}]"'})
     assert evaluate(expr.computed_expr(WfFact("scheduled_time"), "tasks"), env) == "2024-05-05T00:00:00Z"
     assert evaluate(expr.computed_expr(WfFact("failures"), "tasks"), env) == [{"displayName": "a"}]

@@ -92,9 +92,10 @@ def aggregate_expr(task: str, scope: Scope) -> str:
 
 
 def outcome_expr(task: str, scope: Scope) -> str:
-    """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code."""
+    """``Outcome`` wire JSON for a task run with continueOn: value, phase and exit code. Argo puts the exit code
+    at ``tasks.<t>.exitCode``, not under ``outputs`` (``argo@v4.1.2:util/variables/keys/noderef.go``)."""
     return (
-        f"(let g = {scope}?.[{_q(task)}]; let c = g?.outputs?.exitCode; "
+        f"(let g = {scope}?.[{_q(task)}]; let c = g?.exitCode; "
         + safe_json("toJson({'value': g?.status == 'Succeeded' ? "
                     "fromJSON(g?.outputs?.parameters?.['return'] ?? 'null') : nil, "
                     "'phase': g?.status ?? 'Failed', 'exit_code': c == nil ? nil : int(c)} )")
@@ -272,12 +273,15 @@ def depends(deps: list[tuple[str, tuple[str, ...]]], after_any: tuple[str, ...],
 
 #: What each ``athena.wf`` fact reads (reference/argo-semantics.md §4, §11): every global is a string.
 #: ``scheduledTime`` is set only for a CronWorkflow's runs, so the creation time stands in (guarded by ``??``,
-#: which also keeps Argo from deferring the tag); ``failures`` is ``strconv.Quote`` of Go's JSON list
+#: which also keeps Argo from deferring the tag). It is read as ``creationTimestamp.RFC3339``: Argo also sets
+#: ``workflow.creationTimestamp.<strftime char>`` and its ``util/expand`` drops a key that has children
+#: (``removeConflicts``), so in an expression ``workflow.creationTimestamp`` is the map of formats, not the
+#: time. ``failures`` is ``strconv.Quote`` of Go's JSON list
 #: (``"null"`` when nothing failed), hence the two ``fromJSON``.
 WF_FACTS: dict[str, str] = {
     "name": "workflow.name",
     "uid": "workflow.uid",
-    "scheduled_time": "(workflow.scheduledTime ?? workflow.creationTimestamp)",
+    "scheduled_time": "(workflow.scheduledTime ?? workflow.creationTimestamp.RFC3339)",
     "duration": "float(workflow.duration)",
     "status": "workflow.status",
     "failures": "(fromJSON(fromJSON(workflow.failures)) ?? [])",

@@ -356,9 +356,12 @@ class WorkflowFacts:
         return self._clock() - self.started
 
     def globals(self) -> dict[str, str]:
-        return {"workflow.name": self.name, "workflow.uid": self.uid,
-                "workflow.creationTimestamp": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "workflow.duration": f"{self.duration():f}", **self.exit}
+        # Argo also sets workflow.creationTimestamp.RFC3339 (and .s, .<strftime char>), which is why an
+        # expression sees workflow.creationTimestamp as a map (util/expand removeConflicts)
+        created = self.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"workflow.name": self.name, "workflow.uid": self.uid, "workflow.creationTimestamp": created,
+                "workflow.creationTimestamp.RFC3339": created, "workflow.duration": f"{self.duration():f}",
+                **self.exit}
 
     def values(self) -> dict[str, Any]:
         """What ``athena.wf.<fact>`` gives in a container body of this run."""

@@ -11,7 +11,7 @@ from athena.local.argo.parser import parse
 
 ENV: dict[str, Any] = {
     "inputs": {"parameters": {"n": "2", "f": "2.0", "m": '{"a": {"b": [1, 2]}, "s": "x", "t": true}', "x": "hi"}},
-    "tasks": {"my-task": {"status": "Succeeded", "outputs": {"parameters": {"return": "[1,2,3]"}, "exitCode": "0"}}},
+    "tasks": {"my-task": {"status": "Succeeded", "outputs": {"parameters": {"return": "[1,2,3]"}}, "exitCode": "0"}},
     "nothing": None,
 }
 
@@ -58,7 +58,7 @@ CASES: list[tuple[str, Any]] = [
     ("fromJSON(inputs.parameters.m).a.b[-1]", 2.0),
     ("tasks['my-task'].outputs.parameters['return']", "[1,2,3]"),
     ("tasks?.['other']?.outputs?.parameters ?? 'none'", "none"),
-    ("int(tasks['my-task'].outputs.exitCode)", 0),
+    ("int(tasks['my-task'].exitCode)", 0),
     # in / not in
     ("2 in [1, 2]", True),
     ("2.0 in [1, 2]", True),

@@ -64,8 +64,8 @@ def test_scope_params_follow_argo_names() -> None:
     params = scope_params({"x": "1"}, nodes, "steps", item='"i"')
     assert params == {
         "inputs.parameters.x": "1",
-        "steps.t.status": "Succeeded", "steps.t.outputs.parameters.return": "5", "steps.t.outputs.exitCode": "0",
-        "steps.f.status": "Failed", "steps.f.outputs.exitCode": "3",
+        "steps.t.status": "Succeeded", "steps.t.outputs.parameters.return": "5", "steps.t.exitCode": "0",
+        "steps.f.status": "Failed", "steps.f.exitCode": "3",
         "steps.s.status": "Skipped",
         "steps.g.status": "Succeeded", "steps.g.outputs.parameters.return": '["1","2"]',
         "steps.e.status": "Skipped",
@@ -77,3 +77,14 @@ def test_fan_items_keep_strings_raw() -> None:
     assert fan_items('["1", "\\"a\\"", 2, {"k": 1}]') == ["1", '"a"', "2", '{"k":1}']
     with pytest.raises(ValueError, match="JSON list"):
         fan_items('{"a": 1}')
+
+
+def test_compact_is_json_marshal_of_a_raw_message() -> None:
+    import pytest
+
+    from athena.local.argo import gojson
+
+    assert gojson.compact(' [1, 2.50,\n {"a <b>": "x  y\\"&"}] ') == '[1,2.50,{"a \\u003cb\\u003e":"x  y\\"\\u0026"}]'
+    assert gojson.compact("10") == "10"
+    with pytest.raises(gojson.GoJSONError):
+        gojson.compact("alpha")

@@ -20,36 +20,7 @@ from athena.local.run import RunOptions, run_workflow
 TIME_SCALE = 0.01
 # Cases the runner does not meet yet (a gap to close, each either a runner bug or a case to re-check against
 # Argo's source). Strict: a case that starts passing fails here until it is removed from this list.
-KNOWN_GAPS = frozenset({
-    "aggregate-result-not-json@4.1",
-    "dag-exitcode-output@4.1",
-    "dag-failfast-default@4.1",
-    "exit-handler-status-failed@4.1",
-    "expr-jsonpath-tojson@4.1",
-    "expr-sprig-asint@3.6",
-    "expr-sprig-asint@4.1",
-    "fanout-when-per-item@4.1",
-    "inputs-enum-rejected@4.1",
-    "parallelism-template@4.1",
-    "retry-policy-onerror@4.1",
-    "skipped-output-consumer-default@3.6",
-    "skipped-output-expression-fallback@3.7",
-    "skipped-output-expression-fallback@4.0",
-    "skipped-output-expression-fallback@4.1",
-    "skipped-output-producer-default@3.6",
-    "skipped-output-unhandled@3.6",
-    "skipped-output-unhandled@3.7",
-    "skipped-output-unhandled@4.1",
-    "steps-continue-on-failed@4.1",
-    "when-in-operator@4.1",
-    "when-invalid-token-error@4.1",
-    "withitems-maps@4.1",
-    "withitems-scalars@3.6",
-    "withitems-scalars@4.1",
-    "withparam-from-output@3.6",
-    "withparam-from-output@4.1",
-    "withsequence@4.1",
-})
+KNOWN_GAPS: frozenset[str] = frozenset()
 
 
 def _params() -> list[object]:

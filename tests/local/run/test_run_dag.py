@@ -231,3 +231,56 @@ def test_a_secret_value_missing_from_the_environment_says_how_to_give_it(run, mo
     assert r.phase in ("Error", "Failed")
     messages = " ".join(n.message or "" for n in r.nodes) + (r.message or "")
     assert "set DB_PASSWORD in the environment it runs in" in messages
+def test_exit_code_is_tasks_name_exit_code_not_under_outputs(run) -> None:
+    # argo@v4.1.2:util/variables/keys/noderef.go (".exitCode"), operator.go addNodeOutputsToLocalScope
+    r = run(wf("""
+    dag:
+      tasks:
+      - {name: a, template: fail}
+      - {name: b, template: echo, depends: a.Failed,
+         arguments: {parameters: [{name: msg, value: "{{tasks.a.exitCode}}|{{=tasks.a.exitCode}}|{{=tasks.a.outputs?.exitCode ?? 'none'}}"}]}}
+    outputs:
+      parameters: [{name: got, valueFrom: {parameter: "{{tasks.b.outputs.result}}"}}]
+"""))
+    assert node(r, "b").phase == "Succeeded", node(r, "b")
+    assert r.outputs["got"] == "3|3|none"
+
+
+def test_fail_fast_stops_scheduling_once_a_target_failed(run) -> None:
+    # dag.go executeDAG/assessDAGPhase: with failFast (the default) a Failed target fulfils the DAG node at once,
+    # so a task whose dependency is still running is never created; failFast: false lets it run.
+    body = """
+    dag:
+      FAILFAST
+      tasks:
+      - {name: a, template: fail}
+      - {name: b, template: slow}
+      - {name: c, template: echo, depends: b, arguments: {parameters: [{name: msg, value: c}]}}
+"""
+    slow_template = """
+  - name: slow
+    container: {image: alpine, command: [sh, -c, "sleep 1.5; echo slow"]}
+"""
+    fast = run(wf(body.replace("FAILFAST", ""), slow_template))
+    assert fast.phase == "Failed" and node(fast, "a").phase == "Failed"
+    assert "c" not in [n.display_name for n in fast.nodes]
+    slow = run(wf(body.replace("FAILFAST", "failFast: false"), slow_template))
+    assert slow.phase == "Failed" and node(slow, "c").phase == "Succeeded"
+
+
+def test_without_fail_fast_the_last_failing_target_in_sorted_order_decides(run) -> None:
+    # dag.go findLeafTaskNames sorts the targets; assessDAGPhase (failFast off) keeps the last Failed/Error one
+    missing = """
+  - name: missing
+    container: {image: alpine, command: [sh, -c, "true"]}
+    outputs: {parameters: [{name: p, valueFrom: {path: /tmp/athena-never-written-xyz.txt}}]}
+"""
+    r = run(wf("""
+    dag:
+      failFast: false
+      tasks:
+      - {name: b-fails, template: fail}
+      - {name: a-errors, template: missing}
+""", missing))
+    assert node(r, "b-fails").phase == "Failed" and node(r, "a-errors").phase == "Error"
+    assert r.phase == "Failed"

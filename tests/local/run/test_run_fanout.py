@@ -119,3 +119,56 @@ def test_parallelism_limits_children(run) -> None:
 """))
     kids = [n for n in r.nodes if n.display_name.startswith("f(")]
     assert r.phase == "Succeeded" and len(kids) == 3
+
+
+def test_results_aggregate_as_raw_json_items(run) -> None:
+    # processAggregateNodeOutputs parses each child's result into a wfv1.Item (json.RawMessage) and re-marshals
+    # the list: numbers stay numbers, JSON strings stay strings, whitespace goes, `<` is escaped.
+    r = run(wf("""
+    dag:
+      tasks:
+      - {name: f, template: say, withItems: ["7", '"a b"', '{"k": "<x>"}'],
+         arguments: {parameters: [{name: v, value: "{{item}}"}]}}
+    outputs:
+      parameters: [{name: all, valueFrom: {parameter: "{{tasks.f.outputs.result}}"}}]
+  - name: say
+    inputs: {parameters: [{name: v}]}
+    container: {image: alpine, command: [sh, -c], args: ["printf '%s\\\\n' '{{inputs.parameters.v}}'"]}
+"""))
+    assert r.phase == "Succeeded", r
+    assert r.outputs["all"] == '[7,"a b",{"k":"\\u003cx\\u003e"}]'
+
+
+def test_a_result_that_is_not_json_errors_the_consumer(run) -> None:
+    # dag.go buildLocalScopeFromTask returns processAggregateNodeOutputs' error; executeDAGTask marks the task Error
+    r = run(wf("""
+    dag:
+      tasks:
+      - {name: f, template: say, withItems: [alpha], arguments: {parameters: [{name: v, value: "{{item}}"}]}}
+      - {name: g, template: say, depends: f, arguments: {parameters: [{name: v, value: "{{tasks.f.outputs.result}}"}]}}
+  - name: say
+    inputs: {parameters: [{name: v}]}
+    container: {image: alpine, command: [sh, -c], args: ["echo '{{inputs.parameters.v}}'"]}
+"""))
+    assert node(r, "f(0:alpha)").phase == "Succeeded"
+    assert node(r, "g").phase == "Error" and "is not JSON" in node(r, "g").message
+    assert r.phase == "Error"
+
+
+def test_all_failed_fan_out_still_sets_result_and_parameters_lists(run) -> None:
+    r = run(wf("""
+    dag:
+      tasks:
+      - {name: f, template: fail-on, withItems: [bad], arguments: {parameters: [{name: v, value: "{{item}}"}]},
+         continueOn: {failed: true}}
+      - name: g
+        dependencies: [f]
+        template: say
+        arguments: {parameters: [{name: v, value: "{{tasks.f.outputs.parameters}}|{{=tasks.f.outputs.result}}"}]}
+    outputs:
+      parameters: [{name: got, valueFrom: {parameter: "{{tasks.g.outputs.result}}"}}]
+  - name: say
+    inputs: {parameters: [{name: v}]}
+    container: {image: alpine, command: [sh, -c], args: ["echo '{{inputs.parameters.v}}'"]}
+"""))
+    assert r.outputs["got"] == "[]|[]", r

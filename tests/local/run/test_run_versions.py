@@ -38,9 +38,45 @@ def test_absent_skipped_output_is_dropped_so_the_input_default_applies(run) -> N
     assert r.outputs == {"x": "[input-default]"}
 
 
-def test_skipped_output_is_empty_on_old_lines(run) -> None:
+def test_skipped_output_reference_stays_verbatim_on_old_lines(run) -> None:
+    # argo@v3.6.19:workflow/controller/dag.go resolveDependencyReferences: template.Replace(..., allowUnresolved=true)
+    # and nothing of a Skipped node in scope (the same up to v3.7.10 and v4.0.1)
+    for version in ("3.6", "3.7.10", "4.0.1"):
+        r = run(SKIPPED % "", argo_version=version)
+        assert r.outputs == {"x": "[{{tasks.a.outputs.parameters.o}}]"}, version
+
+
+def test_absent_reference_without_any_default_fails_the_consumer(run) -> None:
+    # argo@v4.1.2:workflow/controller/scope.go markAbsentOptionalArgs + workflow/common/util.go ProcessArgs
+    r = run((SKIPPED % "").replace("{name: x, default: input-default}", "{name: x}"), argo_version="4.1")
+    assert node(r, "b").phase == "Error"
+    assert "inputs.parameters.x: argument references an absent optional" in node(r, "b").message
+
+
+def test_a_value_that_contains_a_tag_is_data_not_an_unresolved_reference(run) -> None:
+    # ReplaceStrictAny checks the tags of the text it substitutes, not the text a value brought in
     r = run(SKIPPED % "", argo_version="3.6")
-    assert r.outputs == {"x": "[]"}
+    assert r.phase == "Succeeded" and "{{tasks.a" in r.outputs["x"]
+
+
+def test_an_output_parameter_named_result_is_not_the_stdout_result(run) -> None:
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: res}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag: {tasks: [{name: a, template: t}]}
+    outputs:
+      parameters: [{name: result, valueFrom: {expression: "tasks.a.outputs.parameters.result + '!'"}}]
+  - name: t
+    script: {image: alpine, command: [sh], source: "echo stdout; printf param > /tmp/athena-res.txt"}
+    outputs: {parameters: [{name: result, valueFrom: {path: /tmp/athena-res.txt}}]}
+"""
+    r = run(text)
+    assert r.outputs == {"result": "param!"}, r
 
 
 def test_skipped_output_hangs_on_3_7_11_to_15(run) -> None:
@@ -101,3 +137,22 @@ def test_backoff_cap_is_ignored_on_3_6() -> None:
     assert v36 is not None and v37 is not None
     assert Plan.of(s, 1.0, v36).cap is None
     assert Plan.of(s, 1.0, v37).cap == 15.0
+
+
+def test_own_argument_outside_its_enum_is_rejected_but_a_submitted_one_is_not(run) -> None:
+    # validate.go:1035-1048 checks a Parameter holding both value and enum; a submitted value is a new {name, value}
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: enum}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: c, value: VALUE, enum: [red, green]}]}
+  templates:
+  - name: main
+    script: {image: alpine, command: [sh], source: "true"}
+"""
+    bad = run(text.replace("VALUE", "purple"), argo_version="3.6")
+    assert bad.phase == "Error" and not bad.nodes
+    assert "spec.arguments.c.value should be present in spec.arguments.c.enum list" in (bad.message or "")
+    assert run(text.replace("VALUE", "red"), arguments={"c": "purple"}).phase == "Succeeded"

@@ -2,7 +2,7 @@
 
 Facts (reference/argo-semantics.md §5, §9): every value is a string; ``inputs.parameters.<p>`` is the
 input's text; ``tasks.<t>.status`` the node phase; ``tasks.<t>.outputs.parameters.return`` the output
-when the node produced one; ``tasks.<t>.outputs.exitCode`` the main container's exit code, as text. A
+when the node produced one; ``tasks.<t>.exitCode`` the main container's exit code, as text. A
 fan-out (TaskGroup) aggregates the ``return`` of its Succeeded children in index order into one JSON list:
 the elements embedded when every one is a JSON object or array, else a list of strings; no Succeeded
 child means no aggregate at all. ``item`` is the current fan-out element: a string raw, anything else
@@ -66,7 +66,7 @@ def scope_params(inputs: Mapping[str, str], nodes: Mapping[str, NodeResult], sco
         if node.output is not None:
             params[f"{prefix}.outputs.parameters.return"] = node.output
         if node.exit_code is not None:
-            params[f"{prefix}.outputs.exitCode"] = str(node.exit_code)
+            params[f"{prefix}.exitCode"] = str(node.exit_code)
     if item is not None:
         params["item"] = item
     return params

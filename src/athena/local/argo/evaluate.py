@@ -13,7 +13,10 @@ Facts (expr-lang's language definition and runtime, Argo's ``util/expr/env``):
 - builtins used by athena and Argo: ``fromJSON`` (numbers become float64), ``toJSON`` (indented),
   ``toJson`` (Argo's: compact), ``int``/``asInt``, ``float``/``asFloat``, ``string`` (Go ``%v``), ``len``,
   ``type``, ``map``/``filter``/``all``/``any``/``none``/``one``/``count``/``find`` over ``#``, ``keys``,
-  ``values``, ``join``, ``lower``, ``upper``, ``trim``, ``split``, ``replace``, ``first``, ``last``, ``abs``, ``min``, ``max``.
+  ``values``, ``join``, ``lower``, ``upper``, ``trim``, ``split``, ``replace``, ``first``, ``last``, ``abs``, ``min``, ``max``;
+- Argo's additions (``util/expr/env``): ``jsonpath(json, path)`` (:mod:`.jsonpath`) and the ``sprig`` map of
+  functions, called as members (``sprig.upper(x)``, :mod:`.sprig`). They are put in the environment *after*
+  the parameters, so a parameter cannot shadow them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from athena.local.argo import gojson
+from athena.local.argo.jsonpath import JSONPathError
+from athena.local.argo.jsonpath import query as _jsonpath
 from athena.local.argo.lexer import ExprSyntaxError
 from athena.local.argo.parser import (
     Array,
@@ -31,6 +36,7 @@ from athena.local.argo.parser import (
     Call,
     Chain,
     Closure,
+    Invoke,
     Let,
     Lit,
     MapLit,
@@ -43,6 +49,7 @@ from athena.local.argo.parser import (
     Unary,
     parse,
 )
+from athena.local.argo.sprig import SPRIG, SprigError
 
 __all__ = ["ExprError", "ExprSyntaxError", "evaluate", "expr_equal", "go_type"]
 
@@ -211,6 +218,8 @@ class _Env:
                 return v
         if name == "$env":
             return dict(self.env)
+        if name == "sprig":  # GetFuncMap sets env["sprig"] after the parameters
+            return SPRIG
         if name in self.env:
             return self.env[name]
         raise ExprError(f"unknown name {name}")
@@ -272,6 +281,8 @@ def _eval(node: Node, e: _Env) -> Any:
         return out
     if isinstance(node, Call):
         return _call(node, e)
+    if isinstance(node, Invoke):
+        return _invoke(node, e)
     if isinstance(node, Closure):
         raise ExprError("a predicate is only valid as an argument")
     raise TypeError(node)  # pragma: no cover
@@ -430,10 +441,20 @@ def _replace(s: Any, old: Any, new: Any, n: Any = -1) -> str:
     return s.replace(old, new, int(n))
 
 
+def _jsonpath_fn(text: Any, path: Any) -> Any:
+    if not (isinstance(text, str) and isinstance(path, str)):
+        raise ExprError("jsonpath needs two strings: jsonpath(json, '$.path')")
+    try:
+        return _jsonpath(text, path)
+    except JSONPathError as exc:
+        raise ExprError(str(exc)) from None
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fromJSON": _from_json,
     "toJSON": _to_json(True),
     "toJson": _to_json(False),  # Argo's addition: Go json.Marshal, compact
+    "jsonpath": _jsonpath_fn,  # Argo's addition (evilmonkeyinc/jsonpath)
     "int": _to_int,
     "asInt": _to_int,
     "float": _to_float,
@@ -469,6 +490,26 @@ def _call(node: Call, e: _Env) -> Any:
         return fn(*args)
     except TypeError:
         raise ExprError(f"invalid number of arguments for {name} ({len(args)})") from None
+
+
+def _invoke(node: Invoke, e: _Env) -> Any:
+    callee = node.callee
+    label = "a member"
+    if isinstance(callee, Member) and isinstance(callee.base, Name) and isinstance(callee.key, Lit):
+        label = f"{callee.base.name}.{callee.key.value}"
+        if callee.base.name == "sprig" and callee.key.value not in SPRIG:
+            raise ExprError(f"{label}: athena run does not implement this sprig function (it knows "
+                            f"{', '.join(sorted(SPRIG))}); compute the value in a step instead")
+    fn = _eval(callee, e)
+    if not callable(fn):
+        raise ExprError(f"{label} is not a function")
+    args = [_eval(a, e) for a in node.args]
+    try:
+        return fn(*args)
+    except SprigError as exc:
+        raise ExprError(str(exc)) from None
+    except TypeError:
+        raise ExprError(f"invalid number of arguments for {label} ({len(args)})") from None
 
 
 def _predicate_call(node: Call, e: _Env) -> Any:

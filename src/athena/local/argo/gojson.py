@@ -20,7 +20,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["GoJSONError", "decode", "encode", "format_v"]
+__all__ = ["GoJSONError", "compact", "decode", "encode", "format_v"]
 
 
 class GoJSONError(ValueError):
@@ -44,6 +44,33 @@ def decode(text: str) -> Any:
         return json.loads(text, parse_int=_float, parse_float=_float, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise GoJSONError(f"invalid JSON: {exc.msg}") from None
+
+
+_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def compact(text: str) -> str:
+    """How ``json.Marshal`` re-emits a ``json.RawMessage`` (e.g. a ``wfv1.Item``): the text is checked to be
+    JSON (``GoJSONError`` otherwise), whitespace between tokens is dropped and ``<`` ``>`` ``&`` U+2028 U+2029
+    are escaped; everything else, numbers included, is kept byte for byte (no float64 round trip)."""
+    decode(text)
+    out: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            out.append(_HTML_ESCAPES.get(ch, ch))
+        elif ch in " \t\n\r":
+            continue
+        else:
+            in_string = ch == '"'
+            out.append(ch)
+    return "".join(out)
 
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",

@@ -15,7 +15,7 @@ from typing import Any
 
 from athena.local.argo.lexer import ExprSyntaxError, Token, tokenize
 
-__all__ = ["Node", "parse"]
+__all__ = ["Invoke", "Node", "parse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,14 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
+class Invoke:
+    """A call of a member (``sprig.upper(x)``): expr-lang calls a function value read from a map."""
+
+    callee: Node
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Array:
     items: tuple[Node, ...]
 
@@ -104,7 +112,8 @@ class Let:
     body: Node
 
 
-Node = Lit | Name | Pointer | Unary | Binary | Ternary | Member | Slice | Chain | Closure | Call | Array | MapLit | Let
+Node = (Lit | Name | Pointer | Unary | Binary | Ternary | Member | Slice | Chain | Closure | Call | Invoke | Array
+        | MapLit | Let)
 
 _BINARY: dict[str, tuple[int, bool]] = {  # op → (precedence, right-associative)
     "|": (0, False), "or": (10, False), "||": (10, False), "and": (15, False), "&&": (15, False),
@@ -311,6 +320,10 @@ class _Parser:
             elif tok.is_op("["):
                 self.advance()
                 node = self.index(node)
+            elif tok.is_op("(") and isinstance(node, Member):
+                self.advance()
+                args = self.items(")")
+                node = Invoke(node, tuple(args))
             else:
                 break
             optional_seen = optional_seen or tok.value in ("?.", "?.[")

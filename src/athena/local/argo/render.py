@@ -49,9 +49,10 @@ def render_value(value: Any) -> str:
 
 
 def render(text: str, params: Mapping[str, str], *, strict: bool = True,
-           env: Mapping[str, Any] | None = None) -> str:
+           env: Mapping[str, Any] | None = None, missing: list[str] | None = None) -> str:
     """``text`` with its tags replaced. ``strict``: an expression that fails or gives ``nil`` raises
-    ``TemplateError`` (Argo fails the node); otherwise the tag stays verbatim, as where Argo allows it."""
+    ``TemplateError`` (Argo fails the node); otherwise the tag stays verbatim, as where Argo allows it.
+    ``missing`` collects the names of simple tags left verbatim (not a ``{{`` that a value brought in)."""
     if "{{" not in text:
         return text
     out: list[str] = []
@@ -81,5 +82,11 @@ def render(text: str, params: Mapping[str, str], *, strict: bool = True,
             else:
                 out.append(render_value(value))
         else:
-            out.append(params.get(tag.strip(), text[start:end + 2]))
+            name = tag.strip()
+            if name in params:
+                out.append(params[name])
+            else:
+                out.append(text[start:end + 2])
+                if missing is not None:
+                    missing.append(name)
         i = end + 2

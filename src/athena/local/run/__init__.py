@@ -55,7 +55,7 @@ def run_workflow(documents: Sequence[Mapping[str, Any]], entry: str, arguments: 
         else:
             main = engine.run()
             phase, message, _ = engine.finish(main)
-            outputs = {k: v for k, v in main.outputs.items() if k not in ("result", "exitCode")}
+            outputs = dict(main.outputs)
         nodes = list(engine.table.nodes)
         record = write_record(engine.workdir, name=engine.name, entry=entry, phase=phase, message=message,
                               arguments=engine.arguments, outputs=outputs, nodes=nodes,

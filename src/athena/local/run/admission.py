@@ -5,7 +5,9 @@ Facts (reference/argo-semantics.md §3, ``argo@v4.1.2:workflow/validate/validate
 ``pkg/apis/workflow/v1alpha1/workflow_types.go``): on every line a DAG may not use both ``depends`` and
 ``dependencies``, nor ``continueOn`` once ``depends`` is used; the v4 CRDs allow at most 200 templates per object,
 200 tasks per DAG and 500 input parameters per template, and no ``timeout``/``activeDeadlineSeconds`` on dag/steps
-templates.
+templates. On every line an object's own ``spec.arguments`` parameter with an ``enum`` must hold a value from it
+(``validate.go:1035-1048`` ``validateArgumentsValues``); a value given at submit is a new parameter without the
+enum (``workflow/util/util.go`` ``overrideParameters``) and is not checked.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ def admission_problems(documents: Sequence[Mapping[str, Any]], version: facts.Ar
             continue
         meta = doc.get("metadata") or {}
         where = f"{doc.get('kind')} {meta.get('name') or meta.get('generateName') or '?'}"
+        for p in ((doc.get("spec") or {}).get("arguments") or {}).get("parameters") or []:
+            enum = p.get("enum") if isinstance(p, Mapping) else None
+            if enum is None:
+                continue
+            pname = f"spec.arguments.{p.get('name')}"
+            if not enum:
+                out.append(f"{where}: {pname}.enum should contain at least one value")
+            elif p.get("value") is not None and _text(p["value"]) not in [_text(e) for e in enum]:
+                out.append(f"{where}: {pname}.value should be present in {pname}.enum list "
+                           f"({_text(p['value'])!r} is not one of {', '.join(_text(e) for e in enum)})")
         templates = (doc.get("spec") or {}).get("templates") or []
         if v4 and len(templates) > facts.MAX_TEMPLATES:
             out.append(f"{where}: {len(templates)} templates, above Argo 4's limit of {facts.MAX_TEMPLATES}")
@@ -53,6 +65,13 @@ def admission_problems(documents: Sequence[Mapping[str, Any]], version: facts.Ar
                     out.append(f"{tname}: cannot use 'continueOn' when using 'depends'. Instead use "
                                "'dep-task.Failed'/'dep-task.Errored'")
     return out
+
+
+def _text(v: Any) -> str:
+    """A parameter value as Argo's ``AnyString`` reads it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v if isinstance(v, str) else str(v)
 
 
 _IGNORED = ("resources", "nodeSelector", "tolerations", "affinity", "synchronization", "priorityClassName",

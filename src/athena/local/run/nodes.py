@@ -23,7 +23,11 @@ class Node:
     parent: str | None
     phase: str = "Running"
     message: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # output parameters only
+    # A container's stdout (when Argo captured it) and exit code: Argo keeps them apart from the parameters
+    # (``outputs.result``, ``<t>.exitCode``), so an output parameter may itself be named ``result``.
+    result: str | None = None
+    exit_code: str | None = None
     artifacts: dict[str, str] = field(default_factory=dict)  # output artifact name -> store key
     attempts: int = 1
     started: float = field(default_factory=time.time)
@@ -35,9 +39,18 @@ class Node:
     def fulfilled(self) -> bool:
         return self.phase in FULFILLED
 
+    def shown_outputs(self) -> dict[str, str]:
+        """The outputs as the run record shows them: the parameters, plus ``result`` and ``exitCode``."""
+        shown = dict(self.outputs)
+        if self.result is not None:
+            shown["result"] = self.result
+        if self.exit_code is not None:
+            shown["exitCode"] = self.exit_code
+        return shown
+
     def record(self) -> NodeRecord:
         return NodeRecord(self.name, self.display_name, self.template, self.phase, self.message,
-                          dict(self.outputs), self.attempts)
+                          self.shown_outputs(), self.attempts)
 
 
 class NodeTable:

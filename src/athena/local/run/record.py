@@ -22,7 +22,7 @@ def write_record(workdir: Path, *, name: str, entry: str, phase: str, message: s
         "nodes": [{
             "name": n.name, "display_name": n.display_name, "template": n.template, "type": n.kind,
             "parent": n.parent, "phase": n.phase, "message": n.message, "inputs": n.inputs,
-            "outputs": n.outputs, "artifacts": n.artifacts, "attempts": n.attempts, "started": n.started,
+            "outputs": n.shown_outputs(), "artifacts": n.artifacts, "attempts": n.attempts, "started": n.started,
             "finished": n.finished, "log": n.log,
         } for n in nodes],
     }

@@ -117,7 +117,7 @@ class Plan:
             return Verdict(True, "No more retries left")
         if self.expression:
             env = {"lastRetry": {
-                "exitCode": last.outputs.get("exitCode", "-1"), "status": last.phase,
+                "exitCode": last.exit_code or "-1", "status": last.phase,
                 "duration": f"{int((last.finished or time.time()) - last.started)}",
                 "message": last.message or "",
             }}

@@ -35,9 +35,11 @@ from athena.local.run.load import Documents, Root, RunError, TemplateScope, appl
 from athena.local.run.model import RunOptions
 from athena.local.run.nodes import Node, NodeTable
 from athena.local.run.scope import (
+    ABSENT,
     ARTIFACT_REF,
     Produced,
     ScopeBuilder,
+    ScopeError,
     expr_env,
     item_desc,
     item_params,
@@ -48,7 +50,6 @@ from athena.local.run.store import ArtifactStore
 __all__ = ["Engine"]
 
 _TYPES = ("container", "script", "dag", "steps", "suspend", "resource", "data", "http", "containerSet", "plugin")
-_UNRESOLVED = re.compile(r"\{\{\s*((?:tasks|steps)\.[^}]*?)\s*\}\}")
 
 
 class NodeFailure(Exception):
@@ -104,6 +105,7 @@ class Engine:
         self.wf_hooks_fired: set[str] = set()
         self.wf_hook_threads: list[threading.Thread] = []
         self.fired_hooks: dict[str, set[str]] = {}
+        self.hang: str | None = None  # why Argo would requeue forever (3.7.11-15, 4.0.2-6), once it happened
 
     # ------------------------------------------------------------------------------------------ globals
 
@@ -199,6 +201,8 @@ class Engine:
         message = entry.message
         if self.cancel_reason and status != "Succeeded":
             message = self.cancel_reason
+        if self.hang is not None and status != "Succeeded":
+            message = f"Argo would never finish this workflow: {self.hang}"
         if status == "Succeeded" and exit_node is not None and exit_node.phase in ("Failed", "Error"):
             return exit_node.phase, exit_node.message, exit_node
         return status, message if status != "Succeeded" else None, exit_node
@@ -295,12 +299,14 @@ class Engine:
             node.attempts = len(children)
             if child.phase == "Succeeded":
                 node.outputs = dict(child.outputs)
+                node.result, node.exit_code = child.result, child.exit_code
                 node.artifacts = dict(child.artifacts)
                 node.message = None
                 return self.table.finish(node, "Succeeded", None)
             verdict = plan.next(children, first_start, self.cancelled.is_set())
             if verdict.stop:
                 node.outputs = dict(child.outputs)
+                node.result, node.exit_code = child.result, child.exit_code
                 return self.table.finish(node, child.phase, verdict.message or child.message)
             if verdict.wait > 0:
                 node.message = f"Backoff for {verdict.wait / max(self.options.time_scale, 1e-9):g}s"
@@ -369,8 +375,8 @@ class Engine:
                 self.pod_slots.release()
         node.outputs = dict(result.parameters)
         if "script" in tmpl or call.want_result:
-            node.outputs["result"] = stdout_result(result.stdout)
-        node.outputs["exitCode"] = str(result.exit_code)
+            node.result = stdout_result(result.stdout)
+        node.exit_code = str(result.exit_code)
         node.artifacts = dict(result.artifacts)
         if result.timed_out or (self.cancelled.is_set() and result.exit_code != 0):
             return self.table.finish(node, "Failed", self.cancel_reason or "Step exceeded its deadline")
@@ -466,8 +472,9 @@ class Engine:
                     raise NodeFailure(f"task {n!r} depends on {d!r}, which is not a task of this DAG")
         _check_cycles(deps)
         continue_on = {n: t.get("continueOn") or {} for n, t in by_name.items()}
-        targets = str(dag.get("target") or "").split() or [n for n in by_name
-                                                            if not any(n in ds for ds in deps.values())]
+        # findLeafTaskNames sorts the leaves; assessDAGPhase walks the targets in that order
+        targets = str(dag.get("target") or "").split() or sorted(n for n in by_name
+                                                                  if not any(n in ds for ds in deps.values()))
         ancestors = _ancestry(deps)
         base = {**g, **{f"inputs.parameters.{k}": v for k, v in values.items()}}
         text = json.dumps(tmpl)
@@ -490,10 +497,12 @@ class Engine:
                 running.discard(tname)
                 cond.notify_all()
 
+        fail_fast = dag.get("failFast", True) is not False
+        stopped = False
         with cond:
             while True:
                 for tname in by_name:
-                    if tname in started:
+                    if stopped or tname in started:
                         continue
                     if all(d in done for d in deps[tname]):
                         started.add(tname)
@@ -502,14 +511,21 @@ class Engine:
                 if not running:
                     break
                 cond.wait()
-        phase = _assess_dag(by_name, deps, targets, done, dag.get("failFast", True) is not False)
+                # failFast (executeDAG + assessDAGPhase): once a target's branch is Failed/Error the DAG node is
+                # fulfilled and nothing new is scheduled; the tasks already running are waited for.
+                stopped = stopped or (fail_fast and _assess_dag(by_name, deps, targets, done, True)
+                                      in ("Failed", "Error"))
+        phase = _assess_dag(by_name, deps, targets, done, fail_fast)
         if phase != "Succeeded":
             return self.table.finish(node, phase, None)
         params = dict(base)
         nils: set[str] = set()
         hangs: set[str] = set()
-        for tname, produced in done.items():
-            self.scope_builder.add(params, nils, hangs, "tasks", tname, produced)
+        try:
+            for tname, produced in done.items():
+                self.scope_builder.add(params, nils, hangs, "tasks", tname, produced)
+        except ScopeError as exc:
+            return self.table.finish(node, "Error", str(exc))
         return self._template_outputs(node, tmpl, params, nils, hangs)
 
     def _dag_task(self, dag_node: Node, task: Mapping[str, Any], tscope: TemplateScope, base: Mapping[str, str],
@@ -536,8 +552,12 @@ class Engine:
         params = dict(base)
         nils: set[str] = set()
         hangs: set[str] = set()
-        for a, produced in ready.items():
-            self.scope_builder.add(params, nils, hangs, "tasks", a, produced)
+        try:
+            for a, produced in ready.items():
+                self.scope_builder.add(params, nils, hangs, "tasks", a, produced)
+        except ScopeError as exc:  # executeDAGTask: a scope that cannot be built errors the task
+            return Produced(self.table.start(name, tname, _template_name(task), "Skipped", dag_node.name,
+                                             "Error", str(exc)), declared=declared)
         return self._node_of(task, "tasks", name, tname, dag_node.name, tscope, params, nils, hangs, parent_text,
                              slots, declared)
 
@@ -597,7 +617,7 @@ class Engine:
         when = task.get("when")
         if when is not None:
             try:
-                text = self._resolve(str(when), params, env, nils, hangs, "when")
+                text = self._resolve(str(when), params, env, nils, hangs, "when", task_field=True)
                 proceed = evaluate_when(text)
             except (NodeFailure, WhenError) as exc:
                 return self.table.start(name, display, template, "Skipped", parent, "Error", str(exc))
@@ -624,18 +644,22 @@ class Engine:
         return node
 
     def _resolve(self, text: str, params: Mapping[str, str], env: Mapping[str, Any], nils: set[str],
-                 hangs: set[str], what: str) -> str:
-        """A task field's text with its references resolved, as strictly as Argo resolves ``tasks.*``/``steps.*``."""
+                 hangs: set[str], what: str, task_field: bool = False) -> str:
+        """A field's text with its references resolved, as strictly as Argo resolves ``tasks.*``/``steps.*``: up
+        to 3.7.10/4.0.1 a task's or step's own fields leave an unresolved reference verbatim
+        (``template.Replace(..., allowUnresolved=true)``); from 3.7.11/4.0.2 ``ReplaceStrictAny``."""
+        missing: list[str] = []
         try:
-            out = render(text, params, env=env)
+            out = render(text, params, env=env, missing=missing)
         except TemplateError as exc:
             raise NodeFailure(f"{what}: {exc}") from None
-        m = _UNRESOLVED.search(out)
-        if m is not None:
-            ref = m.group(1)
+        refs = [m for m in missing if m.startswith(("tasks.", "steps."))]  # the strict prefixes
+        if refs and not (task_field and self.rule == "literal"):
+            ref = refs[0]
             if ref in hangs:
-                raise NodeFailure(f"{what}: {{{{{ref}}}}} refers to the output of a Skipped/Omitted node: Argo "
-                                  f"{self.options.argo_version} requeues this task forever ({facts.HANG_REASON})")
+                self.hang = (f"{what}: {{{{{ref}}}}} refers to the output of a Skipped/Omitted node: Argo "
+                             f"{self.options.argo_version} requeues this task forever ({facts.HANG_REASON})")
+                raise NodeFailure(self.hang)
             if ref in nils:
                 raise NodeFailure(f"unable to substitute {{{{{ref}}}}}: output is an absent optional (its producer "
                                   "was Skipped or Omitted and the output declares no valueFrom.default)")
@@ -651,10 +675,11 @@ class Engine:
             if "value" not in p:
                 continue  # valueFrom in arguments (configMapKeyRef...) is not read here; the input default applies
             raw = _text(p["value"])
-            pure = _UNRESOLVED.fullmatch(raw.strip())
-            if pure is not None and pure.group(1) in nils and pure.group(1) not in params:
-                continue  # >= 3.7.16: a pure reference to an absent output is dropped; the callee's default applies
-            out[pname] = self._resolve(raw, params, env, nils, hangs, f"argument {pname}")
+            if raw.startswith("{{") and raw.endswith("}}") and raw[2:-2].strip() in nils \
+                    and raw[2:-2].strip() not in params:
+                out[pname] = ABSENT  # >= 3.7.16: ProcessArgs applies the callee's default, or fails
+                continue
+            out[pname] = self._resolve(raw, params, env, nils, hangs, f"argument {pname}", task_field=True)
         arts: dict[str, str] = {}
         for a in args.get("artifacts") or []:
             aname = str(a.get("name"))
@@ -689,7 +714,7 @@ class Engine:
                 raise NodeFailure("withItems must be a list")
             return [_render_item(i, params, env) for i in items]
         if "withParam" in task:
-            text = self._resolve(str(task["withParam"]), params, env, nils, hangs, "withParam")
+            text = self._resolve(str(task["withParam"]), params, env, nils, hangs, "withParam", task_field=True)
             try:
                 value = json.loads(text)
             except ValueError:
@@ -795,8 +820,12 @@ class Engine:
             params = dict(base)
             nils: set[str] = set()
             hangs: set[str] = set()
-            for sname, produced in done.items():
-                self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+            try:
+                for sname, produced in done.items():
+                    self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+            except ScopeError as exc:
+                self.table.finish(gnode, "Error", str(exc))
+                return self.table.finish(node, "Error", str(exc))
             steps = list(group or [])
             results: list[Produced | None] = [None] * len(steps)
 
@@ -827,8 +856,11 @@ class Engine:
         params = dict(base)
         nils = set()
         hangs = set()
-        for sname, produced in done.items():
-            self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+        try:
+            for sname, produced in done.items():
+                self.scope_builder.add(params, nils, hangs, "steps", sname, produced)
+        except ScopeError as exc:
+            return self.table.finish(node, "Error", str(exc))
         return self._template_outputs(node, tmpl, params, nils, hangs)
 
     # ----------------------------------------------------------------------------------------- outputs
@@ -979,7 +1011,11 @@ def _input_values(tmpl: Mapping[str, Any], args: Mapping[str, str]) -> dict[str,
         value: str | None = _text(p["value"]) if p.get("value") is not None else None
         if p.get("default") is not None:
             value = _text(p["default"])
-        if n in args:
+        if args.get(n) == ABSENT:
+            if value is None and not p.get("valueFrom"):
+                raise NodeFailure(f"inputs.parameters.{n}: argument references an absent optional (skipped/omitted "
+                                  "node output with no default)")
+        elif n in args:
             value = args[n]
         if value is None:
             raise NodeFailure(f"inputs.parameters.{n} was not supplied")

@@ -6,13 +6,24 @@ Facts (reference/argo-semantics.md §4, §8, §9; ``argo@v4.1.2:workflow/control
 
 - a DAG task sees only its ancestors (its dependencies, transitively); a step sees the earlier groups;
 - ``<t>.status``, ``<t>.outputs.parameters.<p>``, ``<t>.outputs.result`` (when Argo captured it),
-  ``<t>.outputs.exitCode``, ``<t>.outputs.artifacts.<a>`` (for ``from``);
+  ``<t>.exitCode`` (not under ``outputs``: ``addNodeOutputsToLocalScope``, key ``.exitCode`` in
+  ``argo@v4.1.2:util/variables/keys/noderef.go``; the same in ``argo@v3.6.19`` ``addOutputsToLocalScope``),
+  ``<t>.outputs.artifacts.<a>`` (for ``from``);
 - a fan-out's ``outputs.parameters.<p>`` is the JSON list of its Succeeded children's values in index order:
   embedded when every element is a JSON object or array, else a list of strings; unset when no child succeeded
-  with that output; ``outputs.result`` likewise; ``outputs.parameters`` the list of ``{name: value}`` maps;
-- a Skipped/Omitted producer's declared outputs: empty text up to 3.7.10/4.0.1; from 3.7.16/4.0.7 the output's
-  ``valueFrom.default`` when declared, else absent (``nil`` in expressions, a pure reference argument dropped);
-  3.7.11-3.7.15 and 4.0.2-4.0.6 requeue forever (reported here as an error).
+  with that output. ``outputs.result`` is the JSON list of the Succeeded children's results, each one parsed
+  as a ``wfv1.Item`` and re-emitted as raw JSON (so ``10`` stays a number and ``"a"`` a string); a result that
+  is not JSON fails the scope build, i.e. the consumer (Error). ``outputs.result`` and ``outputs.parameters``
+  (the list of ``{name: value}`` maps) are set, possibly to ``[]``, as soon as the fan-out has children
+  (a steps fan-out counts only children that were not Skipped);
+- a Skipped/Omitted producer's declared outputs: up to 3.7.10/4.0.1 nothing is in scope and a task's references
+  are substituted with ``allowUnresolved`` (``argo@v3.6.19:workflow/controller/dag.go``
+  ``resolveDependencyReferences``, ``template.Replace(..., true)``; ``steps.go`` likewise), so the tag reaches the
+  consumer verbatim; from 3.7.16/4.0.7 the output's ``valueFrom.default`` when declared, else absent (``nil`` in
+  expressions; a pure reference argument is marked :data:`ABSENT` and ``ProcessArgs`` then applies the input's
+  default or fails terminally, ``argo@v4.1.2:workflow/controller/scope.go`` ``markAbsentOptionalArgs``,
+  ``workflow/common/util.go`` ``ProcessArgs``); 3.7.11-3.7.15 and 4.0.2-4.0.6 requeue forever (reported here
+  as an error).
 """
 
 from __future__ import annotations
@@ -27,12 +38,19 @@ from athena.local.argo import gojson
 from athena.local.argo.context import aggregate
 from athena.local.run.nodes import Node
 
-__all__ = ["ARTIFACT_REF", "Produced", "ScopeBuilder", "SkipRule", "skip_rule"]
+__all__ = ["ABSENT", "ARTIFACT_REF", "Produced", "ScopeBuilder", "ScopeError", "SkipRule", "skip_rule"]
 
 #: How an output artifact travels in the parameter map (``from: "{{tasks.a.outputs.artifacts.x}}"``).
 ARTIFACT_REF = "athena-artifact:"
 
-SkipRule = str  # "empty" | "hang" | "default"
+#: The value of an argument that purely references an absent optional (Argo's AbsentOptionalArgumentValue).
+ABSENT = "\x00athena:absent-optional"
+
+SkipRule = str  # "literal" | "hang" | "default"
+
+
+class ScopeError(ValueError):
+    """Argo cannot build the scope of a consumer (a fan-out result that is not JSON): the consumer is Error."""
 
 
 def skip_rule(version: facts.ArgoVersion) -> SkipRule:
@@ -41,7 +59,7 @@ def skip_rule(version: facts.ArgoVersion) -> SkipRule:
         return "hang"
     key, p = (version.major, version.minor), version.patch
     if key < (3, 7) or (key == (3, 7) and p is not None and p <= 10) or (key == (4, 0) and p is not None and p <= 1):
-        return "empty"
+        return "literal"
     return "default"
 
 
@@ -69,18 +87,17 @@ class ScopeBuilder:
         if node.finished is not None:
             params[f"{base}.finishedAt"] = _ts(node.finished)
         if p.fanned:
-            self._aggregate(params, base, p.children)
+            self._aggregate(params, base, p.children, prefix)
             return
         if node.phase in ("Skipped", "Omitted") and not node.outputs:
             self._skipped(params, nils, hangs, base, p.declared)
             return
+        if node.result is not None:
+            params[f"{base}.outputs.result"] = node.result
+        if node.exit_code is not None:
+            params[f"{base}.exitCode"] = node.exit_code
         for k, v in node.outputs.items():
-            if k == "result":
-                params[f"{base}.outputs.result"] = v
-            elif k == "exitCode":
-                params[f"{base}.outputs.exitCode"] = v
-            else:
-                params[f"{base}.outputs.parameters.{k}"] = v
+            params[f"{base}.outputs.parameters.{k}"] = v
         for k, key in node.artifacts.items():
             params[f"{base}.outputs.artifacts.{k}"] = ARTIFACT_REF + key
 
@@ -89,34 +106,45 @@ class ScopeBuilder:
         for d in declared:
             key = f"{base}.outputs.parameters.{d.get('name')}"
             vf = d.get("valueFrom") or {}
-            if self.rule == "empty":
-                params[key] = ""
-            elif self.rule == "hang":
+            if self.rule == "literal":
+                continue  # nothing in scope: the reference stays verbatim
+            if self.rule == "hang":
                 hangs.add(key)
             elif vf.get("default") is not None:
                 params[key] = str(vf["default"])
             else:
                 nils.add(key)
 
-    def _aggregate(self, params: dict[str, str], base: str, children: Sequence[Node]) -> None:
-        done = [c for c in children if c.phase == "Succeeded" and c.outputs]
+    def _aggregate(self, params: dict[str, str], base: str, children: Sequence[Node], prefix: str) -> None:
+        # steps.go collects the expanded children that are not Skipped; dag.go every child of the group.
+        kids = [c for c in children if prefix == "tasks" or c.kind != "Skipped"]
+        if not kids:
+            return
+        # a node with Outputs: parameters, a captured result or (any pod) an exit code
+        done = [c for c in kids if c.phase == "Succeeded"
+                and (c.outputs or c.result is not None or c.exit_code is not None)]
         names: list[str] = []
         for c in done:
             for k in c.outputs:
-                if k not in ("result", "exitCode") and k not in names:
+                if k not in names:
                     names.append(k)
         for k in names:
             agg = aggregate([c.outputs[k] for c in done if k in c.outputs])
             if agg is not None:
                 params[f"{base}.outputs.parameters.{k}"] = agg
-        results = [c.outputs["result"] for c in done if "result" in c.outputs]
-        if results:
-            agg = aggregate(results)
-            if agg is not None:
-                params[f"{base}.outputs.result"] = agg
-        if done:
-            maps = [{k: v for k, v in c.outputs.items() if k not in ("result", "exitCode")} for c in done]
-            params[f"{base}.outputs.parameters"] = gojson.encode(maps)
+        results: list[str] = []
+        for c in done:
+            if c.result is None:
+                continue
+            try:
+                results.append(gojson.compact(c.result))
+            except gojson.GoJSONError as exc:
+                raise ScopeError(
+                    f"{base}.outputs.result: the result of {c.display_name} is not JSON ({exc}); Argo aggregates "
+                    f"a fan-out's results as a JSON list, so every item must print JSON (quote text: "
+                    f"printf '\"%s\"')") from None
+        params[f"{base}.outputs.result"] = "[" + ",".join(results) + "]"
+        params[f"{base}.outputs.parameters"] = gojson.encode([dict(c.outputs) for c in done if c.outputs])
 
 
 def expr_env(params: Mapping[str, str], nils: set[str]) -> dict[str, Any]:
