@@ -189,22 +189,42 @@ def argo_src(line: str) -> Path:
     return CACHE / "gomod" / f"{mod}@{ver}"
 
 
+def argo_tree(line: str) -> Path:
+    """A writable copy of the Argo module with what the module zip lost put back: upstream's `signal_linux.go` is a
+    symlink to `signal_darwin.go`, and Go module zips drop symlinks, so argoexec does not build for Linux from the
+    module as served (`undefined: Setpgid`). The copy restores the symlink; nothing else differs."""
+    mod, ver = argo_version(line)
+    dst = CACHE / "src" / f"argo-{ver}"
+    if not (dst / "go.mod").exists():
+        if not argo_src(line).exists():
+            run(["go", "mod", "download", f"{mod}@{ver}"], env=go_env(), cwd=CACHE, nice=True,
+                what=f"downloading {mod}@{ver}")  # fmt: skip
+        tmp = dst.with_name(dst.name + ".part")
+        shutil.rmtree(tmp, ignore_errors=True)
+        run(["cp", "-r", "--no-preserve=mode", str(argo_src(line)), str(tmp)], what="copying the Argo module")
+        for d in ("workflow/executor/osspecific", "workflow/executor/os-specific"):
+            darwin, linux = tmp / d / "signal_darwin.go", tmp / d / "signal_linux.go"
+            if darwin.exists() and not linux.exists():
+                linux.symlink_to("signal_darwin.go")
+        tmp.rename(dst)
+    return dst
+
+
 def build_argo(line: str) -> None:
     mod, ver = argo_version(line)
     want = [argo_bin(line, "workflow-controller"), argo_bin(line, "argoexec")]
     if all(p.exists() for p in want):
         return
     env = go_env(cgo=False)  # argoexec runs in a busybox-less image: static
-    if not argo_src(line).exists():
-        run(["go", "mod", "download", f"{mod}@{ver}"], env=env, cwd=CACHE, nice=True, what=f"downloading {mod}@{ver}")
+    tree = argo_tree(line)
     ld = f"-s -w -X {mod}.version={ver} -X {mod}.gitTreeState=clean -X {mod}.gitTag={ver}"
     want[0].parent.mkdir(parents=True, exist_ok=True)
     for p in want:
         if p.exists():
             continue
         log(f"building Argo {p.name} {ver}")
-        # Built as the main module, inside its (read-only) module directory: Argo's own go.mod, go.sum and replaces.
-        run(["go", "build", "-ldflags", ld, "-o", str(p), f"./cmd/{p.name}"], env=env, cwd=argo_src(line), nice=True,
+        # Built as the main module, in the copy: Argo's own go.mod, go.sum and replaces.
+        run(["go", "build", "-ldflags", ld, "-o", str(p), f"./cmd/{p.name}"], env=env, cwd=tree, nice=True,
             what=f"building Argo {p.name} {ver}")  # fmt: skip
 
 
@@ -585,21 +605,21 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [debug]
   address = ""
 [plugins]
-  {cri[1:]}]
+  {cri}]
     sandbox_image = "{pause_image()}"
     stream_server_address = "127.0.0.1"
     stream_server_port = "{PORTS['containerd-stream']}"
     disable_apparmor = true
     restrict_oom_score_adj = true
-  {cri[1:]}.containerd]
+  {cri}.containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
-  {cri[1:]}.containerd.runtimes.runc]
+  {cri}.containerd.runtimes.runc]
     runtime_type = "io.containerd.runc.v2"
-  {cri[1:]}.containerd.runtimes.runc.options]
+  {cri}.containerd.runtimes.runc.options]
     SystemdCgroup = false
     BinaryName = "{shutil.which('runc') or '/usr/sbin/runc'}"
-  {cri[1:]}.cni]
+  {cri}.cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "{s / 'cni'}"
   [plugins."io.containerd.internal.v1.opt"]
@@ -654,7 +674,7 @@ def crd_flavour(line: str, override: str | None) -> str:
 
 
 def install_argo(kube: Kube, line: str, crds: str) -> None:
-    src = argo_src(line) / "manifests"
+    src = argo_tree(line) / "manifests"
     crd_dir = src / "base" / "crds" / crds
     names = []
     for f in sorted(crd_dir.glob("argoproj.io_*.yaml")):
