@@ -638,7 +638,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         "cgroupDriver": "cgroupfs", "cgroupsPerQOS": False, "enforceNodeAllocatable": [],
         "failSwapOn": False, "failCgroupV1": False,
         "containerRuntimeEndpoint": f"unix://{containerd_sock()}",
-        "podLogsDirectory": str(s / "pod-logs"),
+        "podLogsDir": str(s / "pod-logs"),
         "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%",
                          "nodefs.inodesFree": "1%"},
         "imageGCHighThresholdPercent": 100, "imageGCLowThresholdPercent": 99,
@@ -971,6 +971,7 @@ def down(quiet: bool = False) -> int:
     for mp in sorted(_mounts_under(STATE) + _mounts_under(CACHE / "containerd"), key=len, reverse=True):
         if subprocess.run(["umount", mp], capture_output=True).returncode != 0:
             subprocess.run(["umount", "-l", mp], capture_output=True)
+    _clean_host_leftovers()
     left = [f"{p['name']} (pid {p['pid']})" for p in procs if _ours(p)] + [
         f"containerd-shim (pid {pid})" for pid in _our_shims()]
     mounts = _mounts_under(STATE) + _mounts_under(CACHE / "containerd")
@@ -983,6 +984,23 @@ def down(quiet: bool = False) -> int:
     if not quiet:
         log(f"down: stopped {len(procs)} processes; logs kept in {STATE / 'logs'}")
     return 0
+
+
+def _clean_host_leftovers() -> None:
+    """What the kubelet and containerd write outside our directories: /var/log/containers symlinks into our pod
+    logs, and the (empty, once the containers are gone) `k8s.io` cgroups of containerd's namespace."""
+    logs = Path("/var/log/containers")
+    if logs.is_dir():
+        for link in logs.iterdir():
+            if link.is_symlink() and os.readlink(link).startswith(str(STATE) + "/"):
+                link.unlink()
+    for ctl in Path("/sys/fs/cgroup").iterdir():
+        top = ctl / "k8s.io"
+        if not top.is_dir():
+            continue
+        for d in [*sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True), top]:
+            with contextlib.suppress(OSError):  # not empty (someone's processes): leave it
+                d.rmdir()
 
 
 def _wipe_state() -> None:
