@@ -76,11 +76,26 @@ class Cluster:
         docs = [d for d in yaml.safe_load_all(stream) if d]
         workflows = [d for d in docs if d["kind"] == "Workflow"]
         assert len(workflows) == 1, [d["kind"] for d in docs]
+        changed = False
         for d in docs:
             if d["kind"] != "Workflow":
-                self.kube.apply(d, self.namespace)
+                before = self._resource_version(d)
+                after = self.kube.apply(d, self.namespace)["metadata"]["resourceVersion"]
+                changed = changed or before != after
+        if changed:
+            # The controller resolves workflowTemplateRef/templateRef from its informer's cache: a Workflow created
+            # the same instant as its new WorkflowTemplate can fail "workflowtemplates ... not found" (seen on 3.7).
+            time.sleep(2)
         created = self.kube.create(workflows[0], self.namespace)
         return str(created["metadata"]["name"])
+
+    def _resource_version(self, doc: dict[str, Any]) -> str | None:
+        try:
+            return str(self.kube.get(self.kube.path_of(doc, self.namespace))["metadata"]["resourceVersion"])
+        except self.mod.KubeError as e:
+            if e.status == 404:
+                return None
+            raise
 
     def wait(self, name: str, timeout: float = 300) -> dict[str, Any]:
         path = f"/apis/argoproj.io/v1alpha1/namespaces/{self.namespace}/workflows/{name}"
