@@ -729,41 +729,52 @@ def node_ready(kube: Kube) -> bool:
     return True
 
 
-def up(line: str, crds: str | None, keep: bool) -> None:
+def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False) -> None:
     t_start = time.monotonic()
     _, ver = argo_version(line)
     st = read_state()
     live = [p for p in st["procs"] if _ours(p)]
     if live:
         env = load_env()
-        if env.get("ATHENA_CLUSTER_ARGO") == ver and len(live) == len(st["procs"]):
+        if (env.get("ATHENA_CLUSTER_ARGO") == ver and len(live) == len(st["procs"])
+                and bool(st.get("control_plane_only")) == control_plane_only):
             log(f"already up (Argo {ver})")
             print(env["KUBECONFIG"])
             return
         raise ClusterError(f"a cluster is already (partly) running with Argo {env.get('ATHENA_CLUSTER_ARGO')}: "
                            "run scripts/cluster down first")  # fmt: skip
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and not control_plane_only:
         raise ClusterError("scripts/cluster up needs root (containerd, the kubelet and its mounts)")
-    for tool in ("go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter"):
+    # --control-plane-only: etcd, kube-apiserver, Argo's CRDs (and S3); nothing that needs root or the host's
+    # cgroups, so it can run beside a full instance (another ATHENA_CLUSTER_PORT_BASE / _STATE).
+    tools = ("go", "openssl") if control_plane_only else (
+        "go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter")
+    for tool in tools:
         if shutil.which(tool) is None:
             raise ClusterError(f"{tool} is not installed (docs/cluster.md lists the Debian packages)")
-    if not Path("/usr/lib/cni/loopback").exists():
+    if not control_plane_only and not Path("/usr/lib/cni/loopback").exists():
         raise ClusterError("/usr/lib/cni/loopback is missing: apt-get install containernetworking-plugins")
     moto = moto_server()
     busy = [f"{n} ({p})" for n, p in PORTS.items() if not _port_free(p)]
     if busy:
         raise ClusterError(f"ports in use on 127.0.0.1: {', '.join(busy)} (set ATHENA_CLUSTER_PORT_BASE)")
 
-    build_all(line)
+    if control_plane_only:
+        build_etcd()
+        build_k8s()
+        build_argo(line)
+    else:
+        build_all(line)
     t_built = time.monotonic()
 
     _wipe_state()
     for d in ("logs", "pki", "etcd", "kubelet", "containerd", "pod-logs"):
         (STATE / d).mkdir(parents=True, exist_ok=True)
     procs = Procs()
+    procs.state["control_plane_only"] = control_plane_only
     write_state(procs.state)
     try:
-        _start(procs, line, ver, crds, moto)
+        _start(procs, line, ver, crds, moto, control_plane_only)
     except BaseException:
         if not keep:
             log("start-up failed: stopping what was started (--keep leaves it running)")
@@ -774,7 +785,7 @@ def up(line: str, crds: str | None, keep: bool) -> None:
     print(load_env()["KUBECONFIG"])
 
 
-def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str) -> None:
+def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str, control_plane_only: bool = False) -> None:
     p = STATE / "pki"
     pki(p)
     admin_kc = kubeconfig(STATE / "kubeconfig", "admin", NAMESPACE)
@@ -818,6 +829,12 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str) -> No
     ])  # fmt: skip
     kube = Kube(admin_kc)
     procs.wait("kube-apiserver", lambda: kube.get("/readyz") is not None)
+    if control_plane_only:
+        flavour = crd_flavour(line, crds)
+        install_argo(kube, line, flavour)
+        log(f"control plane only: Argo {ver} CRDs ({flavour}); no controller-manager, kubelet or controller")
+        _write_env(admin_kc, s3, ver, flavour)
+        return
 
     # controller-manager (service accounts, kube-root-ca.crt, garbage collection) and scheduler
     procs.start("kube-controller-manager", [
@@ -879,6 +896,10 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str) -> No
 
     procs.wait("workflow-controller", healthy)
 
+    _write_env(admin_kc, s3, ver, flavour)
+
+
+def _write_env(admin_kc: Path, s3: str, ver: str, flavour: str) -> None:
     env_out = {
         "KUBECONFIG": str(admin_kc),
         "AWS_ENDPOINT_URL": s3, "AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
@@ -971,7 +992,8 @@ def down(quiet: bool = False) -> int:
     for mp in sorted(_mounts_under(STATE) + _mounts_under(CACHE / "containerd"), key=len, reverse=True):
         if subprocess.run(["umount", mp], capture_output=True).returncode != 0:
             subprocess.run(["umount", "-l", mp], capture_output=True)
-    _clean_host_leftovers()
+    if not st.get("control_plane_only"):  # it started nothing that writes outside its state directory
+        _clean_host_leftovers()
     left = [f"{p['name']} (pid {p['pid']})" for p in procs if _ours(p)] + [
         f"containerd-shim (pid {pid})" for pid in _our_shims()]
     mounts = _mounts_under(STATE) + _mounts_under(CACHE / "containerd")
@@ -1040,6 +1062,8 @@ def main(argv: list[str]) -> int:
     u.add_argument("--crds", choices=["full", "minimal"], default=None,
                    help="default: the line's own default install (minimal for 3.x, full for 4.x)")
     u.add_argument("--keep", action="store_true", help="leave a failed start-up running, to look at it")
+    u.add_argument("--control-plane-only", action="store_true",
+                   help="only S3, etcd, kube-apiserver and Argo's CRDs (no root needed; coexists with a full instance)")
     b = sub.add_parser("build")
     b.add_argument("--argo", default=DEFAULT_ARGO, choices=list(ARGO))
     sub.add_parser("down")
@@ -1048,7 +1072,7 @@ def main(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     try:
         if a.cmd == "up":
-            up(a.argo, a.crds, a.keep)
+            up(a.argo, a.crds, a.keep, a.control_plane_only)
         elif a.cmd == "build":
             t0 = time.monotonic()
             build_all(a.argo)
