@@ -10,6 +10,7 @@ a declined prompt or a rejected document leaves the cluster as it was.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -124,7 +125,8 @@ def workflow_doc(request: SubmitRequest) -> dict[str, Any]:
 
 
 def submit(kube: Kube, docs: Sequence[Mapping[str, Any]], request: SubmitRequest, *,
-           notify: Callable[[str], None], confirm: Callable[[str], bool]) -> str:
+           notify: Callable[[str], None], confirm: Callable[[str], bool], settle: float = 2.0,
+           sleep: Callable[[float], None] = time.sleep) -> str:
     """Bring the templates ``request.root`` reaches up to date, then create its Workflow; its name.
 
     ``docs`` are the compiled documents (templates and CronWorkflows, no Workflow). A changed template is shown
@@ -157,5 +159,9 @@ def submit(kube: Kube, docs: Sequence[Mapping[str, Any]], request: SubmitRequest
         elif c.action == "update":
             kube.replace(c.doc, ns)
             notify(f"updated {c.kind} {c.name}")
+    if any(c.action != "unchanged" for c in changes):
+        # Argo's controller resolves workflowTemplateRef from its informer cache: a Workflow created the instant
+        # its template is written can fail "workflowtemplates ... not found" (seen on Argo 3.7, docs/cluster.md).
+        sleep(settle)
     created = kube.create(workflow_doc(request), ns)
     return str(created["metadata"]["name"])
