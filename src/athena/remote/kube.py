@@ -82,6 +82,15 @@ class Kube:
     backoff: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Kube:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def namespace(self) -> str:
         """The namespace of the kubeconfig context (``default`` when it names none)."""
