@@ -46,6 +46,9 @@ class Root(LazyGroup):
         "init": "athena.cli.init:init",
         "inspect": "athena.cli.inspect:inspect",  # settings (issue 9)
         "run": "athena.cli.run:run",  # issue 10: the emitted YAML executed locally
+        "submit": "athena.cli.submit:submit",  # issue 12: submit, get, logs
+        "get": "athena.cli.submit:get",
+        "logs": "athena.cli.submit:logs",
     }
 
 

@@ -1,0 +1,218 @@
+"""``athena submit``, ``athena get`` and ``athena logs``: a workflow run on a cluster (DESIGN §6)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from athena.cli.appargs import name_argument, values_option
+from athena.cli.state import State, warn_python
+
+if TYPE_CHECKING:
+    from athena.remote.kube import Kube
+    from athena.remote.watch import Snapshot
+
+__all__ = ["get", "logs", "submit"]
+
+_NS_HELP = "Namespace (default: the values file's, else $ARGO_NAMESPACE, else [defaults].namespace, else default)."
+
+
+def _kube(namespace: str | None) -> Kube:
+    from athena.remote.kube import connect
+
+    return connect(namespace)
+
+
+@click.command("submit")
+@name_argument
+@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="A workflow argument: raw text for a str parameter (unless a JSON string literal), else JSON. "
+                   "Checked against the signature before anything is created. Repeatable.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A JSON object of workflow arguments.")
+@click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
+@click.option("--service-account", default=None, metavar="SA", help="The Workflow's serviceAccountName.")
+@click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
+              help="A nodeSelector entry of the Workflow. Repeatable.")
+@values_option
+@click.option("-y", "--yes", is_flag=True, help="Answer yes to every prompt (apply changed templates).")
+@click.option("--update", is_flag=True, help="Apply changed templates without asking (the diff is still shown).")
+@click.option("--skip-bundle-check", is_flag=True, help="Do not check that the bundle exists in S3.")
+@click.option("--watch", is_flag=True,
+              help="Follow the run: a line per finished step, the tree at the end, `return: <json>` on stdout; "
+                   "the exit code follows the phase (0 Succeeded, 1 Failed, 2 Error).")
+@click.pass_obj
+def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ...], input_file: str | None,
+           namespace: str | None, service_account: str | None, node_selector: tuple[str, ...],
+           values: tuple[str, ...], yes: bool, update: bool, skip_bundle_check: bool, watch: bool) -> int:
+    """Submit the workflow NAME to the cluster of the current kubeconfig context; print the Workflow's name.
+
+    The arguments are checked against the signature and the bundle's presence in S3 first; then every
+    WorkflowTemplate it reaches (callees first) and its CronWorkflows are compared with the live ones: missing
+    ones are created, unchanged ones left alone, changed ones shown as a diff and applied only after a yes
+    (or with --update / -y). Progress goes to stderr, the Workflow's name to stdout.
+    """
+    from athena import api
+    from athena.cli.appargs import lookup
+    from athena.cli.run import _function_of
+    from athena.errors import UsageError
+    from athena.local.emulate import parse_arguments
+    from athena.remote import submit as remote
+    from athena.runtime.main import artifact_type
+
+    config, loaded, program, t = lookup(state, app, name, "workflow")
+    warn_python(config)
+    overrides = api.load_values(values)
+    if overrides is not None:
+        program = api.compile_templates(loaded.roots, config, overrides)
+        t = program.templates[t.name]
+    fn = _function_of(loaded, t)
+    arguments: dict[str, str] = {}
+    if fn is not None:
+        import typing
+
+        skip = [n for n, tp in typing.get_type_hints(fn).items() if artifact_type(tp) is not None]
+        arguments = parse_arguments(fn, pairs, Path(input_file) if input_file else None, skip=skip)
+    elif pairs or input_file:
+        raise UsageError(f"cannot find the function of {t.name} to check its arguments")
+    selector = {}
+    for pair in node_selector:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--node-selector {pair!r}: write it as key=value")
+        selector[key] = value
+    ns = remote.resolve_namespace(namespace, overrides.namespace if overrides else None,
+                                  config.defaults.namespace)
+    docs = api.emit_documents(loaded, config, program=program, values=overrides, namespace=ns)
+    if not skip_bundle_check:
+        _check_bundle(config, remote.reachable(docs, t.name))
+    kube = _kube(ns)
+    request = remote.SubmitRequest(root=t.name, arguments=arguments, namespace=ns,
+                                   service_account=service_account, node_selector=selector or None,
+                                   yes=yes, update=update)
+    wf = remote.submit(kube, docs, request, notify=lambda m: click.echo(m, err=True), confirm=_confirm)
+    click.echo(f"submitted {wf} to namespace {ns} (athena get {wf} -n {ns})", err=True)
+    if not watch:
+        click.echo(wf)
+        return 0
+    functions = {n: str(getattr(x, "function", "")).split(" ")[0] for n, x in program.templates.items()}
+    click.echo(wf, err=True)
+    return _follow(kube, wf, ns, functions)
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False  # nobody to ask: the caller says how to apply (--update / -y)
+    return click.confirm(question, default=False, err=True)
+
+
+def _check_bundle(config: object, docs: list[dict[str, object]]) -> None:
+    """Every bundle key the reachable containers download exists in the configured bucket."""
+    from athena.config import Config
+    from athena.remote.publish import bundle_exists
+    from athena.remote.store import StoreError
+
+    assert isinstance(config, Config)
+    keys = sorted(set(_bundle_keys(docs)))
+    if not keys:
+        return
+    s3 = config.artifact_repository.s3
+    if s3 is None or not s3.bucket:
+        click.echo("athena: warning: no [artifact_repository.s3] bucket configured: the bundle's presence is not "
+                   "checked (Argo's default artifact repository is used)", err=True)
+        return
+    for key in keys:
+        if not bundle_exists(config, key):
+            raise StoreError(f"the bundle s3://{s3.bucket}/{key} does not exist: run `athena publish` first "
+                             "(or pass --skip-bundle-check); nothing was submitted")
+
+
+def _bundle_keys(node: object) -> list[str]:
+    out: list[str] = []
+    if isinstance(node, dict):
+        if node.get("name") == "athena-bundle" and isinstance(node.get("s3"), dict):
+            key = node["s3"].get("key")
+            if isinstance(key, str):
+                out.append(key)
+        for value in node.values():
+            out.extend(_bundle_keys(value))
+    elif isinstance(node, list):
+        for value in node:
+            out.extend(_bundle_keys(value))
+    return out
+
+
+def _follow(kube: Kube, name: str, namespace: str, functions: dict[str, str]) -> int:
+    from athena.local.run.progress import SYMBOLS, _label
+    from athena.remote.watch import exit_code, watch
+
+    def line(node: object, depth: int) -> None:
+        from athena.local.run.model import NodeRecord
+
+        assert isinstance(node, NodeRecord)
+        if node.display_name == name:
+            return
+        msg = f"  {node.message}" if node.message and node.phase != "Succeeded" else ""
+        click.echo(f"{SYMBOLS.get(node.phase, '?')} {node.phase:<9} {'  ' * depth}"
+                   f"{_label(node.display_name, node.template, functions)}{msg}", err=True)
+
+    snap = watch(kube, name, namespace, on_node=line)
+    _show(snap, functions)
+    return exit_code(snap.phase)
+
+
+def _show(snap: Snapshot, functions: dict[str, str]) -> None:
+    from athena.local.run.progress import tree_lines
+
+    click.echo("", err=True)
+    for text in tree_lines(snap.nodes, snap.parents, functions):
+        click.echo(text, err=True)
+    click.echo(f"\n{snap.name}: {snap.phase or 'Pending'}" + (f" ({snap.message})" if snap.message else ""),
+               err=True)
+    if snap.phase == "Succeeded":
+        click.echo(f"return: {snap.result if snap.result is not None else 'null'}")
+
+
+@click.command("get")
+@click.argument("workflow")
+@click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
+@click.pass_obj
+def get(state: State, workflow: str, namespace: str | None) -> int:
+    """Show the submitted Workflow WORKFLOW: its tree of steps and phase; `return: <json>` when it Succeeded.
+    Exit code: 0 Succeeded, 1 Failed, 2 Error, 3 still running."""
+    from athena.remote.watch import exit_code, read
+
+    ns = _namespace(state, namespace)
+    snap = read(_kube(ns), workflow, ns)
+    _show(snap, {})
+    return exit_code(snap.phase) if snap.done else 3
+
+
+@click.command("logs")
+@click.argument("workflow")
+@click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
+@click.pass_obj
+def logs(state: State, workflow: str, namespace: str | None) -> int:
+    """Print the logs of every step (pod) of the submitted Workflow WORKFLOW, oldest first."""
+    from athena.remote.watch import logs as read_logs
+
+    ns = _namespace(state, namespace)
+    for node, lines in read_logs(_kube(ns), workflow, ns):
+        click.echo(f"--- {node}")
+        for text in lines:
+            click.echo(text)
+    return 0
+
+
+def _namespace(state: State, flag: str | None) -> str:
+    from athena.errors import AthenaError
+    from athena.remote.submit import resolve_namespace
+
+    try:
+        configured = state.config().defaults.namespace
+    except AthenaError:  # get/logs need no project
+        configured = None
+    return resolve_namespace(flag, None, configured)

@@ -1,0 +1,118 @@
+"""A submitted Workflow read back: its node tree (Argo's ``status.nodes`` as the local runner's records, so one
+tree printer serves ``athena run``, ``get`` and ``submit --watch``), its phase, its return value and its logs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from athena.local.run.model import NodeRecord
+from athena.remote.kube import Kube, KubeError
+
+__all__ = ["FINAL", "Snapshot", "exit_code", "logs", "read", "snapshot", "watch"]
+
+#: Phases a Workflow does not leave.
+FINAL = frozenset({"Succeeded", "Failed", "Error"})
+_NODE_FINAL = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    phase: str  # "" while the controller has not seen it yet
+    message: str | None
+    nodes: list[NodeRecord]  # in start order
+    parents: dict[str, str | None]  # node name -> parent node name
+    result: str | None  # the root's `return` output (JSON text), when it has one
+
+    @property
+    def done(self) -> bool:
+        return self.phase in FINAL
+
+
+def exit_code(phase: str) -> int:
+    """0 for Succeeded, 1 for Failed, 2 for Error (and anything else)."""
+    return {"Succeeded": 0, "Failed": 1}.get(phase, 2)
+
+
+def snapshot(wf: Mapping[str, Any]) -> Snapshot:
+    """The tree of a Workflow object as the API returns it."""
+    status = wf.get("status") or {}
+    raw: Mapping[str, Mapping[str, Any]] = status.get("nodes") or {}
+    by_id = {i: n for i, n in raw.items()}
+    parent_id: dict[str, str] = {}
+    for i, n in raw.items():
+        for child in n.get("children") or []:
+            parent_id.setdefault(child, i)
+    ordered = sorted(raw.items(), key=lambda kv: (kv[1].get("startedAt") or "", kv[1].get("name") or ""))
+    nodes: list[NodeRecord] = []
+    parents: dict[str, str | None] = {}
+    for i, n in ordered:
+        ref = n.get("templateRef") or {}
+        outputs = {p["name"]: str(p.get("value", "")) for p in (n.get("outputs") or {}).get("parameters") or []}
+        nodes.append(NodeRecord(name=n.get("name", i), display_name=n.get("displayName", n.get("name", i)),
+                                template=ref.get("name") or n.get("templateName") or "",
+                                phase=n.get("phase", "Pending"), message=n.get("message") or None,
+                                outputs=outputs, attempts=1))
+        p = parent_id.get(i)
+        parents[n.get("name", i)] = by_id[p].get("name", p) if p in by_id else None
+    result = None
+    for p in (status.get("outputs") or {}).get("parameters") or []:
+        if p.get("name") == "return":
+            result = p.get("value")
+    name = (wf.get("metadata") or {}).get("name", "")
+    if result is None and name in raw:
+        for p in (raw[name].get("outputs") or {}).get("parameters") or []:
+            if p.get("name") == "return":
+                result = p.get("value")
+    return Snapshot(name=name, phase=status.get("phase") or "", message=status.get("message") or None,
+                    nodes=nodes, parents=parents, result=result)
+
+
+def read(kube: Kube, name: str, namespace: str) -> Snapshot:
+    wf = kube.get("Workflow", name, namespace)
+    if wf is None:
+        raise KubeError(f"no Workflow {name} in namespace {namespace}; check the name (printed by athena submit) "
+                        "and the namespace (-n)", status=404)
+    return snapshot(wf)
+
+
+def watch(kube: Kube, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None],
+          interval: float = 1.0, timeout: float | None = None,
+          sleep: Callable[[float], None] = time.sleep) -> Snapshot:
+    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished."""
+    reported: set[str] = set()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        snap = read(kube, name, namespace)
+        for node in snap.nodes:
+            if node.phase in _NODE_FINAL and node.name not in reported:
+                reported.add(node.name)
+                on_node(node, _depth(node.name, snap.parents))
+        if snap.done:
+            return snap
+        if deadline is not None and time.monotonic() > deadline:
+            raise KubeError(f"Workflow {name} is still {snap.phase or 'pending'} after {timeout:g}s; "
+                            f"follow it with `athena get {name} -n {namespace}`")
+        sleep(interval)
+
+
+def _depth(name: str, parents: Mapping[str, str | None]) -> int:
+    depth, cur = 0, parents.get(name)
+    while cur is not None and depth < 100:
+        depth, cur = depth + 1, parents.get(cur)
+    return depth
+
+
+def logs(kube: Kube, name: str, namespace: str) -> Iterator[tuple[str, list[str]]]:
+    """(pod, lines of its `main` container) for each pod of the Workflow, oldest first."""
+    read(kube, name, namespace)  # a clear message for an unknown Workflow
+    pods = kube.pods(namespace, {"workflows.argoproj.io/workflow": name})
+    pods.sort(key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp") or "",
+                             (p.get("metadata") or {}).get("name", "")))
+    for pod in pods:
+        pod_name = pod["metadata"]["name"]
+        node = ((pod["metadata"].get("annotations") or {}).get("workflows.argoproj.io/node-name") or pod_name)
+        yield node, [line.rstrip("\n") for line in kube.log(pod_name, namespace)]

@@ -1,0 +1,71 @@
+"""``athena submit --watch``, ``athena get`` and ``athena logs`` on the full cluster (a real controller runs the
+pods): the exit code follows the phase, ``return: <json>`` on stdout when it Succeeded. Needs `scripts/cluster up`
+(see conftest.py); the drift and apply tests that need only the API server are tests/remote/test_submit_cluster.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.cluster
+
+APP = '''
+from athena import container, workflow
+
+
+@container
+def add(a: int, b: int) -> int:
+    if a < 0:
+        raise ValueError("negative input")
+    print(f"adding {a} and {b}")
+    return a + b
+
+
+@workflow
+def pipeline(x: int) -> int:
+    return add(x, 2)
+'''
+
+
+def _athena(cluster: Any, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ATHENA_CONFIG"))}
+    env.update({k: v for k, v in cluster.env.items() if k.startswith("AWS_")})
+    env["KUBECONFIG"] = cluster.env["KUBECONFIG"]
+    env["PYTHONPATH"] = str(REPO / "src")
+    return subprocess.run([sys.executable, "-m", "athena.cli", *args], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def project(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    p = tmp_path_factory.mktemp("submit")
+    (p / "pipeline.py").write_text(APP)
+    (p / "athena.toml").write_text(cluster.athena_toml("sub", "pipeline"))
+    cluster.athena(p, "publish")
+    return p
+
+
+def test_watch_succeeded_prints_the_return_value_and_exits_0(cluster: Any, project: Path) -> None:
+    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=3", "-n", cluster.namespace, "-y", "--watch")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "return: 5\n"
+    assert "✔ Succeeded" in r.stderr and "add" in r.stderr
+    name = r.stderr.split("submitted ", 1)[1].split()[0]
+    g = _athena(cluster, project, "get", name, "-n", cluster.namespace)
+    assert g.returncode == 0 and g.stdout == "return: 5\n", g.stderr
+    logs = _athena(cluster, project, "logs", name, "-n", cluster.namespace)
+    assert logs.returncode == 0 and "adding 3 and 2" in logs.stdout, logs.stderr
+
+
+def test_watch_failed_exits_1(cluster: Any, project: Path) -> None:
+    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=-1", "-n", cluster.namespace, "-y", "--watch")
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == ""
+    assert "Failed" in r.stderr
