@@ -73,6 +73,9 @@ class ClusterError(Exception):
     pass
 
 
+STEP = ["start-up"]  # the component being started, for error messages
+
+
 def log(msg: str) -> None:
     print(f"cluster: {msg}", file=sys.stderr, flush=True)
 
@@ -481,6 +484,7 @@ class Procs:
         self.popen: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        STEP[0] = name
         logf = open(STATE / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True, env=env, cwd=STATE)  # fmt: skip
@@ -685,7 +689,7 @@ def install_argo(kube: Kube, line: str, crds: str) -> None:
     for n in names:
         while True:
             crd = kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{n}")
-            conds = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+            conds = {c["type"]: c["status"] for c in (crd.get("status") or {}).get("conditions") or []}
             if conds.get("Established") == "True":
                 break
             if time.monotonic() > deadline:
@@ -722,7 +726,7 @@ def wait_default_sa(kube: Kube) -> None:
 
 def node_ready(kube: Kube) -> bool:
     node = kube.get(f"/api/v1/nodes/{NODE}")
-    conds = {c["type"]: c for c in node.get("status", {}).get("conditions", [])}
+    conds = {c["type"]: c for c in (node.get("status") or {}).get("conditions") or []}
     ready = conds.get("Ready", {})
     if ready.get("status") != "True":
         raise ClusterError(f"node {NODE}: Ready={ready.get('status')} {ready.get('message', '')}")
@@ -763,7 +767,16 @@ def up(line: str, crds: str | None, keep: bool) -> None:
     procs = Procs()
     write_state(procs.state)
     try:
-        _start(procs, line, ver, crds, moto)
+        try:
+            _start(procs, line, ver, crds, moto)
+        except (ClusterError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            import traceback
+
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            raise ClusterError(f"{STEP[0]}: unexpected {type(e).__name__}: {e} (at {Path(where.filename).name}:"
+                               f"{where.lineno})") from e  # fmt: skip
     except BaseException:
         if not keep:
             log("start-up failed: stopping what was started (--keep leaves it running)")
@@ -843,6 +856,7 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str) -> No
     procs.start("containerd", ["containerd", "--config", str(confs["containerd"])])
     procs.wait("containerd", lambda: bool(ctr("version")))
     t0 = time.monotonic()
+    STEP[0] = "importing images into containerd"
     images = [pause_image(), argoexec_image(line)] + [i for i in USER_IMAGES if podman_has(i)]
     for image in images:
         import_image(image)
@@ -855,6 +869,7 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str) -> No
 
     # Argo
     flavour = crd_flavour(line, crds)
+    STEP[0] = f"installing Argo {ver} (CRDs, RBAC, configmap)"
     t0 = time.monotonic()
     install_argo(kube, line, flavour)
     wait_default_sa(kube)
