@@ -55,6 +55,7 @@ S3_KEY, S3_SECRET_KEY = "athena", "athena-secret"  # moto accepts any credential
 NODE = "localhost"  # the node name doubles as the address the API server dials for logs (see docs/cluster.md)
 SERVICE_CIDR = "10.96.0.0/24"
 
+NICE = int(os.environ.get("ATHENA_CLUSTER_NICE", "19"))
 PORT_BASE = int(os.environ.get("ATHENA_CLUSTER_PORT_BASE", "31400"))
 PORTS = {
     "etcd": PORT_BASE, "etcd-peer": PORT_BASE + 1, "kube-apiserver": PORT_BASE + 2, "s3": PORT_BASE + 3,
@@ -485,6 +486,8 @@ class Procs:
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         STEP[0] = name
+        # The machine is shared: every component (and so every pod, through containerd) runs at low priority.
+        argv = ["nice", "-n", str(NICE), *argv]
         logf = open(STATE / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True, env=env, cwd=STATE)  # fmt: skip
