@@ -736,6 +736,24 @@ def node_ready(kube: Kube) -> bool:
     return True
 
 
+# Debian packages `up` installs when missing (what the tool needs -> its package).
+DEBIAN = {"containerd": "containerd", "ctr": "containerd", "socat": "socat", "/usr/lib/cni/loopback":
+          "containernetworking-plugins", "curl": "curl", "ip": "iproute2", "nsenter": "util-linux", "gcc": "gcc",
+          "openssl": "openssl"}  # fmt: skip
+
+
+def install_debian_packages() -> None:
+    missing = sorted({pkg for tool, pkg in DEBIAN.items()
+                      if not (Path(tool).exists() if tool.startswith("/") else shutil.which(tool))})  # fmt: skip
+    if not missing:
+        return
+    log(f"installing Debian packages: {' '.join(missing)} (apt-get)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env, what="apt-get update", capture=True)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env,
+        what=f"apt-get install {' '.join(missing)}", capture=True)  # fmt: skip
+
+
 def up(line: str, crds: str | None, keep: bool) -> None:
     t_start = time.monotonic()
     _, ver = argo_version(line)
@@ -751,11 +769,11 @@ def up(line: str, crds: str | None, keep: bool) -> None:
                            "run scripts/cluster down first")  # fmt: skip
     if os.geteuid() != 0:
         raise ClusterError("scripts/cluster up needs root (containerd, the kubelet and its mounts)")
-    for tool in ("go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter"):
+    install_debian_packages()
+    for tool in ("go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter", "curl",
+                 "ip"):
         if shutil.which(tool) is None:
             raise ClusterError(f"{tool} is not installed (docs/cluster.md lists the Debian packages)")
-    if not Path("/usr/lib/cni/loopback").exists():
-        raise ClusterError("/usr/lib/cni/loopback is missing: apt-get install containernetworking-plugins")
     moto = moto_server()
     busy = [f"{n} ({p})" for n, p in PORTS.items() if not _port_free(p)]
     if busy:
