@@ -55,6 +55,7 @@ S3_KEY, S3_SECRET_KEY = "athena", "athena-secret"  # moto accepts any credential
 NODE = "localhost"  # the node name doubles as the address the API server dials for logs (see docs/cluster.md)
 SERVICE_CIDR = "10.96.0.0/24"
 
+NICE = int(os.environ.get("ATHENA_CLUSTER_NICE", "19"))
 PORT_BASE = int(os.environ.get("ATHENA_CLUSTER_PORT_BASE", "31400"))
 PORTS = {
     "etcd": PORT_BASE, "etcd-peer": PORT_BASE + 1, "kube-apiserver": PORT_BASE + 2, "s3": PORT_BASE + 3,
@@ -71,6 +72,9 @@ TIMEOUTS = {
 
 class ClusterError(Exception):
     pass
+
+
+STEP = ["start-up"]  # the component being started, for error messages
 
 
 def log(msg: str) -> None:
@@ -481,6 +485,9 @@ class Procs:
         self.popen: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        STEP[0] = name
+        # The machine is shared: every component (and so every pod, through containerd) runs at low priority.
+        argv = ["nice", "-n", str(NICE), *argv]
         logf = open(STATE / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True, env=env, cwd=STATE)  # fmt: skip
@@ -685,7 +692,7 @@ def install_argo(kube: Kube, line: str, crds: str) -> None:
     for n in names:
         while True:
             crd = kube.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{n}")
-            conds = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+            conds = {c["type"]: c["status"] for c in (crd.get("status") or {}).get("conditions") or []}
             if conds.get("Established") == "True":
                 break
             if time.monotonic() > deadline:
@@ -722,11 +729,29 @@ def wait_default_sa(kube: Kube) -> None:
 
 def node_ready(kube: Kube) -> bool:
     node = kube.get(f"/api/v1/nodes/{NODE}")
-    conds = {c["type"]: c for c in node.get("status", {}).get("conditions", [])}
+    conds = {c["type"]: c for c in (node.get("status") or {}).get("conditions") or []}
     ready = conds.get("Ready", {})
     if ready.get("status") != "True":
         raise ClusterError(f"node {NODE}: Ready={ready.get('status')} {ready.get('message', '')}")
     return True
+
+
+# Debian packages `up` installs when missing (what the tool needs -> its package).
+DEBIAN = {"containerd": "containerd", "ctr": "containerd", "socat": "socat", "/usr/lib/cni/loopback":
+          "containernetworking-plugins", "curl": "curl", "ip": "iproute2", "nsenter": "util-linux", "gcc": "gcc",
+          "openssl": "openssl"}  # fmt: skip
+
+
+def install_debian_packages() -> None:
+    missing = sorted({pkg for tool, pkg in DEBIAN.items()
+                      if not (Path(tool).exists() if tool.startswith("/") else shutil.which(tool))})  # fmt: skip
+    if not missing:
+        return
+    log(f"installing Debian packages: {' '.join(missing)} (apt-get)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env, what="apt-get update", capture=True)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env,
+        what=f"apt-get install {' '.join(missing)}", capture=True)  # fmt: skip
 
 
 def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False) -> None:
@@ -747,8 +772,10 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
         raise ClusterError("scripts/cluster up needs root (containerd, the kubelet and its mounts)")
     # --control-plane-only: etcd, kube-apiserver, Argo's CRDs (and S3); nothing that needs root or the host's
     # cgroups, so it can run beside a full instance (another ATHENA_CLUSTER_PORT_BASE / _STATE).
+    if not control_plane_only:
+        install_debian_packages()
     tools = ("go", "openssl") if control_plane_only else (
-        "go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter")
+        "go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter", "curl", "ip")
     for tool in tools:
         if shutil.which(tool) is None:
             raise ClusterError(f"{tool} is not installed (docs/cluster.md lists the Debian packages)")
@@ -774,7 +801,16 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
     procs.state["control_plane_only"] = control_plane_only
     write_state(procs.state)
     try:
-        _start(procs, line, ver, crds, moto, control_plane_only)
+        try:
+            _start(procs, line, ver, crds, moto, control_plane_only)
+        except (ClusterError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            import traceback
+
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            raise ClusterError(f"{STEP[0]}: unexpected {type(e).__name__}: {e} (at {Path(where.filename).name}:"
+                               f"{where.lineno})") from e  # fmt: skip
     except BaseException:
         if not keep:
             log("start-up failed: stopping what was started (--keep leaves it running)")
@@ -860,6 +896,7 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str, contr
     procs.start("containerd", ["containerd", "--config", str(confs["containerd"])])
     procs.wait("containerd", lambda: bool(ctr("version")))
     t0 = time.monotonic()
+    STEP[0] = "importing images into containerd"
     images = [pause_image(), argoexec_image(line)] + [i for i in USER_IMAGES if podman_has(i)]
     for image in images:
         import_image(image)
@@ -872,6 +909,7 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str, contr
 
     # Argo
     flavour = crd_flavour(line, crds)
+    STEP[0] = f"installing Argo {ver} (CRDs, RBAC, configmap)"
     t0 = time.monotonic()
     install_argo(kube, line, flavour)
     wait_default_sa(kube)

@@ -111,3 +111,15 @@ def too_slow() -> str:
 @workflow
 def timed_out() -> str:
     return too_slow()
+
+
+@container
+def machine() -> str:
+    import platform
+
+    return platform.machine()
+
+
+@workflow
+def which_machine() -> str:
+    return machine()
