@@ -30,7 +30,11 @@ def _steps(nodes: Any) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("root", "args"), [("fan_out", ["xs=[1, 2, 3, 4]"]), ("branches", ["n=7"]),
-                                            ("branches", ["n=1"]), ("values", ['text="a $$ b"'])])
+                                            ("branches", ["n=1"]), ("values", ['text="a $$ b"']),
+                                            ("timed_out", []),
+                                            # the expression hook `{self}.status == 'Running'` fires on the real
+                                            # controller only if it sees the pod Running: 8 s (3 s did not)
+                                            ("hooked", ["seconds=8"])])
 def test_athena_run_agrees_with_the_real_controller(cluster: Any, project: Path, root: str, args: list[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from athena.local.run import RunOptions, run_workflow
