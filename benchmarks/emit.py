@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import hashlib
-import importlib.metadata
 import math
 import os
 import platform
@@ -42,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from machine import athena_version, cpu_model, load_average, now, python_version  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".venv-hera"
@@ -327,35 +326,16 @@ class Machine:
     load_end: str = "?"
 
 
-def load_average() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def machine_info(hera_python: Path) -> Machine:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    athena = importlib.metadata.version("athena-workflows")
-    git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True, check=False)
-    if git.returncode == 0:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-                               capture_output=True, text=True, check=False).stdout.strip()
-        athena += f" (git {git.stdout.strip()}{', src modified' if dirty else ''})"
     hera_py = subprocess.run([str(hera_python), "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True, check=True).stdout.strip()
     load = load_average()
     return Machine(
-        cpus=os.cpu_count() or 0, cpu_model=model,
-        python=f"{platform.python_implementation()} {platform.python_version()} (Hera venv: {hera_py})",
-        athena=athena, hera=hera_installed_version(hera_python) or "?",
+        cpus=os.cpu_count() or 0, cpu_model=cpu_model(),
+        python=f"{python_version()} (Hera venv: {hera_py})",
+        athena=athena_version(), hera=hera_installed_version(hera_python) or "?",
         platform=platform.platform(), load=load,
-        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        date=now(),
     )
 
 

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
-import importlib.metadata
 import json
 import os
 import platform
@@ -50,6 +48,7 @@ from typing import Any, Literal
 from unittest import mock
 
 import yaml
+from machine import athena_version, cpu_model, load_average, now, python_version  # benchmarks/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".venv-kfp"
@@ -440,32 +439,13 @@ class Machine:
     load_end: str = "?"
 
 
-def load_average() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def machine_info(kfp_python: Path | None) -> Machine:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    athena = importlib.metadata.version("athena-workflows")
-    git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True, check=False)
-    if git.returncode == 0:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-                               capture_output=True, text=True, check=False).stdout.strip()
-        athena += f" (git {git.stdout.strip()}{', src modified' if dirty else ''})"
     return Machine(
-        cpus=os.cpu_count() or 0, cpu_model=model,
-        python=f"{platform.python_implementation()} {platform.python_version()}",
-        athena=athena, kfp=(kfp_installed_version(kfp_python) or "?") if kfp_python else "not run",
+        cpus=os.cpu_count() or 0, cpu_model=cpu_model(),
+        python=python_version(),
+        athena=athena_version(), kfp=(kfp_installed_version(kfp_python) or "?") if kfp_python else "not run",
         platform=platform.platform(), load=load_average(),
-        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        date=now(),
     )
 
 
