@@ -151,3 +151,20 @@ def cluster() -> Cluster:
         env = mod.load_env()
     return Cluster(env, mod.Kube(env["KUBECONFIG"]), mod)
 
+
+
+APPS = Path(__file__).resolve().parent / "apps"
+
+
+@pytest.fixture(scope="module")
+def project(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/cluster/apps/cluster_app.py as a project pointed at the cluster, its bundle built and published once
+    per test module."""
+    import shutil
+
+    project = tmp_path_factory.mktemp("cluster_app")
+    shutil.copy(APPS / "cluster_app.py", project)
+    (project / "athena.toml").write_text(cluster.athena_toml("capp", "cluster_app"))
+    cluster.athena(project, "build", "--out", "bundle.tar.gz")
+    cluster.athena(project, "publish", "--tarball", "bundle.tar.gz")
+    return project

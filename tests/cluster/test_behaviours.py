@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-APPS = Path(__file__).resolve().parent / "apps"
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def project(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("cluster_app")
-    shutil.copy(APPS / "cluster_app.py", project)
-    (project / "athena.toml").write_text(cluster.athena_toml("capp", "cluster_app"))
-    cluster.athena(project, "build", "--out", "bundle.tar.gz")
-    cluster.athena(project, "publish", "--tarball", "bundle.tar.gz")
-    return project
 
 
 def run(cluster: Any, project: Path, root: str, *args: str, timeout: float = 300,
