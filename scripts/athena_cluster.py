@@ -60,13 +60,14 @@ PORT_BASE = int(os.environ.get("ATHENA_CLUSTER_PORT_BASE", "31400"))
 PORTS = {
     "etcd": PORT_BASE, "etcd-peer": PORT_BASE + 1, "kube-apiserver": PORT_BASE + 2, "s3": PORT_BASE + 3,
     "kube-controller-manager": PORT_BASE + 4, "kube-scheduler": PORT_BASE + 5, "kubelet": PORT_BASE + 6,
-    "kubelet-healthz": PORT_BASE + 7, "containerd-stream": PORT_BASE + 8,
+    "kubelet-healthz": PORT_BASE + 7, "containerd-stream": PORT_BASE + 8, "argo-server": PORT_BASE + 9,
 }  # fmt: skip
 
 # Start-up bounds per component, in seconds.
 TIMEOUTS = {
     "s3": 30, "etcd": 30, "kube-apiserver": 120, "kube-controller-manager": 60, "kube-scheduler": 60,
     "containerd": 30, "kubelet": 120, "workflow-controller": 90, "apiserver-bridge": 10,
+    "argo-server": 90, "argo-server-bridge": 10,
 }  # fmt: skip
 
 
@@ -230,6 +231,32 @@ def build_argo(line: str) -> None:
         # Built as the main module, in the copy: Argo's own go.mod, go.sum and replaces.
         run(["go", "build", "-ldflags", ld, "-o", str(p), f"./cmd/{p.name}"], env=env, cwd=tree, nice=True,
             what=f"building Argo {p.name} {ver}")  # fmt: skip
+
+
+def build_argo_cli(line: str) -> Path:
+    """Argo's own `argo` command, which holds `argo server` (the Argo Server: REST API + UI). Its UI is a webpack
+    build that Go embeds from ui/dist/app, which the module zip does not carry; an index page stands in for the
+    UI (only the API is used here), so the embed compiles. The server itself is upstream's, unchanged."""
+    mod, ver = argo_version(line)
+    out = argo_bin(line, "argo")
+    if out.exists():
+        return out
+    tree = argo_tree(line)
+    ui = tree / "ui" / "dist" / "app"
+    if not (ui / "index.html").exists():
+        ui.mkdir(parents=True, exist_ok=True)
+        (ui / "index.html").write_text('<html><head><base href="/"></head><body>Argo UI not built (API only)'
+                                       "</body></html>\n")
+    log(f"building Argo argo (the CLI with `argo server`) {ver}")
+    ld = f"-s -w -X {mod}.version={ver} -X {mod}.gitTreeState=clean -X {mod}.gitTag={ver}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run(["go", "build", "-ldflags", ld, "-o", str(out), "./cmd/argo"], env=go_env(cgo=False), cwd=tree, nice=True,
+        what=f"building Argo argo {ver}")  # fmt: skip
+    return out
+
+
+def _build_argo_cli(line: str) -> None:
+    build_argo_cli(line)
 
 
 def build_pause() -> Path:
@@ -754,7 +781,7 @@ def install_debian_packages() -> None:
         what=f"apt-get install {' '.join(missing)}", capture=True)  # fmt: skip
 
 
-def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False) -> None:
+def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False, argo_server: bool = False) -> None:
     t_start = time.monotonic()
     _, ver = argo_version(line)
     st = read_state()
@@ -762,7 +789,8 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
     if live:
         env = load_env()
         if (env.get("ATHENA_CLUSTER_ARGO") == ver and len(live) == len(st["procs"])
-                and bool(st.get("control_plane_only")) == control_plane_only):
+                and bool(st.get("control_plane_only")) == control_plane_only
+                and bool(st.get("argo_server")) == argo_server):
             log(f"already up (Argo {ver})")
             print(env["KUBECONFIG"])
             return
@@ -776,6 +804,10 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
         install_debian_packages()
     tools = ("go", "openssl") if control_plane_only else (
         "go", "gcc", "openssl", "podman", "containerd", "ctr", "runc", "socat", "unshare", "nsenter", "curl", "ip")
+    if argo_server:
+        if os.geteuid() != 0:
+            raise ClusterError("--argo-server needs root (the server runs in a network namespace of its own)")
+        tools = (*tools, "socat", "unshare", "ip")
     for tool in tools:
         if shutil.which(tool) is None:
             raise ClusterError(f"{tool} is not installed (docs/cluster.md lists the Debian packages)")
@@ -792,6 +824,8 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
         build_argo(line)
     else:
         build_all(line)
+    if argo_server:
+        timed(f"build argo server {line}", lambda: _build_argo_cli(line))
     t_built = time.monotonic()
 
     _wipe_state()
@@ -799,10 +833,13 @@ def up(line: str, crds: str | None, keep: bool, control_plane_only: bool = False
         (STATE / d).mkdir(parents=True, exist_ok=True)
     procs = Procs()
     procs.state["control_plane_only"] = control_plane_only
+    procs.state["argo_server"] = argo_server
     write_state(procs.state)
     try:
         try:
             _start(procs, line, ver, crds, moto, control_plane_only)
+            if argo_server:
+                start_argo_server(procs, line)
         except (ClusterError, KeyboardInterrupt):
             raise
         except Exception as e:
@@ -935,6 +972,38 @@ def _start(procs: Procs, line: str, ver: str, crds: str | None, moto: str, contr
     procs.wait("workflow-controller", healthy)
 
     _write_env(admin_kc, s3, ver, flavour)
+
+
+def start_argo_server(procs: Procs, line: str) -> None:
+    """Argo's real `argo server` (REST API), TLS with its self-signed certificate, auth modes `server` (no
+    Authorization header: the server's own admin kubeconfig) and `client` (the caller's bearer token is its
+    Kubernetes token). It listens on every interface, so, like the controller, it runs in a network namespace of
+    its own; socat carries the API server in and the server's port out, both over unix sockets, to loopback."""
+    port, inner_port = PORTS["argo-server"], 2746
+    api_port = PORTS["kube-apiserver"]
+    apiserver_sock, server_sock = STATE / "apiserver.sock", STATE / "argo-server.sock"
+    if "apiserver-bridge" not in procs.popen:
+        procs.start("apiserver-bridge", ["socat", f"UNIX-LISTEN:{apiserver_sock},fork,mode=600",
+                                         f"TCP:127.0.0.1:{api_port}"])  # fmt: skip
+        procs.wait("apiserver-bridge", lambda: apiserver_sock.exists())
+    kc = STATE / "controller.kubeconfig"
+    inner = (f"ip link set lo up "
+             f"&& (socat TCP-LISTEN:{api_port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:{apiserver_sock} &) "
+             f"&& (socat UNIX-LISTEN:{server_sock},fork,mode=600 TCP:127.0.0.1:{inner_port} &) "
+             # client mode builds each caller's REST config from $KUBECONFIG (the default loading rules), not
+             # from --kubeconfig: both are needed.
+             f"&& exec env KUBECONFIG={kc} {argo_bin(line, 'argo')} server --kubeconfig {kc} "
+             f"--namespace {ARGO_NAMESPACE} "
+             f"--port {inner_port} --auth-mode server --auth-mode client --x-frame-options DENY --loglevel info")
+    procs.start("argo-server", ["unshare", "--net", "--", "sh", "-c", inner])
+    procs.wait("argo-server", lambda: server_sock.exists())
+    procs.start("argo-server-bridge", ["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr",
+                                       f"UNIX-CONNECT:{server_sock}"])  # fmt: skip
+    url = f"https://127.0.0.1:{port}"
+    procs.wait("argo-server-bridge", lambda: _http_ok(url + "/api/v1/version", _insecure(), expect='"version"'))
+    env = load_env()
+    env["ATHENA_CLUSTER_ARGO_SERVER"] = url
+    (STATE / "env.json").write_text(json.dumps(env, indent=1))
 
 
 def _write_env(admin_kc: Path, s3: str, ver: str, flavour: str) -> None:
@@ -1102,6 +1171,8 @@ def main(argv: list[str]) -> int:
     u.add_argument("--keep", action="store_true", help="leave a failed start-up running, to look at it")
     u.add_argument("--control-plane-only", action="store_true",
                    help="only S3, etcd, kube-apiserver and Argo's CRDs (no root needed; coexists with a full instance)")
+    u.add_argument("--argo-server", action="store_true",
+                   help="also run Argo's real `argo server` (its REST API, TLS, auth modes server and client)")
     b = sub.add_parser("build")
     b.add_argument("--argo", default=DEFAULT_ARGO, choices=list(ARGO))
     sub.add_parser("down")
@@ -1110,7 +1181,7 @@ def main(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     try:
         if a.cmd == "up":
-            up(a.argo, a.crds, a.keep, a.control_plane_only)
+            up(a.argo, a.crds, a.keep, a.control_plane_only, a.argo_server)
         elif a.cmd == "build":
             t0 = time.monotonic()
             build_all(a.argo)

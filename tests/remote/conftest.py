@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from tests.remote.controlplane import ControlPlane, start_control_plane
 
 from athena.config import S3, Artifact, ArtifactRepository, Bootstrap, Config, Project
 from athena.remote.store import Timeouts
@@ -174,3 +175,9 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info.size = len(data)
     info.mode = 0o644
     tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[ControlPlane]:
+    """The submit tests' own kube-apiserver (+ Argo Server): tests/remote/controlplane.py."""
+    yield from start_control_plane()

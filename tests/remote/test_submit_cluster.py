@@ -1,211 +1,36 @@
-"""``athena submit`` against a real kube-apiserver with Argo's CRDs (``scripts/cluster up --control-plane-only``).
-
-Only etcd, kube-apiserver, Argo's CRDs and moto's S3 run (no kubelet, no controller): everything here is about
-what submit writes, so no Workflow has to run. The instance is this file's own (port base
-``$ATHENA_SUBMIT_CLUSTER_PORT_BASE``, 32400, and state ``$ATHENA_SUBMIT_CLUSTER_STATE``,
-/tmp/athena-cluster-submit), so it never touches a full cluster on the default ports. It is started here when
-it is not up (about 10 s with the builds cached in ~/.cache/athena-cluster) and stopped at the end.
-Without the builds it skips, saying so; with ``ATHENA_CLUSTER=required`` or ``CI`` set, a control plane that
-cannot start is a failure, never a skip. ``--watch`` needs the controller: tests/cluster/test_submit_watch.py.
-"""
+"""``athena submit`` through the Kubernetes API, against a real kube-apiserver with Argo's CRDs (the instance of
+tests/remote/controlplane.py); the same behaviours through the Argo Server are in test_submit_argo_server.py."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import socket
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 import yaml
+from tests.remote.controlplane import (
+    ControlPlane,
+    make_project,
+    submit_docs,
+    token_kubeconfig,
+    version_of,
+    workflows,
+    wt,
+)
 
 from athena.remote import drift
-from athena.remote.kube import Kube, KubeError, connect
-from athena.remote.submit import SubmitRequest, plan_changes, submit
-
-REPO = Path(__file__).resolve().parents[2]
-PORT_BASE = os.environ.get("ATHENA_SUBMIT_CLUSTER_PORT_BASE", "32400")
-STATE = Path(os.environ.get("ATHENA_SUBMIT_CLUSTER_STATE", "/tmp/athena-cluster-submit"))
-REQUIRED = os.environ.get("ATHENA_CLUSTER") == "required" or bool(os.environ.get("CI"))
-CACHE = Path(os.environ.get("ATHENA_CLUSTER_CACHE") or Path.home() / ".cache" / "athena-cluster")
-
-@dataclass
-class ControlPlane:
-    env: dict[str, str]  # env.json of the instance: KUBECONFIG, AWS_*, S3 endpoint and bucket
-    admin: Any  # scripts/athena_cluster.py's Kube (stdlib HTTP) with the admin credentials
-    mod: ModuleType
-    clients: list[Kube] = field(default_factory=list)  # closed at the end (an unclosed one warns)
-
-    @property
-    def kubeconfig(self) -> str:
-        return self.env["KUBECONFIG"]
-
-    def kube(self, kubeconfig: str | None = None, **kw: Any) -> Kube:
-        kube = connect(kubeconfig=kubeconfig or self.kubeconfig, **kw)
-        self.clients.append(kube)
-        return kube
-
-    def namespace(self) -> str:
-        ns = f"t-{uuid.uuid4().hex[:8]}"
-        self.admin.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-        return ns
-
-    def cli(self, project: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ATHENA_CONFIG", "KUBECONFIG"))}
-        env.update({k: v for k, v in self.env.items() if k.startswith("AWS_")})
-        env["KUBECONFIG"] = self.kubeconfig
-        env["PYTHONPATH"] = str(REPO / "src")
-        return subprocess.run([sys.executable, "-m", "athena.cli", *args], cwd=project, env=env, text=True,
-                              capture_output=True, timeout=120, input=stdin)
-
-
-def _load_module() -> ModuleType:
-    old = {k: os.environ.get(k) for k in ("ATHENA_CLUSTER_PORT_BASE", "ATHENA_CLUSTER_STATE")}
-    os.environ.update(ATHENA_CLUSTER_PORT_BASE=PORT_BASE, ATHENA_CLUSTER_STATE=str(STATE))
-    try:  # the module reads both at import
-        spec = importlib.util.spec_from_file_location("athena_cluster_submit", REPO / "scripts" / "athena_cluster.py")
-        assert spec and spec.loader
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _script(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ATHENA_CLUSTER_PORT_BASE=PORT_BASE, ATHENA_CLUSTER_STATE=str(STATE))
-    return subprocess.run([str(REPO / "scripts" / "cluster"), *args], env=env, capture_output=True, text=True,
-                          timeout=7200)
-
-
-@pytest.fixture(scope="session")
-def control_plane() -> Iterator[ControlPlane]:
-    mod = _load_module()
-    started = False
-    procs = mod.read_state()["procs"]
-    if not mod.load_env() or not procs or not all(mod._ours(p) for p in procs):
-        built = any(CACHE.glob("bin/k8s-*")) and any(CACHE.glob("bin/etcd-*"))
-        if not built and not REQUIRED:
-            pytest.skip("no control plane and no cached build: scripts/cluster build (or ATHENA_CLUSTER=required "
-                        "to build and start one here)")
-        t0 = time.monotonic()
-        r = _script("up", "--control-plane-only")
-        if r.returncode != 0:
-            message = f"scripts/cluster up --control-plane-only failed (exit {r.returncode}):\n{r.stderr[-4000:]}"
-            if REQUIRED:
-                pytest.fail(message)
-            pytest.skip(message)
-        started = True
-        print(f"control plane up in {time.monotonic() - t0:.1f}s", file=sys.stderr)
-    env = mod.load_env()
-    cp = ControlPlane(env, mod.Kube(env["KUBECONFIG"]), mod)
-    _wait_ready(cp)
-    try:
-        yield cp
-    finally:
-        for kube in cp.clients:
-            kube.close()
-        if started:
-            _script("down")
-
-
-def _wait_ready(cp: ControlPlane) -> None:
-    """Right after the CRDs are installed the API answers 429 "storage is (re)initializing" for a while."""
-    kube = cp.kube()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            kube.get("WorkflowTemplate", "absent", "default")
-            return
-        except KubeError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-
-
-# ---------------------------------------------------------------------------------------------------- helpers
-
-
-def _wt(name: str, value: str = "2", refs: tuple[str, ...] = ()) -> dict[str, Any]:
-    tasks = [{"name": r, "templateRef": {"name": r, "template": r}} for r in refs]
-    template: dict[str, Any] = ({"name": name, "dag": {"tasks": tasks}} if refs else
-                                {"name": name, "container": {"image": "busybox:1.36", "args": [value]}})
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {"name": name},
-            "spec": {"entrypoint": name, "templates": [template]}}
-
-
-def _never(question: str) -> bool:
-    raise AssertionError(f"asked {question!r}, expected no prompt")
-
-
-def _submit(kube: Kube, docs: list[dict[str, Any]], root: str, ns: str, **kw: Any) -> str:
-    notes: list[str] = kw.pop("notes", [])
-    confirm = kw.pop("confirm", _never)
-    return submit(kube, docs, SubmitRequest(root=root, arguments={}, namespace=ns, **kw), notify=notes.append,
-                  confirm=confirm, settle=0)
-
-
-def _rv(kube: Kube, kind: str, name: str, ns: str) -> str:
-    live = kube.get(kind, name, ns)
-    assert live is not None, f"{kind} {name} missing in {ns}"
-    return str(live["metadata"]["resourceVersion"])
-
-
-def _workflows(kube: Kube, ns: str) -> list[str]:
-    items = kube.client.list(_res("Workflow"), namespace=ns)
-    return [i.metadata.name for i in items]
-
-
-def _res(kind: str) -> Any:
-    from athena.remote.kube import _resource
-
-    return _resource(kind)
-
-
-APP = '''
-from athena import container, workflow
-
-
-@container
-def add(a: int, b: int) -> int:
-    return a + b
-
-
-@workflow
-def pipeline(x: int, label: str = "n") -> int:
-    return add(x, {B})
-'''
-
-
-def _project(tmp_path: Path, cp: ControlPlane, b: int = 2) -> Path:
-    (tmp_path / "pipeline.py").write_text(APP.replace("{B}", str(b)))
-    (tmp_path / "athena.toml").write_text(
-        f'[project]\nname = "sub"\napp = "pipeline"\n\n[artifact_repository.s3]\n'
-        f'endpoint = "{cp.env["ATHENA_CLUSTER_S3_ENDPOINT"]}"\nbucket = "{cp.env["ATHENA_CLUSTER_S3_BUCKET"]}"\n'
-        'insecure = true\n')
-    return tmp_path
-
+from athena.remote.kube import KubeError
+from athena.remote.submit import plan_changes
 
 # ---------------------------------------------------------------------------------------------------- tests
 
 
 def test_create_then_unchanged_writes_nothing(control_plane: ControlPlane) -> None:
     kube, ns = control_plane.kube(), control_plane.namespace()
-    docs = [_wt("s-leaf"), _wt("s-root", refs=("s-leaf",))]
+    docs = [wt("s-leaf"), wt("s-root", refs=("s-leaf",))]
     notes: list[str] = []
-    first = _submit(kube, docs, "s-root", ns, notes=notes)
+    first = submit_docs(kube, docs, "s-root", ns, notes=notes)
     assert notes == ["created WorkflowTemplate s-leaf", "created WorkflowTemplate s-root"]  # callees first
     live = kube.get("WorkflowTemplate", "s-root", ns)
     assert live is not None
@@ -213,18 +38,18 @@ def test_create_then_unchanged_writes_nothing(control_plane: ControlPlane) -> No
     wf = kube.get("Workflow", first, ns)
     assert wf is not None and first.startswith("s-root-")
     assert wf["spec"] == {"workflowTemplateRef": {"name": "s-root"}}
-    before = {n: _rv(kube, "WorkflowTemplate", n, ns) for n in ("s-leaf", "s-root")}
+    before = {n: version_of(kube, "WorkflowTemplate", n, ns) for n in ("s-leaf", "s-root")}
     notes.clear()
-    second = _submit(kube, docs, "s-root", ns, notes=notes)  # _never: no prompt
+    second = submit_docs(kube, docs, "s-root", ns, notes=notes)  # _never: no prompt
     assert notes == ["unchanged WorkflowTemplate s-leaf", "unchanged WorkflowTemplate s-root"]
-    assert {n: _rv(kube, "WorkflowTemplate", n, ns) for n in before} == before  # no write at all
-    assert second != first and sorted(_workflows(kube, ns)) == sorted([first, second])
+    assert {n: version_of(kube, "WorkflowTemplate", n, ns) for n in before} == before  # no write at all
+    assert second != first and sorted(workflows(kube, ns)) == sorted([first, second])
 
 
 def test_cli_changed_by_compile_shows_a_diff_and_refuses_without_yes(control_plane: ControlPlane,
                                                                       tmp_path: Path) -> None:
     cp, ns = control_plane, control_plane.namespace()
-    project = _project(tmp_path, cp)
+    project = make_project(tmp_path, cp)
     r = cp.cli(project, "submit", "pipeline", "-a", "x=3", "-n", ns, "--skip-bundle-check")
     assert r.returncode == 0, r.stderr
     name = r.stdout.strip()
@@ -233,29 +58,29 @@ def test_cli_changed_by_compile_shows_a_diff_and_refuses_without_yes(control_pla
     wf = kube.get("Workflow", name, ns)
     assert wf is not None
     assert wf["spec"]["arguments"] == {"parameters": [{"name": "x", "value": "3"}]}
-    rv = _rv(kube, "WorkflowTemplate", "sub-pipeline", ns)
+    rv = version_of(kube, "WorkflowTemplate", "sub-pipeline", ns)
 
-    _project(tmp_path, cp, b=5)  # a new compile
+    make_project(tmp_path, cp, b=5)  # a new compile
     r = cp.cli(project, "submit", "pipeline", "-a", "x=3", "-n", ns, "--skip-bundle-check", stdin="")
     assert r.returncode == 1, r.stderr
     assert "WorkflowTemplate sub-pipeline in " + ns + ": changed by a new compile" in r.stderr
     assert "-            value: '2'" in r.stderr and "+            value: '5'" in r.stderr
     assert "nothing changed in namespace" in r.stderr and "--update" in r.stderr
-    assert _rv(kube, "WorkflowTemplate", "sub-pipeline", ns) == rv
-    assert _workflows(kube, ns) == [name]  # no Workflow either
+    assert version_of(kube, "WorkflowTemplate", "sub-pipeline", ns) == rv
+    assert workflows(kube, ns) == [name]  # no Workflow either
 
     r = cp.cli(project, "submit", "pipeline", "-a", "x=3", "-n", ns, "--skip-bundle-check", "-y")
     assert r.returncode == 0, r.stderr
     assert "updated WorkflowTemplate sub-pipeline" in r.stderr
-    assert _rv(kube, "WorkflowTemplate", "sub-pipeline", ns) != rv
+    assert version_of(kube, "WorkflowTemplate", "sub-pipeline", ns) != rv
     r = cp.cli(project, "submit", "pipeline", "-a", "x=3", "-n", ns, "--skip-bundle-check", "--update")
     assert r.returncode == 0 and "unchanged WorkflowTemplate sub-pipeline" in r.stderr, r.stderr
 
 
 def test_changed_outside_athena(control_plane: ControlPlane) -> None:
     kube, ns = control_plane.kube(), control_plane.namespace()
-    docs = [_wt("o-root")]
-    _submit(kube, docs, "o-root", ns)
+    docs = [wt("o-root")]
+    submit_docs(kube, docs, "o-root", ns)
     live = kube.get("WorkflowTemplate", "o-root", ns)
     assert live is not None
     live["spec"]["templates"][0]["container"]["args"] = ["edited by hand"]
@@ -267,10 +92,10 @@ def test_changed_outside_athena(control_plane: ControlPlane) -> None:
     notes: list[str] = []
     asked: list[str] = []
     with pytest.raises(Exception, match="nothing changed"):
-        _submit(kube, docs, "o-root", ns, notes=notes, confirm=lambda q: asked.append(q) is not None)
+        submit_docs(kube, docs, "o-root", ns, notes=notes, confirm=lambda q: asked.append(q) is not None)
     assert asked and any("changed outside athena" in n for n in notes)
     assert any("overwrites that edit" in n for n in notes)
-    _submit(kube, docs, "o-root", ns, confirm=lambda q: True)
+    submit_docs(kube, docs, "o-root", ns, confirm=lambda q: True)
     live = kube.get("WorkflowTemplate", "o-root", ns)
     assert live is not None and live["spec"]["templates"][0]["container"]["args"] == ["2"]
 
@@ -294,8 +119,8 @@ def test_server_defaulting_is_ignored(control_plane: ControlPlane) -> None:
             break
         assert time.monotonic() < deadline, "the API server never applied the schema default"
         time.sleep(0.5)
-    docs = [_wt("d-root"), cron]
-    _submit(kube, docs, "d-root", ns)
+    docs = [wt("d-root"), cron]
+    submit_docs(kube, docs, "d-root", ns)
     live = kube.get("CronWorkflow", "d-root", ns)
     assert live is not None and live["spec"]["successfulJobsHistoryLimit"] == 3  # defaulted by the server
     assert drift.content(live) != drift.content(cron)  # a naive comparison would call this drift
@@ -303,14 +128,14 @@ def test_server_defaulting_is_ignored(control_plane: ControlPlane) -> None:
     assert [c.action for c in changes] == ["unchanged", "unchanged"]
     assert changes[1].drift is not None
     assert set(changes[1].drift.defaulted) == {"spec.failedJobsHistoryLimit", "spec.successfulJobsHistoryLimit"}
-    rv = _rv(kube, "CronWorkflow", "d-root", ns)
-    _submit(kube, docs, "d-root", ns)
-    assert _rv(kube, "CronWorkflow", "d-root", ns) == rv
+    rv = version_of(kube, "CronWorkflow", "d-root", ns)
+    submit_docs(kube, docs, "d-root", ns)
+    assert version_of(kube, "CronWorkflow", "d-root", ns) == rv
 
 
 def test_a_concurrent_update_is_a_409_and_overwrites_nothing(control_plane: ControlPlane) -> None:
     kube, ns = control_plane.kube(), control_plane.namespace()
-    _submit(kube, [_wt("c-root")], "c-root", ns)
+    submit_docs(kube, [wt("c-root")], "c-root", ns)
 
     def someone_else_writes(question: str) -> bool:  # between athena's read and its write
         live = kube.get("WorkflowTemplate", "c-root", ns)
@@ -320,21 +145,12 @@ def test_a_concurrent_update_is_a_409_and_overwrites_nothing(control_plane: Cont
         return True
 
     with pytest.raises(KubeError) as info:
-        _submit(kube, [_wt("c-root", value="mine")], "c-root", ns, confirm=someone_else_writes)
+        submit_docs(kube, [wt("c-root", value="mine")], "c-root", ns, confirm=someone_else_writes)
     assert info.value.status == 409
     assert "409 Conflict" in str(info.value) and "nothing was overwritten" in str(info.value)
     live = kube.get("WorkflowTemplate", "c-root", ns)
     assert live is not None and live["spec"]["templates"][0]["container"]["args"] == ["theirs"]
-    assert _workflows(kube, ns) == [next(iter(_workflows(kube, ns)))]  # only the first submit's Workflow
-
-
-def _token_kubeconfig(cp: ControlPlane, tmp_path: Path, token: str) -> str:
-    kc = yaml.safe_load(Path(cp.kubeconfig).read_text())
-    kc["users"] = [{"name": "sa", "user": {"token": token}}]
-    kc["contexts"][0]["context"]["user"] = "sa"
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump(kc))
-    return str(path)
+    assert workflows(kube, ns) == [next(iter(workflows(kube, ns)))]  # only the first submit's Workflow
 
 
 def test_a_service_account_without_rbac_gets_403_and_nothing_is_created(control_plane: ControlPlane,
@@ -344,9 +160,9 @@ def test_a_service_account_without_rbac_gets_403_and_nothing_is_created(control_
     token = cp.admin.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts/nobody/token",
                              {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
                               "spec": {"expirationSeconds": 600}})["status"]["token"]
-    kube = cp.kube(_token_kubeconfig(cp, tmp_path, token))
+    kube = cp.kube(token_kubeconfig(cp, tmp_path, token))
     with pytest.raises(KubeError) as info:
-        _submit(kube, [_wt("r-root")], "r-root", ns)
+        submit_docs(kube, [wt("r-root")], "r-root", ns)
     assert info.value.status == 403
     text = str(info.value)
     assert "403 Forbidden" in text and "system:serviceaccount:" + ns + ":nobody" in text
@@ -356,9 +172,9 @@ def test_a_service_account_without_rbac_gets_403_and_nothing_is_created(control_
 
 def test_an_invalid_or_expired_token_is_a_401(control_plane: ControlPlane, tmp_path: Path) -> None:
     cp, ns = control_plane, control_plane.namespace()
-    kube = cp.kube(_token_kubeconfig(cp, tmp_path, "eyJhbGciOiJSUzI1NiJ9.e30.expired"))
+    kube = cp.kube(token_kubeconfig(cp, tmp_path, "eyJhbGciOiJSUzI1NiJ9.e30.expired"))
     with pytest.raises(KubeError) as info:
-        _submit(kube, [_wt("e-root")], "e-root", ns)
+        submit_docs(kube, [wt("e-root")], "e-root", ns)
     assert info.value.status == 401
     assert "401 Unauthorized" in str(info.value) and "log in again" in str(info.value)
     assert cp.kube().get("WorkflowTemplate", "e-root", ns) is None
@@ -367,15 +183,15 @@ def test_an_invalid_or_expired_token_is_a_401(control_plane: ControlPlane, tmp_p
 def test_namespaces_are_separate_and_a_missing_one_is_named(control_plane: ControlPlane) -> None:
     kube = control_plane.kube()
     a, b = control_plane.namespace(), control_plane.namespace()
-    _submit(kube, [_wt("n-root", value="a")], "n-root", a)
+    submit_docs(kube, [wt("n-root", value="a")], "n-root", a)
     notes: list[str] = []
-    _submit(kube, [_wt("n-root", value="b")], "n-root", b, notes=notes)  # a create in b, no drift against a
+    submit_docs(kube, [wt("n-root", value="b")], "n-root", b, notes=notes)  # a create in b, no drift against a
     assert notes == ["created WorkflowTemplate n-root"]
     for ns, value in ((a, "a"), (b, "b")):
         live = kube.get("WorkflowTemplate", "n-root", ns)
         assert live is not None and live["spec"]["templates"][0]["container"]["args"] == [value]
     with pytest.raises(KubeError, match=r"namespace no-such-ns .*404 Not Found: namespaces \"no-such-ns\" not found"):
-        _submit(kube, [_wt("n-root")], "n-root", "no-such-ns")
+        submit_docs(kube, [wt("n-root")], "n-root", "no-such-ns")
 
 
 # ------------------------------------------------------------------------------------ bad input, through the CLI
@@ -383,7 +199,7 @@ def test_namespaces_are_separate_and_a_missing_one_is_named(control_plane: Contr
 
 def test_unknown_workflow(control_plane: ControlPlane, tmp_path: Path) -> None:
     cp, ns = control_plane, control_plane.namespace()
-    r = cp.cli(_project(tmp_path, cp), "submit", "pipelin", "-n", ns, "--skip-bundle-check")
+    r = cp.cli(make_project(tmp_path, cp), "submit", "pipelin", "-n", ns, "--skip-bundle-check")
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.count("athena:") == 1 and "pipelin" in r.stderr, r.stderr
     assert cp.kube().get("WorkflowTemplate", "sub-pipeline", ns) is None
@@ -391,18 +207,18 @@ def test_unknown_workflow(control_plane: ControlPlane, tmp_path: Path) -> None:
 
 def test_wrong_argument_type(control_plane: ControlPlane, tmp_path: Path) -> None:
     cp, ns = control_plane, control_plane.namespace()
-    r = cp.cli(_project(tmp_path, cp), "submit", "pipeline", "-a", "x=three", "-n", ns, "--skip-bundle-check")
+    r = cp.cli(make_project(tmp_path, cp), "submit", "pipeline", "-a", "x=three", "-n", ns, "--skip-bundle-check")
     assert r.returncode == 1 and r.stdout == ""
     assert "-a x: parameter `x` of `pipeline` expects int, got 'three'" in r.stderr, r.stderr
     r = cp.cli(tmp_path, "submit", "pipeline", "-n", ns, "--skip-bundle-check")
     assert r.returncode == 1 and "needs `x`" in r.stderr, r.stderr
     assert cp.kube().get("WorkflowTemplate", "sub-pipeline", ns) is None
-    assert _workflows(cp.kube(), ns) == []
+    assert workflows(cp.kube(), ns) == []
 
 
 def test_missing_bundle(control_plane: ControlPlane, tmp_path: Path) -> None:
     cp, ns = control_plane, control_plane.namespace()  # the instance's S3 is moto's server
-    r = cp.cli(_project(tmp_path, cp), "submit", "pipeline", "-a", "x=1", "-n", ns)
+    r = cp.cli(make_project(tmp_path, cp), "submit", "pipeline", "-a", "x=1", "-n", ns)
     assert r.returncode == 1 and r.stdout == ""
     assert "the bundle s3://athena/athena/sub/" in r.stderr and "does not exist: run `athena publish`" in r.stderr
     assert "--skip-bundle-check" in r.stderr, r.stderr
@@ -418,7 +234,7 @@ def test_unreachable_server(control_plane: ControlPlane, tmp_path: Path) -> None
     kc["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{port}"
     path = tmp_path / "unreachable.kubeconfig"
     path.write_text(yaml.safe_dump(kc))
-    project = _project(tmp_path, cp)
+    project = make_project(tmp_path, cp)
     env_kc = cp.kubeconfig
     cp.env["KUBECONFIG"] = str(path)
     try:
@@ -441,7 +257,7 @@ def test_get_and_logs_of_an_unknown_workflow(control_plane: ControlPlane, tmp_pa
 def test_get_reads_a_workflow_the_api_holds(control_plane: ControlPlane, tmp_path: Path) -> None:
     """No controller here: the Workflow has no status yet, so get shows it Pending and exits 3."""
     cp, ns = control_plane, control_plane.namespace()
-    name = _submit(cp.kube(), [_wt("g-root")], "g-root", ns)
+    name = submit_docs(cp.kube(), [wt("g-root")], "g-root", ns)
     r = cp.cli(tmp_path, "get", name, "-n", ns)
     assert r.returncode == 3 and f"{name}: Pending" in r.stderr, r.stderr
 

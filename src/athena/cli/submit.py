@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,7 +13,7 @@ from athena.cli.appargs import name_argument, values_option
 from athena.cli.state import State, warn_python
 
 if TYPE_CHECKING:
-    from athena.remote.kube import Kube
+    from athena.remote.transport import Transport
     from athena.remote.watch import Snapshot
 
 __all__ = ["get", "logs", "submit"]
@@ -20,10 +21,24 @@ __all__ = ["get", "logs", "submit"]
 _NS_HELP = "Namespace (default: the values file's, else $ARGO_NAMESPACE, else [defaults].namespace, else default)."
 
 
-def _kube(namespace: str | None) -> Kube:
-    from athena.remote.kube import connect
+def _connect(namespace: str | None, argo_server: str | None, insecure: bool) -> Transport:
+    from athena.remote.transport import argo_server_settings, connect
 
-    return connect(namespace)
+    return connect(namespace, argo_server=argo_server_settings(argo_server, insecure))
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def transport_options(fn: _F) -> _F:
+    """``--argo-server`` and ``--insecure-skip-tls-verify``: the Argo Server instead of the Kubernetes API."""
+    fn = click.option("--insecure-skip-tls-verify", "insecure", is_flag=True,
+                      help="Accept an Argo Server certificate that does not verify (argo server's self-signed "
+                           "default). Also $ARGO_INSECURE_SKIP_VERIFY=true.")(fn)
+    return click.option("--argo-server", "argo_server", default=None, metavar="URL",
+                        help="Talk to this Argo Server's REST API (host:port, HTTPS unless $ARGO_SECURE=false, or "
+                             "a URL) instead of the Kubernetes API; default $ARGO_SERVER. Authorization: "
+                             "$ARGO_TOKEN.")(fn)
 
 
 @click.command("submit")
@@ -42,12 +57,16 @@ def _kube(namespace: str | None) -> Kube:
 @click.option("--update", is_flag=True, help="Apply changed templates without asking (the diff is still shown).")
 @click.option("--skip-bundle-check", is_flag=True, help="Do not check that the bundle exists in S3.")
 @click.option("--watch", is_flag=True,
-              help="Follow the run: a line per finished step, the tree at the end, `return: <json>` on stdout; "
-                   "the exit code follows the phase (0 Succeeded, 1 Failed, 2 Error).")
+              help="Follow the run: a line per finished step, the steps' output as they print it, the tree at the "
+                   "end, `return: <json>` on stdout; the exit code follows the phase (0 Succeeded, 1 Failed, "
+                   "2 Error).")
+@click.option("--no-logs", "no_logs", is_flag=True, help="With --watch: do not stream the steps' output.")
+@transport_options
 @click.pass_obj
 def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ...], input_file: str | None,
            namespace: str | None, service_account: str | None, node_selector: tuple[str, ...],
-           values: tuple[str, ...], yes: bool, update: bool, skip_bundle_check: bool, watch: bool) -> int:
+           values: tuple[str, ...], yes: bool, update: bool, skip_bundle_check: bool, watch: bool, no_logs: bool,
+           argo_server: str | None, insecure: bool) -> int:
     """Submit the workflow NAME to the cluster of the current kubeconfig context; print the Workflow's name.
 
     The arguments are checked against the signature and the bundle's presence in S3 first; then every
@@ -89,7 +108,7 @@ def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ..
     docs = api.emit_documents(loaded, config, program=program, values=overrides, namespace=ns)
     if not skip_bundle_check:
         _check_bundle(config, remote.reachable(docs, t.name))
-    kube = _kube(ns)
+    kube = _connect(ns, argo_server, insecure)
     request = remote.SubmitRequest(root=t.name, arguments=arguments, namespace=ns,
                                    service_account=service_account, node_selector=selector or None,
                                    yes=yes, update=update)
@@ -100,7 +119,7 @@ def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ..
         return 0
     functions = {n: str(getattr(x, "function", "")).split(" ")[0] for n, x in program.templates.items()}
     click.echo(wf, err=True)
-    return _follow(kube, wf, ns, functions)
+    return _follow(kube, wf, ns, functions, logs=not no_logs)
 
 
 def _confirm(question: str) -> bool:
@@ -145,7 +164,7 @@ def _bundle_keys(node: object) -> list[str]:
     return out
 
 
-def _follow(kube: Kube, name: str, namespace: str, functions: dict[str, str]) -> int:
+def _follow(kube: Transport, name: str, namespace: str, functions: dict[str, str], *, logs: bool) -> int:
     from athena.local.run.progress import SYMBOLS, _label
     from athena.remote.watch import exit_code, watch
 
@@ -159,7 +178,10 @@ def _follow(kube: Kube, name: str, namespace: str, functions: dict[str, str]) ->
         click.echo(f"{SYMBOLS.get(node.phase, '?')} {node.phase:<9} {'  ' * depth}"
                    f"{_label(node.display_name, node.template, functions)}{msg}", err=True)
 
-    snap = watch(kube, name, namespace, on_node=line)
+    def log(node: str, text: str) -> None:
+        click.echo(f"{node.removeprefix(name + '.')} │ {text}", err=True)
+
+    snap = watch(kube, name, namespace, on_node=line, on_log=log if logs else None)
     _show(snap, functions)
     return exit_code(snap.phase)
 
@@ -179,14 +201,15 @@ def _show(snap: Snapshot, functions: dict[str, str]) -> None:
 @click.command("get")
 @click.argument("workflow")
 @click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
+@transport_options
 @click.pass_obj
-def get(state: State, workflow: str, namespace: str | None) -> int:
+def get(state: State, workflow: str, namespace: str | None, argo_server: str | None, insecure: bool) -> int:
     """Show the submitted Workflow WORKFLOW: its tree of steps and phase; `return: <json>` when it Succeeded.
     Exit code: 0 Succeeded, 1 Failed, 2 Error, 3 still running."""
     from athena.remote.watch import exit_code, read
 
     ns = _namespace(state, namespace)
-    snap = read(_kube(ns), workflow, ns)
+    snap = read(_connect(ns, argo_server, insecure), workflow, ns)
     _show(snap, {})
     return exit_code(snap.phase) if snap.done else 3
 
@@ -194,13 +217,14 @@ def get(state: State, workflow: str, namespace: str | None) -> int:
 @click.command("logs")
 @click.argument("workflow")
 @click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
+@transport_options
 @click.pass_obj
-def logs(state: State, workflow: str, namespace: str | None) -> int:
+def logs(state: State, workflow: str, namespace: str | None, argo_server: str | None, insecure: bool) -> int:
     """Print the logs of every step (pod) of the submitted Workflow WORKFLOW, oldest first."""
     from athena.remote.watch import logs as read_logs
 
     ns = _namespace(state, namespace)
-    for node, lines in read_logs(_kube(ns), workflow, ns):
+    for node, lines in read_logs(_connect(ns, argo_server, insecure), workflow, ns):
         click.echo(f"--- {node}")
         for text in lines:
             click.echo(text)

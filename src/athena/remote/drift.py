@@ -32,6 +32,11 @@ ANNOTATION = "athena.dev/applied-hash"
 
 # Annotations written by tools, not part of what anyone declared.
 _TOOL_ANNOTATIONS = frozenset({ANNOTATION, "kubectl.kubernetes.io/last-applied-configuration"})
+# Labels the Argo Server sets from the caller's identity on every create and update (workflow/creator/creator.go):
+# who applied last, not what was declared.
+_SERVER_LABELS = frozenset(f"workflows.argoproj.io/{k}" for k in (
+    "creator", "creator-email", "creator-preferred-username", "actor", "actor-email", "actor-preferred-username",
+    "action"))
 _MISSING = object()
 
 Path = tuple[str | int, ...]
@@ -44,7 +49,7 @@ def content(doc: Mapping[str, Any]) -> dict[str, Any]:
     meta = doc.get("metadata") or {}
     out: dict[str, Any] = {"apiVersion": doc.get("apiVersion"), "kind": doc.get("kind"),
                            "metadata": {"name": meta.get("name")}}
-    labels = dict(meta.get("labels") or {})
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k not in _SERVER_LABELS}
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _TOOL_ANNOTATIONS}
     if labels:
         out["metadata"]["labels"] = labels

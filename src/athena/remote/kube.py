@@ -9,6 +9,7 @@ becomes a :class:`KubeError` whose message says what was refused and what to do 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Kube:
     client: Any
     server: str
     context: str = ""
+    validates_references: bool = False  # the API server has no Argo webhook: templateRefs are checked at run time
     retries: int = 4
     backoff: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
@@ -122,6 +124,32 @@ class Kube:
         return _as_dict(self._call(lambda: self.client.replace(obj, namespace=namespace, dry_run=dry_run),
                                    "update", doc["kind"], doc["metadata"]["name"], namespace, idempotent=dry_run))
 
+    def running_workflows(self, namespace: str) -> list[dict[str, Any]]:
+        res = _resource("Workflow")
+        items = self._call(lambda: list(self.client.list(res, namespace=namespace,
+                                                         labels={"workflows.argoproj.io/phase": "Running"})),
+                           "list", "Workflow", "(running)", namespace, idempotent=True)
+        return [_as_dict(i) for i in items]
+
+    def template_referencing(self, namespace: str) -> str | None:
+        """From ``workflow-controller-configmap`` in Argo's usual namespace (``argo``) or, for a namespaced
+        install, in ``namespace``; None when neither can be read (absent, or no RBAC to read it)."""
+        from lightkube.resources.core_v1 import ConfigMap
+
+        for ns in dict.fromkeys(("argo", namespace)):
+            def read(ns: str = ns) -> Any:
+                return self.client.get(ConfigMap, "workflow-controller-configmap", namespace=ns)
+
+            try:
+                cm = self._call(read, "get", "ConfigMap", "workflow-controller-configmap", ns, idempotent=True,
+                                missing_ok=True)
+            except (_Missing, KubeError):
+                continue
+            mode = _referencing(_as_dict(cm).get("data") or {})
+            if mode is not None:
+                return mode
+        return None
+
     # ------------------------------------------------------------------------------------------ pods
 
     def pods(self, namespace: str, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -136,6 +164,50 @@ class Kube:
             return list(self.client.log(pod, namespace=namespace, container=container))
 
         yield from self._call(lines, "read the log of", "Pod", pod, namespace, idempotent=True)
+
+    def pod_logs(self, workflow: str, namespace: str) -> Iterator[tuple[str, list[str]]]:
+        for pod in self._workflow_pods(workflow, namespace):
+            name = pod["metadata"]["name"]
+            yield name, [line.rstrip("\n") for line in self.log(name, namespace)]
+
+    def follow_logs(self, workflow: str, namespace: str, on_line: Callable[[str, str], None],
+                    stop: threading.Event, interval: float = 1.0) -> None:
+        """One thread per pod, each following its ``main`` container's log from the moment it starts; new pods
+        are found by listing the Workflow's pods every ``interval`` seconds until ``stop`` is set."""
+        followed: dict[str, threading.Thread] = {}
+        while not stop.is_set():
+            try:
+                pods = self._workflow_pods(workflow, namespace)
+            except KubeError:
+                pods = []  # a blip while listing: the next round sees them
+            for pod in pods:
+                name = pod["metadata"]["name"]
+                if name not in followed and _main_started(pod):
+                    t = threading.Thread(target=self._follow_pod, args=(name, namespace, on_line, stop),
+                                         name=f"athena-log-{name}", daemon=True)
+                    followed[name] = t
+                    t.start()
+            stop.wait(interval)
+        for t in followed.values():
+            t.join(timeout=5)
+
+    def _follow_pod(self, pod: str, namespace: str, on_line: Callable[[str, str], None],
+                    stop: threading.Event) -> None:
+        import httpx2
+        from lightkube import ApiError
+
+        try:
+            # Not stopped by `stop`: the stream ends with the container, so the last lines still arrive.
+            for line in self.client.log(pod, namespace=namespace, container="main", follow=True):
+                on_line(pod, line.rstrip("\n"))
+        except (ApiError, httpx2.HTTPError, httpx2.StreamError, OSError):
+            return  # the pod went away or the connection dropped: `athena logs` reads what is left
+
+    def _workflow_pods(self, workflow: str, namespace: str) -> list[dict[str, Any]]:
+        pods = self.pods(namespace, {"workflows.argoproj.io/workflow": workflow})
+        pods.sort(key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp") or "",
+                                 (p.get("metadata") or {}).get("name", "")))
+        return pods
 
     # ------------------------------------------------------------------------------------------ errors
 
@@ -198,6 +270,35 @@ class Kube:
 
 class _Missing(Exception):
     """A 404 that the caller asked to receive as None."""
+
+
+def _main_started(pod: dict[str, Any]) -> bool:
+    for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        if status.get("name") == "main":
+            state = status.get("state") or {}
+            return "running" in state or "terminated" in state
+    return False
+
+
+def _referencing(data: dict[str, Any]) -> str | None:
+    """``templateReferencing`` from the configmap's data: either the key ``workflowRestrictions`` (one key per
+    field, the usual form) or the whole configuration under ``config`` (the older form)."""
+    import yaml
+
+    for key, path in (("workflowRestrictions", ("templateReferencing",)),
+                      ("config", ("workflowRestrictions", "templateReferencing"))):
+        text = data.get(key)
+        if not isinstance(text, str):
+            continue
+        try:
+            node: Any = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str) and node:
+            return node
+    return None
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

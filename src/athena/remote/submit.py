@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from athena.errors import UsageError
 from athena.remote import drift
-from athena.remote.kube import API_VERSION, Kube
+from athena.remote.kube import API_VERSION
+from athena.remote.transport import Transport
 
 __all__ = ["Change", "SubmitRequest", "plan_changes", "reachable", "resolve_namespace", "submit", "workflow_doc"]
 
@@ -85,20 +86,39 @@ def _template_refs(node: Any) -> Iterator[str]:
             yield from _template_refs(value)
 
 
-def plan_changes(kube: Kube, docs: Sequence[Mapping[str, Any]], namespace: str) -> list[Change]:
-    """Read each live object and dry-run its replacement; no writes."""
+def _references(doc: Mapping[str, Any]) -> set[str]:
+    """The WorkflowTemplates a document names: its tasks' ``templateRef``s, a CronWorkflow's ``workflowTemplateRef``."""
+    spec = doc.get("spec") or {}
+    refs = set(_template_refs(spec))
+    root = ((spec.get("workflowSpec") or {}).get("workflowTemplateRef") or {}).get("name")
+    if isinstance(root, str):
+        refs.add(root)
+    return refs
+
+
+def plan_changes(kube: Transport, docs: Sequence[Mapping[str, Any]], namespace: str) -> list[Change]:
+    """Read each live object and dry-run its replacement; no writes.
+
+    Where the server checks ``templateRef`` targets (the Argo Server), a document that references a template
+    still to be created cannot be dry-run yet: it is checked by the server when it is created, callees first.
+    """
     changes: list[Change] = []
+    pending: set[str] = set()  # WorkflowTemplates this submit creates
     for doc in docs:
         desired = _with_namespace(doc, namespace)
         kind, name = desired["kind"], desired["metadata"]["name"]
         stamped = drift.stamp(desired)
         live = kube.get(kind, name, namespace)
+        checkable = not (kube.validates_references and pending & _references(desired))
         if live is None:
-            kube.create(stamped, namespace, dry_run=True)  # a 422 or 403 now, before anything is written
+            if checkable:
+                kube.create(stamped, namespace, dry_run=True)  # a 422 or 403 now, before anything is written
+            if kind == "WorkflowTemplate":
+                pending.add(name)
             changes.append(Change(kind, name, "create", stamped))
             continue
         stamped["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-        reference = kube.replace(stamped, namespace, dry_run=True)
+        reference = kube.replace(stamped, namespace, dry_run=True) if checkable else stamped
         found = drift.compare(desired, reference, live, name=f"{kind}/{name}")
         changes.append(Change(kind, name, "update" if found.changed else "unchanged", stamped, found))
     return changes
@@ -108,6 +128,20 @@ def _with_namespace(doc: Mapping[str, Any], namespace: str) -> dict[str, Any]:
     out = dict(doc)
     out["metadata"] = {**doc["metadata"], "namespace": namespace}
     return out
+
+
+def _warn_secure(kube: Transport, namespace: str, templates: list[str], notify: Callable[[str], None]) -> None:
+    """Under ``templateReferencing: Secure`` the controller stores each running Workflow's template and errors
+    the Workflow if it changes (``WorkflowSpec may not change during execution``): name the ones at risk."""
+    if not templates or kube.template_referencing(namespace) != "Secure":
+        return
+    changing = set(templates)
+    running = sorted(str((w.get("metadata") or {}).get("name")) for w in kube.running_workflows(namespace)
+                     if ((w.get("spec") or {}).get("workflowTemplateRef") or {}).get("name") in changing)
+    at_risk = (f"; running now: {', '.join(running)}" if running else
+               "; none of them is running a changed template right now")
+    notify(f"warning: the controller runs with templateReferencing: Secure, so a Workflow still running when its "
+           f"WorkflowTemplate changes fails (\"WorkflowSpec may not change during execution\"){at_risk}")
 
 
 def workflow_doc(request: SubmitRequest) -> dict[str, Any]:
@@ -124,7 +158,7 @@ def workflow_doc(request: SubmitRequest) -> dict[str, Any]:
             "metadata": {"generateName": f"{request.root}-", "namespace": request.namespace}, "spec": spec}
 
 
-def submit(kube: Kube, docs: Sequence[Mapping[str, Any]], request: SubmitRequest, *,
+def submit(kube: Transport, docs: Sequence[Mapping[str, Any]], request: SubmitRequest, *,
            notify: Callable[[str], None], confirm: Callable[[str], bool], settle: float = 2.0,
            sleep: Callable[[float], None] = time.sleep) -> str:
     """Bring the templates ``request.root`` reaches up to date, then create its Workflow; its name.
@@ -147,6 +181,8 @@ def submit(kube: Kube, docs: Sequence[Mapping[str, Any]], request: SubmitRequest
         if c.drift.outside:
             notify(f"warning: {c.kind} {c.name} was edited in the cluster since athena applied it; applying "
                    "overwrites that edit")
+    if updates:
+        _warn_secure(kube, ns, [c.name for c in updates if c.kind == "WorkflowTemplate"], notify)
     if updates and not (request.update or request.yes):
         names = ", ".join(c.name for c in updates)
         if not confirm(f"apply {len(updates)} changed object(s) to namespace {ns} ({names})?"):

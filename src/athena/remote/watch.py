@@ -3,13 +3,16 @@ tree printer serves ``athena run``, ``get`` and ``submit --watch``), its phase, 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from athena.local.run.model import NodeRecord
-from athena.remote.kube import Kube, KubeError
+from athena.remote.kube import KubeError
+from athena.remote.transport import Transport
 
 __all__ = ["FINAL", "Snapshot", "exit_code", "logs", "read", "snapshot", "watch"]
 
@@ -26,6 +29,12 @@ class Snapshot:
     nodes: list[NodeRecord]  # in start order
     parents: dict[str, str | None]  # node name -> parent node name
     result: str | None  # the root's `return` output (JSON text), when it has one
+    pod_nodes: Mapping[str, str] = field(default_factory=dict)  # a pod-backed node's id suffix -> its name
+
+    def node_of_pod(self, pod: str) -> str:
+        """The node a pod ran. Argo names a pod ``<workflow>-<template>-<n>`` for the node ``<workflow>-<n>``
+        (POD_NAMES=v2, the default) or exactly as the node id (v1): both end in the node id's last segment."""
+        return self.pod_nodes.get(pod.rsplit("-", 1)[-1], pod)
 
     @property
     def done(self) -> bool:
@@ -67,36 +76,67 @@ def snapshot(wf: Mapping[str, Any]) -> Snapshot:
         for p in (raw[name].get("outputs") or {}).get("parameters") or []:
             if p.get("name") == "return":
                 result = p.get("value")
+    pod_nodes = {i.rsplit("-", 1)[-1]: n.get("name", i) for i, n in raw.items() if n.get("type") == "Pod"}
     return Snapshot(name=name, phase=status.get("phase") or "", message=status.get("message") or None,
-                    nodes=nodes, parents=parents, result=result)
+                    nodes=nodes, parents=parents, result=result, pod_nodes=pod_nodes)
 
 
-def read(kube: Kube, name: str, namespace: str) -> Snapshot:
-    wf = kube.get("Workflow", name, namespace)
+def read(api: Transport, name: str, namespace: str) -> Snapshot:
+    wf = api.get("Workflow", name, namespace)
     if wf is None:
         raise KubeError(f"no Workflow {name} in namespace {namespace}; check the name (printed by athena submit) "
                         "and the namespace (-n)", status=404)
     return snapshot(wf)
 
 
-def watch(kube: Kube, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None],
-          interval: float = 1.0, timeout: float | None = None,
+def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None],
+          on_log: Callable[[str, str], None] | None = None, interval: float = 1.0, timeout: float | None = None,
           sleep: Callable[[float], None] = time.sleep) -> Snapshot:
-    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished."""
+    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished and, with
+    ``on_log``, ``on_log(node name, line)`` for each line a step prints, while it prints it."""
     reported: set[str] = set()
     deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        snap = read(kube, name, namespace)
-        for node in snap.nodes:
-            if node.phase in _NODE_FINAL and node.name not in reported:
-                reported.add(node.name)
-                on_node(node, _depth(node.name, snap.parents))
-        if snap.done:
-            return snap
-        if deadline is not None and time.monotonic() > deadline:
-            raise KubeError(f"Workflow {name} is still {snap.phase or 'pending'} after {timeout:g}s; "
-                            f"follow it with `athena get {name} -n {namespace}`")
-        sleep(interval)
+    latest: list[Snapshot] = []
+    stop, closed = threading.Event(), threading.Event()
+    follower = None
+    if on_log is not None:
+        def line(pod: str, text: str) -> None:
+            if not closed.is_set():  # nothing after the final tree
+                on_log(latest[-1].node_of_pod(pod) if latest else pod, text)
+
+        follower = threading.Thread(target=_follow, args=(api, name, namespace, line, stop), daemon=True,
+                                    name="athena-logs")
+    try:
+        while True:
+            snap = read(api, name, namespace)
+            latest.append(snap)
+            del latest[:-1]
+            if follower is not None and not follower.is_alive() and not follower.ident:
+                follower.start()
+            for node in snap.nodes:
+                if node.phase in _NODE_FINAL and node.name not in reported:
+                    reported.add(node.name)
+                    on_node(node, _depth(node.name, snap.parents))
+            if snap.done:
+                return snap
+            if deadline is not None and time.monotonic() > deadline:
+                raise KubeError(f"Workflow {name} is still {snap.phase or 'pending'} after {timeout:g}s; "
+                                f"follow it with `athena get {name} -n {namespace}`")
+            sleep(interval)
+    finally:
+        if follower is not None and follower.ident:
+            # `stop` ends the search for new pods; the streams themselves end after their last line (the
+            # Kubernetes API's with each container, the Argo Server's with the Workflow). Later lines are dropped.
+            stop.set()
+            follower.join(timeout=10)
+        closed.set()
+
+
+def _follow(api: Transport, name: str, namespace: str, on_line: Callable[[str, str], None],
+            stop: threading.Event) -> None:
+    # Logs are a courtesy while watching: the phase and the tree still come, and `athena logs` reads them later.
+    with contextlib.suppress(KubeError):
+        api.follow_logs(name, namespace, on_line, stop)
 
 
 def _depth(name: str, parents: Mapping[str, str | None]) -> int:
@@ -106,13 +146,8 @@ def _depth(name: str, parents: Mapping[str, str | None]) -> int:
     return depth
 
 
-def logs(kube: Kube, name: str, namespace: str) -> Iterator[tuple[str, list[str]]]:
-    """(pod, lines of its `main` container) for each pod of the Workflow, oldest first."""
-    read(kube, name, namespace)  # a clear message for an unknown Workflow
-    pods = kube.pods(namespace, {"workflows.argoproj.io/workflow": name})
-    pods.sort(key=lambda p: ((p.get("metadata") or {}).get("creationTimestamp") or "",
-                             (p.get("metadata") or {}).get("name", "")))
-    for pod in pods:
-        pod_name = pod["metadata"]["name"]
-        node = ((pod["metadata"].get("annotations") or {}).get("workflows.argoproj.io/node-name") or pod_name)
-        yield node, [line.rstrip("\n") for line in kube.log(pod_name, namespace)]
+def logs(api: Transport, name: str, namespace: str) -> Iterator[tuple[str, list[str]]]:
+    """(node, lines of its `main` container) for each pod of the Workflow, oldest first."""
+    snap = read(api, name, namespace)  # also a clear message for an unknown Workflow
+    for pod, lines in api.pod_logs(name, namespace):
+        yield snap.node_of_pod(pod), lines
