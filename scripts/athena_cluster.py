@@ -277,6 +277,7 @@ def build_all(line: str) -> None:
     timed("build kubernetes", build_k8s)
     timed("build pause", _build_pause)
     timed(f"build argo {line}", lambda: build_argo(line))
+    timed(f"build argo server {line}", lambda: _build_argo_cli(line))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -144,10 +144,12 @@ def cluster() -> Cluster:
             pytest.skip("no cluster is up: run scripts/cluster up (ATHENA_CLUSTER=required starts one and fails "
                         "if it cannot)")
         line = os.environ.get("ATHENA_CLUSTER_ARGO_LINE", "3.7")
-        r = subprocess.run([str(REPO / "scripts" / "cluster"), "up", "--argo", line], capture_output=True, text=True,
-                           timeout=5000)
+        # With Argo's real `argo server` too: test_submit_watch.py goes through it as well as the Kubernetes API.
+        r = subprocess.run([str(REPO / "scripts" / "cluster"), "up", "--argo", line, "--argo-server"],
+                           capture_output=True, text=True, timeout=5000)
         if r.returncode != 0:
-            pytest.fail(f"scripts/cluster up --argo {line} failed (exit {r.returncode}):\n{r.stderr[-6000:]}")
+            pytest.fail(f"scripts/cluster up --argo {line} --argo-server failed (exit {r.returncode}):\n"
+                        f"{r.stderr[-6000:]}")
         env = mod.load_env()
     return Cluster(env, mod.Kube(env["KUBECONFIG"]), mod)
 

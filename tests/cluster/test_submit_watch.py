@@ -35,7 +35,7 @@ def pipeline(x: int) -> int:
 
 
 def _athena(cluster: Any, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ATHENA_CONFIG"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ATHENA_CONFIG", "ARGO_"))}
     env.update({k: v for k, v in cluster.env.items() if k.startswith("AWS_")})
     env["KUBECONFIG"] = cluster.env["KUBECONFIG"]
     env["PYTHONPATH"] = str(REPO / "src")
@@ -52,20 +52,39 @@ def project(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return p
 
 
-def test_watch_succeeded_prints_the_return_value_and_exits_0(cluster: Any, project: Path) -> None:
-    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=3", "-n", cluster.namespace, "-y", "--watch")
+@pytest.fixture(params=["kubernetes-api", "argo-server"])
+def via(request: pytest.FixtureRequest, cluster: Any) -> tuple[str, ...]:
+    """The transport: the kubeconfig's API server, or Argo's real `argo server` in front of it."""
+    if request.param == "kubernetes-api":
+        return ()
+    url = cluster.env.get("ATHENA_CLUSTER_ARGO_SERVER")
+    if not url:
+        pytest.fail("the cluster runs no Argo Server: scripts/cluster up --argo-server")
+    return ("--argo-server", url, "--insecure-skip-tls-verify")
+
+
+def test_watch_succeeded_streams_the_log_prints_the_return_value_and_exits_0(cluster: Any, project: Path,
+                                                                            via: tuple[str, ...]) -> None:
+    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=3", "-n", cluster.namespace, "-y", "--watch", *via)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "return: 5\n"
     assert "✔ Succeeded" in r.stderr and "add" in r.stderr
+    # The step's output, streamed while it ran, before the final tree.
+    streamed = [line for line in r.stderr.splitlines() if line.endswith("│ adding 3 and 2")]
+    assert len(streamed) == 1 and streamed[0].startswith("add"), r.stderr
+    assert r.stderr.index("adding 3 and 2") < r.stderr.index(": Succeeded")
     name = r.stderr.split("submitted ", 1)[1].split()[0]
-    g = _athena(cluster, project, "get", name, "-n", cluster.namespace)
+    g = _athena(cluster, project, "get", name, "-n", cluster.namespace, *via)
     assert g.returncode == 0 and g.stdout == "return: 5\n", g.stderr
-    logs = _athena(cluster, project, "logs", name, "-n", cluster.namespace)
+    logs = _athena(cluster, project, "logs", name, "-n", cluster.namespace, *via)
     assert logs.returncode == 0 and "adding 3 and 2" in logs.stdout, logs.stderr
+    assert f"--- {name}" in logs.stdout, logs.stdout  # under the node's name, not the pod's
 
 
-def test_watch_failed_exits_1(cluster: Any, project: Path) -> None:
-    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=-1", "-n", cluster.namespace, "-y", "--watch")
+def test_watch_failed_exits_1(cluster: Any, project: Path, via: tuple[str, ...]) -> None:
+    r = _athena(cluster, project, "submit", "pipeline", "-a", "x=-1", "-n", cluster.namespace, "-y", "--watch",
+                "--no-logs", *via)
     assert r.returncode == 1, r.stderr
     assert r.stdout == ""
     assert "Failed" in r.stderr
+    assert "│ Traceback" not in r.stderr and "│ ValueError" not in r.stderr  # --no-logs

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.remote.controlplane import ControlPlane, make_project, submit_docs, version_of, workflows, wt
 
 from athena.remote import drift
 from athena.remote.argo_server import ArgoServer
 from athena.remote.kube import KubeError
 from athena.remote.submit import plan_changes
 from athena.remote.transport import argo_server_settings
-from tests.remote.controlplane import ControlPlane, make_project, submit_docs, version_of, workflows, wt
 
 
 def test_create_callees_first_then_unchanged_writes_nothing(control_plane: ControlPlane) -> None:
