@@ -78,7 +78,7 @@ def test_watch_succeeded_streams_the_log_prints_the_return_value_and_exits_0(clu
     assert g.returncode == 0 and g.stdout == "return: 5\n", g.stderr
     logs = _athena(cluster, project, "logs", name, "-n", cluster.namespace, *via)
     assert logs.returncode == 0 and "adding 3 and 2" in logs.stdout, logs.stderr
-    assert f"--- {name}" in logs.stdout, logs.stdout  # under the node's name, not the pod's
+    assert f"--- {name}.add" in logs.stdout, logs.stdout  # under the node's name, not the pod's
 
 
 def test_watch_failed_exits_1(cluster: Any, project: Path, via: tuple[str, ...]) -> None:
