@@ -68,7 +68,8 @@ def test_watch_succeeded_streams_the_log_prints_the_return_value_and_exits_0(clu
     r = _athena(cluster, project, "submit", "pipeline", "-a", "x=3", "-n", cluster.namespace, "-y", "--watch", *via)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "return: 5\n"
-    assert "✔ Succeeded" in r.stderr and "add" in r.stderr
+    assert "✔ Succeeded" in r.stderr
+    assert "add (add, pipeline.py:" in r.stderr, r.stderr  # the step with its function and source line
     # The step's output, streamed while it ran, before the final tree.
     streamed = [line for line in r.stderr.splitlines() if line.endswith("│ adding 3 and 2")]
     assert len(streamed) == 1 and streamed[0].startswith("add"), r.stderr

@@ -117,9 +117,23 @@ def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ..
     if not watch:
         click.echo(wf)
         return 0
-    functions = {n: str(getattr(x, "function", "")).split(" ")[0] for n, x in program.templates.items()}
     click.echo(wf, err=True)
+    functions = _sources(program)
     return _follow(kube, wf, ns, functions, logs=not no_logs)
+
+
+def _sources(program: Any) -> dict[str, str]:
+    """Template name -> ``function, file:line`` (relative to here when under it): how --watch names the steps."""
+    out: dict[str, str] = {}
+    for name, t in program.templates.items():
+        fn = str(getattr(t, "function", "")).split(" ")[0]
+        span = getattr(t, "span", None)
+        if span is not None:
+            path = Path(span.path)
+            shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+            fn = f"{fn}, {shown}:{span.line}"
+        out[name] = fn
+    return out
 
 
 def _confirm(question: str) -> bool:
