@@ -56,12 +56,6 @@ class ArgoServer:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> ArgoServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # ------------------------------------------------------------------------------------------ Argo objects
 
     def get(self, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
