@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BLOCKER = Path(__file__).resolve().parent / "blocker.py"
 # the import names of the `cli` extra's distributions
 CLI_MODULES = {"click": "click", "pyyaml": "yaml", "jsonschema": "jsonschema", "obstore": "obstore",
-               "pyelftools": "elftools", "pbs-installer": "pbs_installer", "lightkube": "lightkube"}
+               "pyelftools": "elftools", "pbs-installer": "pbs_installer", "lightkube": "lightkube",
+               "rich": "rich"}
 
 SNIPPET = """
 import sys
