@@ -291,3 +291,34 @@ def test_the_podman_runtime_tees_the_executor_log_to_the_record_and_the_stream(t
         tee.lines.end()
     assert got == ["athena emulate: note: resources ignored", "out line", "last, no newline"]
     assert (tmp_path / "x.log").read_text() == "athena emulate: note: resources ignored\nout line\nlast, no newline"
+
+
+def test_close_is_idempotent_and_later_reports_do_not_break_the_terminal() -> None:
+    from rich.console import Console
+
+    buf = io.StringIO()
+    p = Progress(console=Console(file=buf, force_terminal=True, width=80, height=20, color_system=None))
+    p.node("wf.s", "s", "t", "Running", None, "Pod")
+    p.close()
+    p.close()
+    size = len(buf.getvalue())
+    p.node("wf.s", "s", "t", "Succeeded", None, "Pod")
+    p.log("wf.s", "late")
+    p.refresh()
+    assert len(buf.getvalue()) == size
+
+
+def test_a_step_that_cannot_start_says_so_on_the_stream(run: Callable[..., RunResult]) -> None:
+    got: list[tuple[str, str]] = []
+    result = run("""
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: nostart}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [/no/such/program-athena]}
+""", on_log=lambda n, line: got.append((n, line)))
+    assert result.phase == "Failed"
+    assert any("cannot start /no/such/program-athena" in line for _, line in got), got

@@ -145,6 +145,8 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path,
                                     start_new_session=True)
         except OSError as exc:
             log.write(f"cannot start {argv[0]}: {exc}\n".encode())
+            if spec.on_line is not None:
+                LineSplitter(spec.on_line).feed(f"cannot start {argv[0]}: {exc}\n".encode())
             return 127, "", False
         spec.register(proc)
         pumps = [threading.Thread(target=_pump, args=(proc.stdout, [out, log], spec.on_line), daemon=True),
@@ -211,7 +213,7 @@ class LineSplitter:
             return
         try:
             self.on_line(line.removesuffix(b"\r").decode("utf-8", "replace"))
-        except Exception:
+        except Exception:  # the class doc: never stop draining the step's output because the screen failed
             self.on_line = None
 
 

@@ -77,6 +77,7 @@ class Progress:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._closed = False
         if live is None:
             live = console is not None or _is_terminal(self.out)
         if live:
@@ -129,7 +130,7 @@ class Progress:
 
     def refresh(self) -> None:
         """Redraw the live tree now (and flush the log lines waiting for it); nothing off a terminal."""
-        if self._live is None or self._console is None:
+        if self._live is None or self._console is None or self._closed:
             return
         from rich.text import Text
 
@@ -141,16 +142,17 @@ class Progress:
             self._live.refresh()
 
     def close(self) -> None:
-        """Stop the live tree (it disappears; the log lines printed above it stay). Idempotent."""
-        if self._live is None:
+        """Stop the live tree (it disappears; the log lines printed above it stay). Idempotent; what is
+        reported after it is dropped on a terminal."""
+        if self._live is None or self._closed:
             return
         self._stop.set()
         self._wake.set()
         if self._ticker is not None:
             self._ticker.join()
         self.refresh()
+        self._closed = True
         self._live.stop()
-        self._live = None
 
     def __enter__(self) -> Progress:
         return self
