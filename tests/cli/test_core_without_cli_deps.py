@@ -13,7 +13,8 @@ BLOCKER = Path(__file__).resolve().parent / "blocker.py"
 # the import names of the `cli` extra's distributions
 CLI_MODULES = {"click": "click", "pyyaml": "yaml", "jsonschema": "jsonschema", "obstore": "obstore",
                "pyelftools": "elftools", "pbs-installer": "pbs_installer", "lightkube": "lightkube",
-               "httpx2": "httpx2"}
+               "httpx2": "httpx2",
+               "rich": "rich"}
 
 SNIPPET = """
 import sys

@@ -39,16 +39,19 @@ __all__ = ["run"]
               help="Keep artifacts in this directory (default: a temporary one).")
 @click.option("--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: print the result (phase, outputs, every node) as one JSON object on stdout.")
+@click.option("--logs/--no-logs", "logs", default=True, show_default=True,
+              help="Stream each step's stdout and stderr to stderr as it runs, prefixed with the step's name "
+                   "(the run record keeps every log either way).")
 @click.option("--replay", default=None, metavar="RUN/NODE",
               help="Re-run one node of a recorded run with its recorded inputs: RUN is a run name under "
                    ".athena/runs/ (or a run record directory), NODE a node name or display name.")
 @click.pass_obj
 def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...], input_file: str | None,
         runtime: str, argo_version: str | None, values: tuple[str, ...], files: tuple[str, ...], time_scale: float,
-        answers: tuple[str, ...], store: str | None, output: str, replay: str | None) -> int:
+        answers: tuple[str, ...], store: str | None, output: str, logs: bool, replay: str | None) -> int:
     """Run the workflow NAME of the app (or of --file YAML) on this machine, as Argo would run it.
 
-    Progress and logs go to stderr; on success `return: <json>` is printed on stdout. A record of the run
+    Progress (a live tree on a terminal) and each step's log lines go to stderr; on success `return: <json>` is printed on stdout. A record of the run
     (phases, parameters, logs) is written under .athena/runs/<name>/. Exit code 0 only when the workflow
     Succeeded.
     """
@@ -81,10 +84,14 @@ def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...],
     else:
         docs, entry, arguments, functions, version, bundle = _compile(state, app, name, pairs, input_file, values,
                                                                       argo_version, runtime)
+    progress = Progress(functions, logs=logs)
     options = RunOptions(runtime=runtime, argo_version=version,  # type: ignore[arg-type]
                          time_scale=time_scale, store=Path(store) if store else None, answers=answer_map,
-                         on_event=Progress(functions), bundle=bundle)
-    result = run_workflow(docs, entry, arguments, options)
+                         on_event=progress, on_log=progress.log if logs else None, bundle=bundle)
+    try:
+        result = run_workflow(docs, entry, arguments, options)
+    finally:
+        progress.close()  # the live tree goes away before the final one is printed (and on Ctrl-C)
     if result.record is not None:  # what --replay re-runs a node of: the YAML, and where the app's code was found
         (Path(result.record) / "documents.json").write_text(json.dumps(list(docs), ensure_ascii=False),
                                                             encoding="utf-8")

@@ -48,6 +48,9 @@ class RunOptions:
     answers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # suspend: node or parameter name -> value
     workdir: Path | None = None  # where run records go (default .athena/runs/<name>/)
     on_event: Callable[[NodeEvent], None] | None = None  # progress
+    # Each line a container step prints on stdout or stderr, as it arrives: (node name, line without its newline).
+    # The run record has the logs either way; this is for watching them.
+    on_log: Callable[[str, str], None] | None = None
     bundle: Path | None = None  # --runtime podman|docker: the bundle tarball athena's containers unpack
 
 

@@ -7,12 +7,13 @@ Artifacts: the run's local store is the executor's ``artifacts_dir`` (keys are p
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import IO, Any, cast
 
 from athena.errors import AthenaError
 from athena.local.run.leaf import LeafResult
 from athena.local.run.model import RunOptions
-from athena.local.run.process import PodSpec
+from athena.local.run.process import LineSplitter, PodSpec
 
 __all__ = ["PodRunner"]
 
@@ -42,10 +43,16 @@ class PodRunner:
                   if k.startswith("inputs.parameters.")}
         spec.log.parent.mkdir(parents=True, exist_ok=True)
         with open(spec.log, "a", encoding="utf-8") as log:
+            tee = None if spec.on_line is None else _Tee(log, LineSplitter(spec.on_line))
+            sink = log if tee is None else cast(IO[str], tee)  # TextIOBase is a text stream, not typing.IO
             opts = PodOptions(runtime=self.runtime, artifacts_dir=self.store_dir(spec), input_files=dict(spec.inputs),
-                              timeout=spec.deadline, grace_period=2.0, stream_logs=True, log=log,
+                              timeout=spec.deadline, grace_period=2.0, stream_logs=True, log=sink,
                               workflow_name=spec.workflow, argo_version=self.options.argo_version)
-            res = run_pod(tmpl, values, bundle=self.options.bundle, options=opts)
+            try:
+                res = run_pod(tmpl, values, bundle=self.options.bundle, options=opts)
+            finally:
+                if tee is not None:
+                    tee.lines.end()
         out = LeafResult(res.exit_code, res.stdout, dict(res.parameters), list(res.errors), res.timed_out)
         for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
             key = substitute(artifact_key(a) or str(a["name"]), spec.params)
@@ -56,3 +63,20 @@ class PodRunner:
     @staticmethod
     def store_dir(spec: PodSpec) -> Any:
         return spec.store.root
+
+
+class _Tee(io.TextIOBase):
+    """The pod executor's log sink: text to the step's log file, and line by line to ``--runtime process``'s
+    :class:`LineSplitter` (the executor writes whole lines, stdout's and stderr's, one at a time)."""
+
+    def __init__(self, record: IO[str], lines: LineSplitter) -> None:
+        self.record = record
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        self.record.write(text)
+        self.lines.feed(text.encode("utf-8", "surrogateescape"))
+        return len(text)
+
+    def flush(self) -> None:
+        self.record.flush()

@@ -33,7 +33,7 @@ from athena.local.run.leaf import LeafResult, declared_outputs, missing_output, 
 from athena.local.run.store import ArtifactStore
 from athena.runtime import protocol as proto
 
-__all__ = ["PodSpec", "run_process"]
+__all__ = ["LineSplitter", "PodSpec", "run_process"]
 
 
 class PodSpec:
@@ -41,7 +41,8 @@ class PodSpec:
 
     def __init__(self, tmpl: Mapping[str, Any], pod_name: str, workflow: str, params: Mapping[str, str],
                  deadline: float | None, log: Path, inputs: Mapping[str, Path], store: ArtifactStore,
-                 register: Callable[[subprocess.Popen[bytes] | None], None]) -> None:
+                 register: Callable[[subprocess.Popen[bytes] | None], None],
+                 on_line: Callable[[str], None] | None = None) -> None:
         self.tmpl = tmpl
         self.pod_name = pod_name
         self.workflow = workflow
@@ -51,6 +52,7 @@ class PodSpec:
         self.inputs = inputs  # input artifact name -> local file (already fetched from the store)
         self.store = store
         self.register = register
+        self.on_line = on_line  # each line of stdout and stderr as it arrives (the log file gets them regardless)
 
 
 def is_athena(container: Mapping[str, Any]) -> bool:
@@ -143,10 +145,12 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path,
                                     start_new_session=True)
         except OSError as exc:
             log.write(f"cannot start {argv[0]}: {exc}\n".encode())
+            if spec.on_line is not None:
+                LineSplitter(spec.on_line).feed(f"cannot start {argv[0]}: {exc}\n".encode())
             return 127, "", False
         spec.register(proc)
-        pumps = [threading.Thread(target=_pump, args=(proc.stdout, [out, log]), daemon=True),
-                 threading.Thread(target=_pump, args=(proc.stderr, [log]), daemon=True)]
+        pumps = [threading.Thread(target=_pump, args=(proc.stdout, [out, log], spec.on_line), daemon=True),
+                 threading.Thread(target=_pump, args=(proc.stderr, [log], spec.on_line), daemon=True)]
         for t in pumps:
             t.start()
         timed_out = False
@@ -165,11 +169,55 @@ def _run(argv: list[str], env: Mapping[str, str], cwd: Path,
     return proc.returncode, text, timed_out
 
 
-def _pump(stream: Any, sinks: list[Any]) -> None:
+def _pump(stream: Any, sinks: list[Any], on_line: Callable[[str], None] | None = None) -> None:
+    lines = LineSplitter(on_line) if on_line is not None else None
     for chunk in iter(lambda: stream.read1(65536), b""):
         for s in sinks:
             s.write(chunk)
             s.flush()
+        if lines is not None:
+            lines.feed(chunk)
+    if lines is not None:
+        lines.end()
+
+
+class LineSplitter:
+    """Bytes in, whole lines out to ``on_line`` (decoded, without the newline); the last line even without one.
+
+    A line longer than :data:`LINE_MAX` goes out in pieces rather than growing without bound. Should ``on_line``
+    fail (stderr closed), lines stop going there but the caller keeps draining the pipe: the step must not block
+    on a full pipe, and its log file must still get everything.
+    """
+
+    def __init__(self, on_line: Callable[[str], None]) -> None:
+        self.on_line: Callable[[str], None] | None = on_line
+        self.rest = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.on_line is None:
+            return
+        *lines, self.rest = (self.rest + chunk).split(b"\n") if self.rest else chunk.split(b"\n")
+        if len(self.rest) > LINE_MAX:
+            lines.append(self.rest)
+            self.rest = b""
+        for line in lines:
+            self._emit(line)
+
+    def end(self) -> None:
+        if self.rest:
+            self._emit(self.rest)
+            self.rest = b""
+
+    def _emit(self, line: bytes) -> None:
+        if self.on_line is None:
+            return
+        try:
+            self.on_line(line.removesuffix(b"\r").decode("utf-8", "replace"))
+        except Exception:  # the class doc: never stop draining the step's output because the screen failed
+            self.on_line = None
+
+
+LINE_MAX = 64 * 1024
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -9,6 +9,7 @@ the docstrings of :mod:`.scope`, :mod:`.dependencies`, :mod:`.govaluate`, :mod:`
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
@@ -359,8 +360,9 @@ class Engine:
         log = self.workdir / "logs" / f"{_safe_file(node.name)}.log"
         node.log = str(log.relative_to(self.workdir)) if log.is_relative_to(self.workdir) else str(log)
         params = {**g, **{f"inputs.parameters.{k}": v for k, v in values.items()}, "pod.name": pod_name}
+        on_log = self.options.on_log
         spec = PodSpec(tmpl, pod_name, self.name, params, deadline, log, inputs, self.store,
-                       self._track)
+                       self._track, None if on_log is None else functools.partial(on_log, node.name))
         if self.pod_slots is not None:
             self.pod_slots.acquire()
         try:
