@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
 from athena.local.run.model import NodeRecord
 from athena.remote.watch import snapshot, watch
 
@@ -86,3 +88,21 @@ def test_pods_map_to_nodes_by_the_node_id_suffix() -> None:
     assert snap.node_of_pod("w-add-123") == "w.add"  # POD_NAMES=v2: <workflow>-<template>-<suffix>
     assert snap.node_of_pod("w-456") == "w.fan(0:a)"  # v1: the node id itself
     assert snap.node_of_pod("other-pod") == "other-pod"  # not a node of this Workflow: the pod's own name
+
+
+def test_submit_watch_renders_with_athena_runs_progress(capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import athena.remote.watch as w
+    from athena.cli.submit import _follow
+
+    states = [_wf("Running", {"w": {**ROOT, "phase": "Running"}, "w-123": _step("Pending")}),
+              _wf("Running", {"w": {**ROOT, "phase": "Running"}, "w-123": _step("Running")}),
+              _wf("Succeeded", {"w": {**ROOT, "phase": "Succeeded"}, "w-123": _step("Succeeded")})]
+    real = w.watch
+    monkeypatch.setattr(w, "watch", lambda *a, **kw: real(*a, **{**kw, "sleep": lambda s: None}))
+    assert _follow(Scripted(states, ["one", "last"]), "w", "ns", {"add": "add, app.py:3"}, logs=True) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert "add │ one" in lines and "add │ last" in lines  # streamed, under the step's display name
+    assert "✔ Succeeded   add (add, app.py:3)" in lines  # its function and source line
+    assert not any("Pending" in ln for ln in lines)  # not finished: no line of its own
+    assert sum("Succeeded   add" in ln for ln in lines) == 1  # polled three times, printed once

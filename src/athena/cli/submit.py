@@ -179,23 +179,24 @@ def _bundle_keys(node: object) -> list[str]:
 
 
 def _follow(kube: Transport, name: str, namespace: str, functions: dict[str, str], *, logs: bool) -> int:
-    from athena.local.run.progress import SYMBOLS, _label
-    from athena.remote.watch import exit_code, watch
+    """``athena run``'s renderer over the polled cluster: a live tree on a terminal, else a line per finished
+    step; the steps' output as they print it; the final tree."""
+    from athena.local.run.progress import Progress
+    from athena.remote.watch import NODE_FINAL, exit_code, watch
 
-    def line(node: object, depth: int) -> None:
-        from athena.local.run.model import NodeRecord
+    def poll(snap: Snapshot) -> None:
+        for node in snap.nodes:
+            phase = node.phase if node.phase in NODE_FINAL else "Running"  # Pending too: not finished yet
+            progress.node(node.name, node.display_name, node.template, phase, snap.parents.get(node.name),
+                          snap.types.get(node.name, "Pod"), node.message, snap.started.get(node.name))
+        progress.refresh()
 
-        assert isinstance(node, NodeRecord)
-        if node.display_name == name:
-            return
-        msg = f"  {node.message}" if node.message and node.phase != "Succeeded" else ""
-        click.echo(f"{SYMBOLS.get(node.phase, '?')} {node.phase:<9} {'  ' * depth}"
-                   f"{_label(node.display_name, node.template, functions)}{msg}", err=True)
+    with Progress(functions, logs=logs) as progress:
+        def log(node: str, line: str) -> None:
+            # A step can print before the poll that reports it: shown under its task name all the same.
+            progress.log(node if node in progress.entries else node.removeprefix(name + "."), line)
 
-    def log(node: str, text: str) -> None:
-        click.echo(f"{node.removeprefix(name + '.')} │ {text}", err=True)
-
-    snap = watch(kube, name, namespace, on_node=line, on_log=log if logs else None)
+        snap = watch(kube, name, namespace, on_poll=poll, on_log=log if logs else None)
     _show(snap, functions)
     return exit_code(snap.phase)
 

@@ -14,11 +14,11 @@ from athena.local.run.model import NodeRecord
 from athena.remote.kube import KubeError
 from athena.remote.transport import Transport
 
-__all__ = ["FINAL", "Snapshot", "exit_code", "logs", "read", "snapshot", "watch"]
+__all__ = ["FINAL", "NODE_FINAL", "Snapshot", "exit_code", "logs", "read", "snapshot", "watch"]
 
 #: Phases a Workflow does not leave.
 FINAL = frozenset({"Succeeded", "Failed", "Error"})
-_NODE_FINAL = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
+NODE_FINAL = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Snapshot:
     parents: dict[str, str | None]  # node name -> parent node name
     result: str | None  # the root's `return` output (JSON text), when it has one
     pod_nodes: Mapping[str, str] = field(default_factory=dict)  # a pod-backed node's id suffix -> its name
+    types: Mapping[str, str] = field(default_factory=dict)  # node name -> Argo's node type (Pod, DAG, …)
+    started: Mapping[str, float] = field(default_factory=dict)  # node name -> startedAt, epoch seconds
 
     def node_of_pod(self, pod: str) -> str:
         """The node a pod ran. Argo names a pod ``<workflow>-<template>-<n>`` for the node ``<workflow>-<n>``
@@ -77,8 +79,19 @@ def snapshot(wf: Mapping[str, Any]) -> Snapshot:
             if p.get("name") == "return":
                 result = p.get("value")
     pod_nodes = {i.rsplit("-", 1)[-1]: n.get("name", i) for i, n in raw.items() if n.get("type") == "Pod"}
+    types = {n.get("name", i): str(n.get("type") or "Pod") for i, n in raw.items()}
+    started = {n.get("name", i): _epoch(n["startedAt"]) for i, n in raw.items() if n.get("startedAt")}
     return Snapshot(name=name, phase=status.get("phase") or "", message=status.get("message") or None,
-                    nodes=nodes, parents=parents, result=result, pod_nodes=pod_nodes)
+                    nodes=nodes, parents=parents, result=result, pod_nodes=pod_nodes, types=types, started=started)
+
+
+def _epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return time.time()
 
 
 def read(api: Transport, name: str, namespace: str) -> Snapshot:
@@ -89,11 +102,13 @@ def read(api: Transport, name: str, namespace: str) -> Snapshot:
     return snapshot(wf)
 
 
-def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None],
-          on_log: Callable[[str, str], None] | None = None, interval: float = 1.0, timeout: float | None = None,
+def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None] | None = None,
+          on_poll: Callable[[Snapshot], None] | None = None, on_log: Callable[[str, str], None] | None = None,
+          interval: float = 1.0, timeout: float | None = None,
           sleep: Callable[[float], None] = time.sleep) -> Snapshot:
-    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished and, with
-    ``on_log``, ``on_log(node name, line)`` for each line a step prints, while it prints it."""
+    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished,
+    ``on_poll(snapshot)`` after every poll and, with ``on_log``, ``on_log(node name, line)`` for each line a
+    step prints, while it prints it."""
     reported: set[str] = set()
     deadline = None if timeout is None else time.monotonic() + timeout
     latest: list[Snapshot] = []
@@ -111,10 +126,12 @@ def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeR
             snap = read(api, name, namespace)
             latest.append(snap)
             del latest[:-1]
-            if follower is not None and not follower.is_alive() and not follower.ident:
+            if on_poll is not None:
+                on_poll(snap)
+            if follower is not None and not follower.ident:  # after the first poll: the nodes are known
                 follower.start()
             for node in snap.nodes:
-                if node.phase in _NODE_FINAL and node.name not in reported:
+                if on_node is not None and node.phase in NODE_FINAL and node.name not in reported:
                     reported.add(node.name)
                     on_node(node, _depth(node.name, snap.parents))
             if snap.done:
