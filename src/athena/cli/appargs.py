@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from athena.compile.model import Program, TemplateIR
     from athena.config import Config
 
-__all__ = ["app_argument", "app_option", "lookup", "name_argument", "values_option"]
+__all__ = ["app_argument", "app_option", "arguments_options", "lookup", "name_argument", "values_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +33,20 @@ APP_HELP = ("The app: a module (my_flows.pipeline) or a file (flows/pipeline.py)
 def app_option(f: F) -> F:
     """``--app APP``."""
     return click.option("--app", "app", default=None, metavar="APP", help=APP_HELP)(f)
+
+
+def arguments_options(note: str = "") -> Callable[[F], F]:
+    """``-a NAME=VALUE`` (repeatable) and ``--input-file FILE``: a workflow's arguments, as ``athena run`` and
+    ``athena submit`` take them; the command receives ``pairs`` and ``input_file``. ``note`` ends ``-a``'s help."""
+
+    def wrap(f: F) -> F:
+        f = click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
+                         help="A JSON object of workflow arguments.")(f)
+        return click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
+                            help="A workflow argument: raw text for a str parameter (unless a JSON string "
+                                 f"literal), else JSON. {note}Repeatable.")(f)
+
+    return wrap
 
 
 def values_option(f: F) -> F:

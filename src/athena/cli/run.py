@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from athena.cli.appargs import app_option, values_option
+from athena.cli.appargs import app_option, arguments_options, values_option
 from athena.cli.state import State, warn_python
 
 __all__ = ["run"]
@@ -18,11 +18,7 @@ __all__ = ["run"]
 @click.command("run")
 @click.argument("name", required=False)
 @app_option
-@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
-              help="A workflow argument: raw text for a str parameter (unless a JSON string literal), else JSON. "
-                   "With --file: the parameter's text as is. Repeatable.")
-@click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSON object of workflow arguments.")
+@arguments_options("With --file: the parameter's text as is. ")
 @click.option("--runtime", type=click.Choice(["process", "podman", "docker"]), default="process",
               show_default=True, help="Run each container step as a local process, or in its image.")
 @click.option("--argo-version", default=None, metavar="X.Y[.Z]",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from athena.cli.appargs import name_argument, values_option
+from athena.cli.appargs import arguments_options, name_argument, values_option
 from athena.cli.state import State, warn_python
 
 if TYPE_CHECKING:
@@ -43,11 +43,7 @@ def transport_options(fn: _F) -> _F:
 
 @click.command("submit")
 @name_argument
-@click.option("-a", "--arg", "pairs", multiple=True, metavar="NAME=VALUE",
-              help="A workflow argument: raw text for a str parameter (unless a JSON string literal), else JSON. "
-                   "Checked against the signature before anything is created. Repeatable.")
-@click.option("--input-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSON object of workflow arguments.")
+@arguments_options("Checked against the signature before anything is created. ")
 @click.option("-n", "--namespace", default=None, metavar="NS", help=_NS_HELP)
 @click.option("--service-account", default=None, metavar="SA", help="The Workflow's serviceAccountName.")
 @click.option("--node-selector", "node_selector", multiple=True, metavar="KEY=VALUE",
