@@ -211,3 +211,48 @@ def test_features_tolerant(features_cluster: Any, features_runs: dict[str, str],
     assert _workflow_return(wf) == expected == 2, log
     assert sorted(n["phase"] for n in _pods(wf, "features-flaky")) == ["Failed", "Succeeded", "Succeeded"], log
     assert "flaky: -2 is negative" in log, log
+
+
+# ------------------------------------------------------------------------------ artifacts.py
+
+
+ARTIFACT_PAGES = 40
+ZLIB_HEADER = {True: b"\x78\xda", False: b"\x78\x01"}  # zlib's FLEVEL bits: level 9 vs level 1
+
+
+@pytest.fixture(scope="module")
+def artifacts_runs(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[bool, str]:
+    """Build and publish examples/artifacts.py once, submit `report` for both arms at once: small -> Workflow."""
+    project = tmp_path_factory.mktemp("artifacts")
+    shutil.copy(EXAMPLES / "artifacts.py", project)
+    (project / "athena.toml").write_text(cluster.athena_toml("artifacts", "artifacts"))
+    cluster.athena(project, "build", "--out", "bundle.tar.gz")
+    cluster.athena(project, "publish", "--tarball", "bundle.tar.gz")
+    names = {}
+    for small in (True, False):
+        stream = cluster.athena(project, "emit", "artifacts:report", "--with-workflow", "-n", cluster.namespace,
+                                "-a", f"pages={ARTIFACT_PAGES}", "-a", f"small={json.dumps(small)}")
+        names[small] = cluster.submit(stream)
+    return names
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_artifacts_report(cluster: Any, artifacts_runs: dict[bool, str], small: bool) -> None:
+    """render -> compress -> size_of, every value an S3 artifact in the cluster's bucket (moto); the workflow's
+    result is the compressed document."""
+    import zlib
+
+    expected = _example("artifacts").report(ARTIFACT_PAGES, small=small).load()
+
+    wf = cluster.wait(artifacts_runs[small], timeout=600)
+
+    log = cluster.describe(wf)
+    assert wf["status"]["phase"] == "Succeeded", log
+    root = wf["status"]["nodes"][wf["metadata"]["name"]]
+    (artifact,) = root["outputs"]["artifacts"]
+    packed = _s3_object(cluster, artifact["s3"]["key"])
+    assert zlib.decompress(packed) == zlib.decompress(expected), log
+    # the arm taken chose the level: compare zlib headers, not bytes (the pod's zlib may be another build)
+    assert packed[:2] == expected[:2] == ZLIB_HEADER[small], log
+    (size,) = [json.loads(o["return"]) for o in cluster.node_outputs(wf, "-size-of")]
+    assert size == len(packed), log
