@@ -92,11 +92,16 @@ def features_cluster(cluster: Any) -> Iterator[Any]:
     """Label the node and create the ServiceAccount (bound to Argo's executor Role, as `scripts/cluster up` binds
     `default`) and the docker-registry Secret that features.py's decorators name; undo it afterwards."""
     kube, ns = cluster.kube, cluster.namespace
-    node = f"/api/v1/nodes/{cluster.mod.NODE}"
-    before = dict(kube.get(node)["metadata"].get("labels") or {})
-    kube.request("PATCH", node, {"metadata": {"labels": NODE_LABELS}}, content_type="application/merge-patch+json")
-    # The Role `scripts/cluster up` installed from Argo's manifests (create/patch workflowtaskresults).
-    role = kube.get(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/executor-default")["roleRef"]
+    # Every node (one here, more on kind) gets the labels, as a user labels the nodes of the pool.
+    nodes = {f"/api/v1/nodes/{n['metadata']['name']}": dict(n["metadata"].get("labels") or {})
+             for n in kube.get("/api/v1/nodes")["items"]}
+    for node in nodes:
+        kube.request("PATCH", node, {"metadata": {"labels": NODE_LABELS}},
+                     content_type="application/merge-patch+json")
+    # The Role the cluster's set-up bound to `default` (Argo's executor Role: create/patch workflowtaskresults).
+    bindings = kube.get(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings")["items"]
+    (role,) = [b["roleRef"] for b in bindings for s in b.get("subjects") or []
+               if (s["kind"], s["name"], s.get("namespace")) == ("ServiceAccount", "default", ns)]
     auth = base64.b64encode(b"acme-bot:not-a-real-token").decode()
     docs = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "uploader", "namespace": ns}},
@@ -114,8 +119,9 @@ def features_cluster(cluster: Any) -> Iterator[Any]:
     yield cluster
     for d in reversed(docs):
         kube.delete(d, ns)
-    restore: dict[str, Any] = {k: before.get(k) for k in NODE_LABELS}  # None deletes a label that was not there
-    kube.request("PATCH", node, {"metadata": {"labels": restore}}, content_type="application/merge-patch+json")
+    for node, before in nodes.items():
+        restore: dict[str, Any] = {k: before.get(k) for k in NODE_LABELS}  # None deletes a label that was not there
+        kube.request("PATCH", node, {"metadata": {"labels": restore}}, content_type="application/merge-patch+json")
 
 
 @pytest.fixture(scope="module")
