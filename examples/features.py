@@ -89,6 +89,8 @@ def _touch_cache() -> None:
 
 @container
 def flaky(x: int) -> int:
+    if x < 0:  # a step that can fail: what `continue_on` and `Outcome` (recover, tolerant) are about
+        raise ValueError(f"flaky: {x} is negative")
     return x
 
 
