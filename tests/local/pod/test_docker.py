@@ -12,7 +12,12 @@ In CI a docker that cannot be had fails these tests; elsewhere they skip, saying
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+
 import pytest
+from podman_app import IMAGE_BB
 from test_podman import (
     test_args_above_128k_are_offloaded_like_argo_3_7,
     test_args_arrive_as_json_text_slots_in_order,
@@ -23,6 +28,7 @@ from test_podman import (
     test_python_in_the_image,
     test_read_only_root_filesystem,
     test_timeout_sends_sigterm,
+    test_umask_is_0000_like_argo_s_emissary,
 )
 from test_read_only_user import (  # with its module fixtures: the bundle it builds
     built,
@@ -33,7 +39,8 @@ from test_read_only_user import (  # with its module fixtures: the bundle it bui
     test_the_image_knows_none_of_the_uids,
 )
 
-from athena.local.pod import Runtime
+from athena.errors import AthenaError
+from athena.local.pod import PodOptions, Runtime, detect_runtime, run_pod
 
 __all__ = [
     "built",
@@ -51,6 +58,7 @@ __all__ = [
     "test_run_as_user_54321",
     "test_the_image_knows_none_of_the_uids",
     "test_timeout_sends_sigterm",
+    "test_umask_is_0000_like_argo_s_emissary",
 ]
 
 
@@ -65,3 +73,28 @@ def test_the_runtime_is_docker(podman: Runtime) -> None:
     proc = podman.run("version", "--format", "{{.Server.Version}}")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().startswith("20.10."), proc.stdout  # Debian 12's docker.io
+
+
+def test_without_a_shell_the_umask_difference_is_a_note(podman: Runtime) -> None:
+    # docker has no --umask and a command that is not a shell cannot be wrapped: said, not silently different
+    log = io.StringIO()
+    t = {"name": "env", "container": {"image": IMAGE_BB, "command": ["env"]}}
+    r = run_pod(t, {}, bundle=None, options=PodOptions(runtime=podman, stream_logs=False, pull=False, log=log))
+    assert r.exit_code == 0, r.stderr
+    assert "note: docker cannot set the umask" in log.getvalue()
+
+
+def test_a_missing_image_points_at_setup_docker(podman: Runtime) -> None:
+    t = {"name": "nope", "container": {"image": "localhost/athena-nope:1", "command": ["true"]}}
+    with pytest.raises(AthenaError, match=r"localhost/athena-nope:1 is not present.*scripts/setup-docker"):
+        run_pod(t, {}, bundle=None, options=PodOptions(runtime=podman, stream_logs=False, pull=False))
+
+
+def test_an_engine_that_does_not_answer_names_docker_host() -> None:
+    if shutil.which("docker") is None:
+        pytest.skip("the docker CLI is not installed")
+    rt = detect_runtime("docker", environ={**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    t = {"name": "x", "container": {"image": IMAGE_BB, "command": ["true"]}}
+    with pytest.raises(AthenaError, match=r"(?s)docker does not work here.*DOCKER_HOST=unix:///nonexistent/docker"
+                                          r".*scripts/setup-docker"):
+        run_pod(t, {}, bundle=None, options=PodOptions(runtime=rt, stream_logs=False, pull=False))
