@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from podman_app import (
+    IMAGE_BB,
     IMAGE_BB_ARM64,
     RUN_AARCH64,
     RUN_X86,
@@ -21,7 +22,7 @@ from podman_app import (
 )
 
 from athena.errors import AthenaError
-from athena.local.pod import EmulateResult, Runtime, emulate
+from athena.local.pod import EmulateResult, PodOptions, Runtime, emulate, run_pod
 from athena.runtime import protocol as proto
 
 Templates = dict[str, dict[str, Any]]
@@ -199,3 +200,13 @@ def test_errors_before_the_pod_starts(podman: Runtime, templates: Templates, bun
         run(podman, t, bundle, args={"code": "0", "codee": "1"})
     with pytest.raises(AthenaError, match=r"localhost/athena-nope:1 is not present.*setup-podman"):
         run(podman, t, bundle, args={"code": "0"}, image="localhost/athena-nope:1", pull=False)
+
+
+def test_umask_is_0000_like_argo_s_emissary(podman: Runtime) -> None:
+    # The emissary sets umask 0 before exec'ing the command: files the step creates are 0666 (docker has no
+    # --umask: its shell commands get the umask set by the executor's wrapper, same argv and PID)
+    t = {"name": "umask", "container": {"image": IMAGE_BB, "command": ["/bin/sh", "-c", 'umask; echo "$0" "$@"',
+                                                                       "zero", "a b", "$$HOME"]}}
+    r = run_pod(t, {}, bundle=None, options=PodOptions(runtime=podman, stream_logs=False, pull=False))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["0000", "zero a b $HOME"]

@@ -1,6 +1,8 @@
-"""``athena run --runtime podman``: every step in its image through the shared pod executor, with a bundle built
-for this machine. Needs rootful podman and the localhost/athena-* images of `scripts/setup-podman`; fails, never
-skips, without them. Takes about a minute (a bundle build)."""
+"""``athena run --runtime podman`` and ``--runtime docker``: every step in its image through the shared pod executor,
+with a bundle built for this machine. Needs rootful podman and the localhost/athena-* images of
+`scripts/setup-podman` (fails, never skips, without them); the docker cases need the private dockerd of
+`scripts/setup-docker` (the ``docker`` fixture of tests/conftest.py: fails in CI, skips elsewhere, saying why).
+Takes about a minute (a bundle build)."""
 
 from __future__ import annotations
 
@@ -68,13 +70,17 @@ spec:
 """
 
 
-@pytest.fixture(scope="module")
-def podman_ready() -> None:
-    if shutil.which("podman") is None:
+@pytest.fixture(params=["podman", "docker"])
+def runtime(request: pytest.FixtureRequest) -> str:
+    """The ``--runtime`` under test, once it is usable."""
+    if request.param == "docker":
+        request.getfixturevalue("docker")  # sets DOCKER_HOST for the CLI
+    elif shutil.which("podman") is None:
         pytest.fail("podman is not installed: run `sudo scripts/setup-podman`", pytrace=False)
+    return str(request.param)
 
 
-def test_an_athena_workflow_runs_in_containers(podman_ready: None, tmp_path: Path,
+def test_an_athena_workflow_runs_in_containers(runtime: str, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "proj"
@@ -83,7 +89,7 @@ def test_an_athena_workflow_runs_in_containers(podman_ready: None, tmp_path: Pat
     (project / "podrun.py").write_text(APP, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     try:
-        code = main(["run", "loud", "--app", str(project / "podrun.py"), "--runtime", "podman",
+        code = main(["run", "loud", "--app", str(project / "podrun.py"), "--runtime", runtime,
                      "-a", 'words=["a", "b"]'])
     finally:
         sys.modules.pop("podrun", None)
@@ -94,13 +100,13 @@ def test_an_athena_workflow_runs_in_containers(podman_ready: None, tmp_path: Pat
     assert json.loads(out.removeprefix("return: ")) == "A+B"
 
 
-def test_hand_written_absolute_output_paths_are_per_pod(podman_ready: None, tmp_path: Path,
+def test_hand_written_absolute_output_paths_are_per_pod(runtime: str, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "hand.yaml"
     f.write_text(HAND, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    code = main(["run", "hand", "--file", str(f), "--runtime", "podman"])
+    code = main(["run", "hand", "--file", str(f), "--runtime", runtime])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.startswith("outputs: ") and json.loads(out.removeprefix("outputs: "))["o"].startswith("hand-")

@@ -17,10 +17,12 @@ from typing import IO
 from athena.errors import AthenaError
 from athena.runtime.protocol import ENV_CONTAINERS_CONF
 
-__all__ = ["SETUP_HINT", "SHIPPED_CONF", "SHIPPED_CONF_NO_RUNC", "Runtime", "cleanup", "detect_runtime", "podman_conf",
+__all__ = ["DOCKER_SETUP_HINT", "SETUP_HINT", "SHIPPED_CONF", "SHIPPED_CONF_NO_RUNC", "Runtime", "cleanup", "detect_runtime", "podman_conf",
            "run_container", "runtime_failure", "tail"]
 
 SETUP_HINT = "on Debian 12, `sudo scripts/setup-podman` in the athena repository sets podman up"
+DOCKER_SETUP_HINT = ("on Debian 12, `sudo scripts/setup-docker` in the athena repository starts a private Docker engine "
+                     "with athena's test images (after scripts/setup-podman) and prints the DOCKER_HOST to use")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Runtime:
     @property
     def is_podman(self) -> bool:
         return self.name == "podman"
+
+    @property
+    def setup_hint(self) -> str:
+        return SETUP_HINT if self.is_podman else DOCKER_SETUP_HINT
 
     def run(self, *argv: str, check: bool = False, timeout: float | None = 120) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run([self.exe, *argv], env=dict(self.env), stdin=subprocess.DEVNULL,
@@ -74,7 +80,8 @@ def detect_runtime(runtime: str | None = None, *, containers_conf: Path | None =
                     env["CONTAINERS_CONF"] = str(conf)
             return Runtime(n, exe, env)
     if runtime:
-        raise AthenaError(f"`{runtime}` is not installed or not on PATH ({SETUP_HINT})")
+        raise AthenaError(f"`{runtime}` is not installed or not on PATH "
+                          f"({SETUP_HINT if runtime == 'podman' else DOCKER_SETUP_HINT})")
     raise AthenaError(f"no container runtime found: install podman or docker ({SETUP_HINT})")
 
 

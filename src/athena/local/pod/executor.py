@@ -230,6 +230,10 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         if offload:
             cargs = offload_args(pod, command, cargs, env_values, user, name)
         offload_env(env_values, name)
+        if not rt.is_podman and _umask_wrapped(command) is None:
+            pod.notes.append("docker cannot set the umask (it has no --umask) and the command is no shell that "
+                             "could: it runs with the image's umask (usually 0022), not Argo's 0000; files it "
+                             "creates are not writable by other UIDs")
         for note in pod.notes:
             print(f"athena emulate: note: {note}", file=o.log or sys.stderr)
         keep = needs_copy(pod, tmpl)
@@ -311,6 +315,18 @@ def scheduling_notes(tmpl: Mapping[str, Any], container: Mapping[str, Any]) -> l
     return notes
 
 
+_SHELLS = frozenset(f"{d}{sh}" for d in ("", "/bin/", "/usr/bin/") for sh in ("sh", "bash", "ash", "dash"))
+
+
+def _umask_wrapped(command: Sequence[str]) -> list[str] | None:
+    """For docker, which has no ``--umask``: a command run by a shell becomes ``<shell> -c 'umask 0000 && exec
+    "$@"' sh <command...>``, so the very same argv runs with Argo's umask 0 in the same process (the signals of
+    ``--init`` still reach it). None for any other command: whether the image has a shell is unknown."""
+    if command and command[0] in _SHELLS:
+        return [command[0], "-c", 'umask 0000 && exec "$@"', "sh", *command]
+    return None
+
+
 def _run_argv(rt: Runtime, cname: str, pod_name: str, image: str, info: Mapping[str, Any], arch: str | None,
               user: str | None, groups: Sequence[str], container: Mapping[str, Any], tmpl: Mapping[str, Any],
               read_only: bool, env: Mapping[str, str], mounts: Sequence[Mount], command: Sequence[str],
@@ -346,6 +362,8 @@ def _run_argv(rt: Runtime, cname: str, pod_name: str, image: str, info: Mapping[
         argv += ["--security-opt", "seccomp=unconfined"]
     if rt.is_podman:
         argv += ["--umask", "0000"]  # Argo's emissary sets umask 0 before exec'ing the command
+    else:
+        command = _umask_wrapped(command) or command
     if container.get("workingDir"):
         argv += ["--workdir", str(container["workingDir"])]
     for k, v in env.items():

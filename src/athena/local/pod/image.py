@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from athena.errors import AthenaError
-from athena.local.pod.containers import SETUP_HINT, Runtime, tail
+from athena.local.pod.containers import Runtime, tail
 from athena.runtime.protocol import platform_arch
 
 __all__ = ["ensure_image", "host_arch", "pull_hint", "security"]
@@ -28,7 +28,7 @@ def ensure_image(rt: Runtime, image: str, arch: str | None, pull: bool) -> dict[
         return info
     if not pull:
         raise AthenaError(f"image {image} is not present locally{f' for {want}' if want else ''} "
-                          f"(pulling is off); for athena's test images: {SETUP_HINT}")
+                          f"(pulling is off); for athena's test images: {rt.setup_hint}")
     argv = ["pull", image] if want is None else (
         ["pull", "--arch", want, image] if rt.is_podman else ["pull", "--platform", f"linux/{want}", image])
     proc = rt.run(*argv, timeout=None)
@@ -41,7 +41,8 @@ def ensure_image(rt: Runtime, image: str, arch: str | None, pull: bool) -> dict[
 
 def pull_hint(rt: Runtime, image: str) -> str:
     """One line: the three ways to run without pulling (offline, or behind a registry this machine cannot reach)."""
-    return (f"run a local image instead with `--image localhost/athena-bb:1` (scripts/setup-podman builds it), set "
+    made = "scripts/setup-podman builds it" if rt.is_podman else "scripts/setup-docker loads it from podman"
+    return (f"run a local image instead with `--image localhost/athena-bb:1` ({made}), set "
             f"[bootstrap].default_image (or the container's image=) to an image this machine has, or copy it here: "
             f"`{rt.name} pull {image} && {rt.name} save -o image.tar {image}` where the registry is reachable, "
             f"then `{rt.name} load -i image.tar`")
@@ -51,7 +52,10 @@ def _inspect(rt: Runtime, image: str) -> dict[str, Any] | None:
     proc = rt.run("image", "inspect", image)
     if proc.returncode != 0:
         if "cannot connect" in proc.stderr.lower() or "permission denied" in proc.stderr.lower():
-            raise AthenaError(f"{rt.name} does not work here: {tail(proc.stderr, 5)}")
+            hint = "" if rt.is_podman else (
+                f"\nhint: is the Docker engine running, and does DOCKER_HOST={rt.env.get('DOCKER_HOST') or ''} "
+                f"(empty: the default socket) point at it? {rt.setup_hint}")
+            raise AthenaError(f"{rt.name} does not work here: {tail(proc.stderr, 5)}{hint}")
         return None
     data = json.loads(proc.stdout or "[]")
     return dict(data[0]) if data else None
