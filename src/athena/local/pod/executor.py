@@ -118,6 +118,9 @@ class PodOptions:
     log: IO[str] | None = None
     workflow_name: str = "athena-emulate"
     workflow_uid: str | None = None
+    # The pod's name (``{{pod.name}}``, ARGO_NODE_ID): `athena run` passes the one its scheduler already used in
+    # the node's parameters, so output artifact keys that hold it agree; default a fresh one.
+    pod_name: str | None = None
     namespace: str = "default"
     argo_version: str = "4.1"
 
@@ -188,7 +191,7 @@ def run_pod(template: Mapping[str, Any], values: Mapping[str, str], *, bundle: P
         check_bundle(tmpl, bundle, name)
     rt = o.runtime if isinstance(o.runtime, Runtime) else detect_runtime(o.runtime, containers_conf=o.containers_conf)
     uid = o.workflow_uid or str(uuid.uuid4())
-    pod_name = make_pod_name(o.workflow_name, name)
+    pod_name = o.pod_name or make_pod_name(o.workflow_name, name)
     globals_ = {
         "workflow.name": o.workflow_name, "workflow.uid": uid, "workflow.namespace": o.namespace,
         "workflow.serviceAccountName": str(tmpl.get("serviceAccountName") or "default"), "pod.name": pod_name,

@@ -47,7 +47,9 @@ class PodRunner:
             sink = log if tee is None else cast(IO[str], tee)  # TextIOBase is a text stream, not typing.IO
             opts = PodOptions(runtime=self.runtime, artifacts_dir=self.store_dir(spec), input_files=dict(spec.inputs),
                               timeout=spec.deadline, grace_period=2.0, stream_logs=True, log=sink,
-                              workflow_name=spec.workflow, argo_version=self.options.argo_version)
+                              workflow_name=spec.workflow, argo_version=self.options.argo_version,
+                              # the scheduler's: `{{workflow.uid}}`/`{{pod.name}}` in artifact keys must agree
+                              workflow_uid=spec.params.get("workflow.uid"), pod_name=spec.pod_name)
             try:
                 res = run_pod(tmpl, values, bundle=self.options.bundle, options=opts)
             finally:

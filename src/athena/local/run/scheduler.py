@@ -327,9 +327,11 @@ class Engine:
         node = self.table.start(name, display, tname, kind, parent)
         node.inputs = dict(values)
         try:
-            if "dag" in sub:
-                return self._dag(node, sub, tscope, g, values)
-            if "steps" in sub:
+            if "dag" in sub or "steps" in sub:
+                # A DAG or steps template passes its own input artifacts on by `from: "{{inputs.artifacts.x}}"`.
+                g = {**g, **{f"inputs.artifacts.{k}": ARTIFACT_REF + key for k, key in call.artifacts.items()}}
+                if "dag" in sub:
+                    return self._dag(node, sub, tscope, g, values)
                 return self._steps(node, sub, tscope, g, values)
             if "suspend" in sub:
                 return self._suspend(node, sub, values)
