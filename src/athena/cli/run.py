@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from athena.cli.appargs import app_option, arguments_options, values_option
+from athena.cli.returns import show_decoded
 from athena.cli.state import State, warn_python
 
 __all__ = ["run"]
@@ -58,6 +59,7 @@ def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...],
     answer_map = dict(_pairs(answers, "--answer"))
     functions: dict[str, str] = {}
     bundle: Path | None = None
+    root_fn: Any = None
     if replay is not None:
         if name is not None or files or app is not None or values or pairs or input_file:
             raise UsageError("--replay re-runs a recorded node with its recorded inputs and YAML: give nothing else "
@@ -78,8 +80,8 @@ def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...],
             arguments = {**{k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}, **arguments}
         version = argo_version or state.config().defaults.argo_version
     else:
-        docs, entry, arguments, functions, version, bundle = _compile(state, app, name, pairs, input_file, values,
-                                                                      argo_version, runtime)
+        docs, entry, arguments, functions, version, bundle, root_fn = _compile(
+            state, app, name, pairs, input_file, values, argo_version, runtime)
     progress = Progress(functions, logs=logs)
     options = RunOptions(runtime=runtime, argo_version=version,  # type: ignore[arg-type]
                          time_scale=time_scale, store=Path(store) if store else None, answers=answer_map,
@@ -107,6 +109,7 @@ def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...],
         _show_failures(result)
         return 1
     if "return" in result.outputs:
+        show_decoded(root_fn, result.outputs["return"])
         click.echo(f"return: {result.outputs['return']}")
     elif not files:
         click.echo("return: null")
@@ -224,7 +227,7 @@ def _read_yaml(files: tuple[str, ...]) -> list[Any]:
 
 def _compile(state: State, app: str | None, name: str, pairs: tuple[str, ...], input_file: str | None,
              values: tuple[str, ...], argo_version: str | None,
-             runtime: str) -> tuple[list[Any], str, dict[str, str], dict[str, str], str, Path | None]:
+             runtime: str) -> tuple[list[Any], str, dict[str, str], dict[str, str], str, Path | None, Any]:
     from athena import api
     from athena.cli.appargs import _looks_like_app, lookup
     from athena.local.emulate import parse_arguments
@@ -249,7 +252,7 @@ def _compile(state: State, app: str | None, name: str, pairs: tuple[str, ...], i
         from athena.local.emulate import host_target
 
         bundle = build_bundle(loaded, config, targets=[host_target()]).path
-    return docs, t.name, arguments, functions, argo_version or config.defaults.argo_version, bundle
+    return docs, t.name, arguments, functions, argo_version or config.defaults.argo_version, bundle, fn
 
 
 def _function_of(loaded: Any, t: Any) -> Any:

@@ -115,7 +115,7 @@ def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ..
         return 0
     click.echo(wf, err=True)
     functions = _sources(program)
-    return _follow(kube, wf, ns, functions, logs=not no_logs)
+    return _follow(kube, wf, ns, functions, logs=not no_logs, root_fn=fn)
 
 
 def _sources(program: Any) -> dict[str, str]:
@@ -174,7 +174,8 @@ def _bundle_keys(node: object) -> list[str]:
     return out
 
 
-def _follow(kube: Transport, name: str, namespace: str, functions: dict[str, str], *, logs: bool) -> int:
+def _follow(kube: Transport, name: str, namespace: str, functions: dict[str, str], *, logs: bool,
+            root_fn: Callable[..., Any] | None = None) -> int:
     """``athena run``'s renderer over the polled cluster: a live tree on a terminal, else a line per finished
     step; the steps' output as they print it; the final tree."""
     from athena.local.run.progress import Progress
@@ -193,11 +194,11 @@ def _follow(kube: Transport, name: str, namespace: str, functions: dict[str, str
             progress.log(node if node in progress.entries else node.removeprefix(name + "."), line)
 
         snap = watch(kube, name, namespace, on_poll=poll, on_log=log if logs else None)
-    _show(snap, functions)
+    _show(snap, functions, root_fn)
     return exit_code(snap.phase)
 
 
-def _show(snap: Snapshot, functions: dict[str, str]) -> None:
+def _show(snap: Snapshot, functions: dict[str, str], root_fn: Callable[..., Any] | None = None) -> None:
     from athena.local.run.progress import tree_lines
 
     click.echo("", err=True)
@@ -206,6 +207,10 @@ def _show(snap: Snapshot, functions: dict[str, str]) -> None:
     click.echo(f"\n{snap.name}: {snap.phase or 'Pending'}" + (f" ({snap.message})" if snap.message else ""),
                err=True)
     if snap.phase == "Succeeded":
+        if snap.result is not None:
+            from athena.cli.returns import show_decoded
+
+            show_decoded(root_fn, snap.result)
         click.echo(f"return: {snap.result if snap.result is not None else 'null'}")
 
 
