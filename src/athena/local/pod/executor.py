@@ -147,6 +147,7 @@ def emulate(
     log: IO[str] | None = None,
     workflow_name: str = "athena-emulate",
     workflow_uid: str | None = None,
+    pod_name: str | None = None,
     namespace: str = "default",
     argo_version: str = "4.1",
 ) -> EmulateResult:
@@ -171,7 +172,7 @@ def emulate(
         runtime=rt, image=image, arch=arch, host_paths=host_paths or {}, volumes=volumes or {},
         artifacts_dir=artifacts_dir, input_files=input_files or {}, env=env or {}, read_only=read_only, pull=pull,
         timeout=timeout, grace_period=grace_period, stream_logs=stream_logs, log=log, workflow_name=workflow_name,
-        workflow_uid=workflow_uid, namespace=namespace, argo_version=argo_version,
+        workflow_uid=workflow_uid, pod_name=pod_name, namespace=namespace, argo_version=argo_version,
     )
     return run_pod(tmpl, input_values(tmpl, args or {}), bundle=bundle, options=options)
 
