@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
     from athena.app import App
     from athena.cli.state import State
     from athena.compile.model import Program, TemplateIR
+    from athena.compile.values import Values
     from athena.config import Config
 
-__all__ = ["app_argument", "app_option", "arguments_options", "lookup", "name_argument", "values_option"]
+__all__ = ["Root", "app_argument", "app_option", "arguments_options", "lookup", "lookup_root", "name_argument",
+           "values_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,3 +128,41 @@ def lookup(state: State, app: str | None, name: str | None, kind: str) -> tuple[
                              f"`{ctx.command_path} {roots[0].function}{with_app}`")
         return config, loaded, program, roots[0]
     return config, loaded, program, find_template(program, name, kind, command)
+
+
+@dataclass(frozen=True)
+class Root:
+    """A workflow root as ``athena run`` and ``athena submit`` take it: compiled under the values files, with the
+    Python function its arguments are checked against (None when it cannot be found)."""
+
+    config: Config
+    loaded: App
+    program: Program
+    template: TemplateIR
+    overrides: Values | None
+    fn: Callable[..., Any] | None
+
+
+def lookup_root(state: State, app: str | None, name: str | None, values: tuple[str, ...]) -> Root:
+    """:func:`lookup` of a workflow, recompiled when ``values`` files are given, and its function."""
+    from athena import api
+    from athena.cli.state import warn_python
+
+    config, loaded, program, t = lookup(state, app, name, "workflow")
+    warn_python(config)
+    overrides = api.load_values(values)
+    if overrides is not None:
+        program = api.compile_templates(loaded.roots, config, overrides)
+        t = program.templates[t.name]
+    return Root(config, loaded, program, t, overrides, _function_of(loaded, t))
+
+
+def _function_of(loaded: App, t: TemplateIR) -> Callable[..., Any] | None:
+    from athena.runtime.main import resolve_entry
+
+    for tmpl in loaded.roots:
+        fn = getattr(tmpl, "fn", None)
+        if fn is not None and fn.__name__ == str(t.function).split(" ")[0].split(".")[-1]:
+            return fn  # type: ignore[no-any-return]
+    entry = getattr(t, "entry", None)
+    return resolve_entry(entry) if entry else None

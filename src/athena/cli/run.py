@@ -11,7 +11,7 @@ import click
 
 from athena.cli.appargs import app_option, arguments_options, values_option
 from athena.cli.returns import show_decoded
-from athena.cli.state import State, warn_python
+from athena.cli.state import State
 
 __all__ = ["run"]
 
@@ -229,21 +229,16 @@ def _compile(state: State, app: str | None, name: str, pairs: tuple[str, ...], i
              values: tuple[str, ...], argo_version: str | None,
              runtime: str) -> tuple[list[Any], str, dict[str, str], dict[str, str], str, Path | None, Any]:
     from athena import api
-    from athena.cli.appargs import _looks_like_app, lookup
+    from athena.cli.appargs import _looks_like_app, lookup_root
     from athena.local.emulate import parse_arguments
 
     split = _looks_like_app(name)
     picked: str | None = name
     if split is not None and app is None:
         app, picked = split
-    config, loaded, program, t = lookup(state, app, picked, "workflow")
-    warn_python(config)
-    overrides = api.load_values(values)
-    if overrides is not None:
-        program = api.compile_templates(loaded.roots, config, overrides)
-        t = program.templates[t.name]
-    docs = api.emit_documents(loaded, config, program=program, values=overrides)
-    fn = _function_of(loaded, t)
+    root = lookup_root(state, app, picked, values)
+    config, loaded, program, t, fn = root.config, root.loaded, root.program, root.template, root.fn
+    docs = api.emit_documents(loaded, config, program=program, values=root.overrides)
     arguments = parse_arguments(fn, pairs, Path(input_file) if input_file else None) if fn is not None else {}
     functions = {n: str(getattr(x, "function", "")).split(" ")[0] for n, x in program.templates.items()}
     bundle: Path | None = None
@@ -253,17 +248,6 @@ def _compile(state: State, app: str | None, name: str, pairs: tuple[str, ...], i
 
         bundle = build_bundle(loaded, config, targets=[host_target()]).path
     return docs, t.name, arguments, functions, argo_version or config.defaults.argo_version, bundle, fn
-
-
-def _function_of(loaded: Any, t: Any) -> Any:
-    from athena.runtime.main import resolve_entry
-
-    for tmpl in loaded.roots:
-        fn = getattr(tmpl, "fn", None)
-        if fn is not None and fn.__name__ == str(t.function).split(" ")[0].split(".")[-1]:
-            return fn
-    entry = getattr(t, "entry", None)
-    return resolve_entry(entry) if entry else None
 
 
 def _parents(result: Any) -> dict[str, str | None]:

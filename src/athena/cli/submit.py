@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from athena.cli.appargs import arguments_options, name_argument, values_option
-from athena.cli.state import State, warn_python
+from athena.cli.state import State
 
 if TYPE_CHECKING:
     from athena.remote.transport import Transport
@@ -71,20 +71,15 @@ def submit(state: State, name: str | None, app: str | None, pairs: tuple[str, ..
     (or with --update / -y). Progress goes to stderr, the Workflow's name to stdout.
     """
     from athena import api
-    from athena.cli.appargs import lookup
-    from athena.cli.run import _function_of
+    from athena.cli.appargs import lookup_root
     from athena.errors import UsageError
     from athena.local.emulate import parse_arguments
     from athena.remote import submit as remote
     from athena.runtime.main import artifact_type
 
-    config, loaded, program, t = lookup(state, app, name, "workflow")
-    warn_python(config)
-    overrides = api.load_values(values)
-    if overrides is not None:
-        program = api.compile_templates(loaded.roots, config, overrides)
-        t = program.templates[t.name]
-    fn = _function_of(loaded, t)
+    root = lookup_root(state, app, name, values)
+    config, loaded, program, t, fn, overrides = (root.config, root.loaded, root.program, root.template, root.fn,
+                                                 root.overrides)
     arguments: dict[str, str] = {}
     if fn is not None:
         import typing
