@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 import yaml
 from machine import athena_version, cpu_model, load_average, now, python_version  # benchmarks/machine.py
+from peer_venv import VenvError, ensure, installed_version  # benchmarks/peer_venv.py
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".venv-hera"
@@ -255,29 +256,12 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def venv_python() -> Path:
-    return VENV / "bin" / "python"
-
-
 def hera_installed_version(python: Path) -> str | None:
-    probe = "import importlib.metadata as m, yaml, hera.workflows; print(m.version('hera'))"
-    proc = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return installed_version(python, "hera", "yaml, hera.workflows")
 
 
 def ensure_hera() -> Path:
-    python = venv_python()
-    if not python.exists():
-        log(f"creating {VENV.relative_to(ROOT)}")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    if hera_installed_version(python) != HERA_VERSION:
-        log(f"installing {HERA_REQUIREMENT} into {VENV.relative_to(ROOT)}")
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        HERA_REQUIREMENT], check=True)
-    version = hera_installed_version(python)
-    if version != HERA_VERSION:
-        raise BenchError(f"{VENV} has hera {version}, expected {HERA_VERSION}")
-    return python
+    return ensure(VENV, "hera", HERA_VERSION, HERA_REQUIREMENT, "yaml, hera.workflows", log)
 
 
 def bench_env(workdir: Path) -> dict[str, str]:
@@ -580,6 +564,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except BenchError as exc:
+    except (BenchError, VenvError) as exc:
         print(f"emit benchmark: {exc}", file=sys.stderr)
         sys.exit(1)

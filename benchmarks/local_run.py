@@ -49,6 +49,7 @@ from unittest import mock
 
 import yaml
 from machine import athena_version, cpu_model, load_average, now, python_version  # benchmarks/machine.py
+from peer_venv import VenvError, ensure, installed_version  # benchmarks/peer_venv.py
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "benchmarks" / ".venv-kfp"
@@ -370,24 +371,11 @@ def bench_env(workdir: Path) -> dict[str, str]:
 
 
 def kfp_installed_version(python: Path) -> str | None:
-    probe = "import importlib.metadata as m, kfp.local; print(m.version('kfp'))"
-    proc = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return installed_version(python, "kfp", "kfp.local")
 
 
 def ensure_kfp() -> Path:
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        log(f"creating {VENV.relative_to(ROOT)}")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    if kfp_installed_version(python) != KFP_VERSION:
-        log(f"installing {KFP_REQUIREMENT} into {VENV.relative_to(ROOT)}")
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        KFP_REQUIREMENT], check=True)
-    version = kfp_installed_version(python)
-    if version != KFP_VERSION:
-        raise BenchError(f"{VENV} has kfp {version}, expected {KFP_VERSION}")
-    return python
+    return ensure(VENV, "kfp", KFP_VERSION, KFP_REQUIREMENT, "kfp.local", log)
 
 
 def emit_documents(workdir: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -659,6 +647,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except BenchError as exc:
+    except (BenchError, VenvError) as exc:
         print(f"local_run benchmark: {exc}", file=sys.stderr)
         sys.exit(1)
