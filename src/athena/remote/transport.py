@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = ["ArgoServerSettings", "Transport", "argo_server_settings", "connect"]
@@ -50,13 +51,13 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
 class ArgoServerSettings:
     """Where the Argo Server is and how to authenticate, from flags and Argo's own environment variables."""
 
-    def __init__(self, url: str, token: str | None, insecure: bool) -> None:
-        self.url = url
-        self.token = token
-        self.insecure = insecure
+    url: str
+    token: str | None
+    insecure: bool
 
 
 def argo_server_settings(flag: str | None, insecure_flag: bool,
