@@ -32,6 +32,8 @@ __all__ = ["ArgoServer"]
 _ROUTES = {"WorkflowTemplate": ("workflow-templates", "template"), "CronWorkflow": ("cron-workflows", "cronWorkflow"),
            "Workflow": ("workflows", "workflow")}
 _TRANSIENT = frozenset({429, 502, 503, 504})
+#: seconds to wait for the server's template cache to show a write (see ArgoServer._await_visible)
+_VISIBLE_WITHIN = 10.0
 
 
 @dataclass
@@ -142,7 +144,31 @@ class ArgoServer:
                idempotent: bool) -> dict[str, Any]:
         out = self._json(method, url, body, verb, kind, name, namespace, idempotent=idempotent)
         assert out is not None
-        return _typed(out, kind)
+        written = _typed(out, kind)
+        if kind == "WorkflowTemplate" and not url.endswith("/lint"):
+            self._await_visible(name, namespace, (written.get("metadata") or {}).get("resourceVersion"))
+        return written
+
+    def _await_visible(self, name: str, namespace: str, version: str | None) -> None:
+        """Wait until the server's own reads show the template just written.
+
+        The server reads WorkflowTemplates from an informer cache (``server/workflowtemplate/informer.go``): its
+        GET, and the resolution of every ``templateRef`` and ``workflowTemplateRef`` it validates. A template
+        written a moment ago can be missing there, or old, so the next request (the caller's create, the
+        Workflow's) would be refused with "not found" or checked against the old inputs. Waiting here gives
+        each later request of this submit the state it wrote. The cache usually catches up within milliseconds;
+        if it does not within the wait, the next request's own answer says what is wrong.
+        """
+        if not version:
+            return
+        delay, waited = 0.02, 0.0
+        while waited < _VISIBLE_WITHIN:
+            seen = self.get("WorkflowTemplate", name, namespace)
+            if seen is not None and (seen.get("metadata") or {}).get("resourceVersion") == version:
+                return
+            self.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
     def _json(self, method: str, url: str, body: dict[str, Any] | None, verb: str, kind: str, name: str,
               namespace: str, *, idempotent: bool, missing_ok: bool = False,
