@@ -64,7 +64,8 @@ def via(request: pytest.FixtureRequest, cluster: Any) -> tuple[str, ...]:
 
 
 def test_watch_succeeded_streams_the_log_prints_the_return_value_and_exits_0(cluster: Any, project: Path,
-                                                                            via: tuple[str, ...]) -> None:
+                                                                            via: tuple[str, ...],
+                                                                            tmp_path: Path) -> None:
     r = _athena(cluster, project, "submit", "pipeline", "-a", "x=3", "-n", cluster.namespace, "-y", "--watch", *via)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "return: 5\n"
@@ -77,6 +78,11 @@ def test_watch_succeeded_streams_the_log_prints_the_return_value_and_exits_0(clu
     name = r.stderr.split("submitted ", 1)[1].split()[0]
     g = _athena(cluster, project, "get", name, "-n", cluster.namespace, *via)
     assert g.returncode == 0 and g.stdout == "return: 5\n", g.stderr
+    # In the project: the steps' functions and the result as the root's return type, as --watch shows them.
+    assert "returned int: 5" in g.stderr and "add (add, pipeline.py:" in g.stderr, g.stderr
+    elsewhere = _athena(cluster, tmp_path, "get", name, "-n", cluster.namespace, *via)
+    assert elsewhere.returncode == 0 and elsewhere.stdout == "return: 5\n", elsewhere.stderr
+    assert "returned" not in elsewhere.stderr and "pipeline.py" not in elsewhere.stderr
     logs = _athena(cluster, project, "logs", name, "-n", cluster.namespace, *via)
     assert logs.returncode == 0 and "adding 3 and 2" in logs.stdout, logs.stderr
     assert f"--- {name}.add" in logs.stdout, logs.stdout  # under the node's name, not the pod's

@@ -216,13 +216,31 @@ def _show(snap: Snapshot, functions: dict[str, str], root_fn: Callable[..., Any]
 @click.pass_obj
 def get(state: State, workflow: str, namespace: str | None, argo_server: str | None, insecure: bool) -> int:
     """Show the submitted Workflow WORKFLOW: its tree of steps and phase; `return: <json>` when it Succeeded.
-    Exit code: 0 Succeeded, 1 Failed, 2 Error, 3 still running."""
+    Inside the project that submitted it, the steps are named with their functions and the result is also
+    shown as the Python value of the root's return type. Exit code: 0 Succeeded, 1 Failed, 2 Error, 3 still
+    running."""
     from athena.remote.watch import exit_code, read
 
     ns = _namespace(state, namespace)
     snap = read(_connect(ns, argo_server, insecure), workflow, ns)
-    _show(snap, {})
+    functions, root_fn = _project_view(state, snap.template_ref)
+    _show(snap, functions, root_fn)
     return exit_code(snap.phase) if snap.done else 3
+
+
+def _project_view(state: State, template: str | None) -> tuple[dict[str, str], Callable[..., Any] | None]:
+    """The steps' functions and the root's function, when the project here has the Workflow's root template;
+    nothing otherwise (no project, another app's Workflow, a project that does not load): get works anywhere."""
+    from athena.cli.appargs import lookup_root
+    from athena.errors import AthenaError
+
+    if template is None:
+        return {}, None
+    try:
+        root = lookup_root(state, None, template, ())
+    except (AthenaError, click.ClickException):
+        return {}, None
+    return _sources(root.program), root.fn
 
 
 @click.command("logs")

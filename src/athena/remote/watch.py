@@ -32,6 +32,7 @@ class Snapshot:
     pod_nodes: Mapping[str, str] = field(default_factory=dict)  # a pod-backed node's id suffix -> its name
     types: Mapping[str, str] = field(default_factory=dict)  # node name -> Argo's node type (Pod, DAG, …)
     started: Mapping[str, float] = field(default_factory=dict)  # node name -> startedAt, epoch seconds
+    template_ref: str | None = None  # spec.workflowTemplateRef.name: the root's WorkflowTemplate
 
     def node_of_pod(self, pod: str) -> str:
         """The node a pod ran. Argo names a pod ``<workflow>-<template>-<n>`` for the node ``<workflow>-<n>``
@@ -81,8 +82,10 @@ def snapshot(wf: Mapping[str, Any]) -> Snapshot:
     pod_nodes = {i.rsplit("-", 1)[-1]: n.get("name", i) for i, n in raw.items() if n.get("type") == "Pod"}
     types = {n.get("name", i): str(n.get("type") or "Pod") for i, n in raw.items()}
     started = {n.get("name", i): _epoch(n["startedAt"]) for i, n in raw.items() if n.get("startedAt")}
+    ref = ((wf.get("spec") or {}).get("workflowTemplateRef") or {}).get("name")
     return Snapshot(name=name, phase=status.get("phase") or "", message=status.get("message") or None,
-                    nodes=nodes, parents=parents, result=result, pod_nodes=pod_nodes, types=types, started=started)
+                    nodes=nodes, parents=parents, result=result, pod_nodes=pod_nodes, types=types, started=started,
+                    template_ref=str(ref) if ref else None)
 
 
 def _epoch(stamp: str) -> float:
