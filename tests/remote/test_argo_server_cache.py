@@ -1,7 +1,7 @@
 """The Argo Server reads WorkflowTemplates from an informer cache, so a write is not at once visible to its
 next request: CI caught a Workflow refused with ``workflowtemplates.argoproj.io "a-root" not found`` right after
 ``a-root`` was created through the same server. ``ArgoServer`` waits until its own GET shows each template it
-wrote.
+wrote, and sends a request again when a replica that has not caught up says such a template does not exist.
 
 The lag cannot be made to happen on demand with the real server (tests/remote/test_submit_argo_server.py runs the
 same sequence against it), so these tests play the server's answers, in the exact shapes it sends
@@ -15,8 +15,10 @@ import json
 from collections.abc import Callable
 
 import httpx2
+import pytest
 
 from athena.remote.argo_server import _VISIBLE_WITHIN, ArgoServer
+from athena.remote.kube import KubeError
 
 NS = "ns"
 
@@ -96,3 +98,33 @@ def test_a_lint_and_a_workflow_are_not_awaited() -> None:
     api.create({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "leaf-"},
                 "spec": {"workflowTemplateRef": {"name": "leaf"}}}, NS)
     assert seen == [f"POST /api/v1/workflow-templates/{NS}/lint", f"POST /api/v1/workflows/{NS}"] and not slept
+
+
+def test_a_replica_that_has_not_seen_a_template_written_here_is_asked_again() -> None:
+    """Two replicas behind one address, each with its own cache: the wait was answered by the one that saw the
+    write, the caller's create by the other, which refuses it with the validation's wording; it is sent again."""
+    posts = iter([httpx2.Response(200, json=template("leaf", "7")),
+                  httpx2.Response(400, json={"code": 3, "message": "templates.root.tasks.leaf: workflow template "
+                                                                  "leaf not found"}),
+                  httpx2.Response(200, json=template("root", "8"))])
+
+    def answers(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "POST":
+            return next(posts)
+        return httpx2.Response(200, json=template(request.url.path.rsplit("/", 1)[-1],
+                                                  "7" if request.url.path.endswith("leaf") else "8"))
+
+    api, seen, slept = server(answers)
+    api.create(doc("leaf"), NS)
+    api.create(doc("root"), NS)
+    assert [s for s in seen if s.startswith("POST")] == [f"POST /api/v1/workflow-templates/{NS}"] * 3
+    assert slept == [api.backoff]
+
+
+def test_a_template_not_written_here_that_is_missing_is_reported_at_once() -> None:
+    api, seen, slept = server(lambda r: not_found("elsewhere"))
+    with pytest.raises(KubeError) as info:
+        api.create({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "w-"},
+                    "spec": {"workflowTemplateRef": {"name": "elsewhere"}}}, NS)
+    assert info.value.status == 404 and 'workflowtemplates.argoproj.io "elsewhere" not found' in str(info.value)
+    assert len(seen) == 1 and not slept

@@ -16,6 +16,7 @@ callee exists (:attr:`ArgoServer.validates_references`).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ _ROUTES = {"WorkflowTemplate": ("workflow-templates", "template"), "CronWorkflow
 _TRANSIENT = frozenset({429, 502, 503, 504})
 #: seconds to wait for the server's template cache to show a write (see ArgoServer._await_visible)
 _VISIBLE_WITHIN = 10.0
+#: a templateRef or workflowTemplateRef the server could not resolve, as its lister and its validation word it
+_MISSING_TEMPLATE = re.compile(r'(?:workflowtemplates?\.argoproj\.io "([^"]+)"|workflow template (\S+)) not found')
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ArgoServer:
     backoff: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     validates_references: bool = True
+    #: (namespace, name) of every WorkflowTemplate written through this transport
+    _written: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     @classmethod
     def connect(cls, url: str, *, token: str | None = None, insecure: bool = False, retries: int = 4,
@@ -161,6 +166,7 @@ class ArgoServer:
         """
         if not version:
             return
+        self._written.add((namespace, name))
         delay, waited = 0.02, 0.0
         while waited < _VISIBLE_WITHIN:
             seen = self.get("WorkflowTemplate", name, namespace)
@@ -169,6 +175,15 @@ class ArgoServer:
             self.sleep(delay)
             waited += delay
             delay = min(delay * 2, 1.0)
+
+    def _misses_own_write(self, response: httpx2.Response, namespace: str) -> bool:
+        """Whether a refusal says a template this transport wrote does not exist: a server with several replicas
+        (each with its own cache) can answer the wait of :meth:`_await_visible` from one and the next request
+        from another that has not seen the write yet."""
+        if response.status_code not in (400, 404) or _grpc_code(response) is None:
+            return False
+        missing = _MISSING_TEMPLATE.search(_message(response))
+        return missing is not None and (namespace, missing.group(1) or missing.group(2)) in self._written
 
     def _json(self, method: str, url: str, body: dict[str, Any] | None, verb: str, kind: str, name: str,
               namespace: str, *, idempotent: bool, missing_ok: bool = False,
@@ -193,6 +208,12 @@ class ArgoServer:
             if code == 404 and missing_ok and _grpc_code(response) == 5:  # NotFound from Argo, not a wrong URL
                 return None
             if code in _TRANSIENT and (idempotent or code in (429, 503)) and not last:
+                self.sleep(delay)
+                delay *= 2
+                continue
+            if method != "GET" and not last and self._misses_own_write(response, namespace):
+                # Another replica of the server, whose cache has not caught up yet: nothing was written (the
+                # refusal is its validation's), so sending it again is safe, even a create.
                 self.sleep(delay)
                 delay *= 2
                 continue
