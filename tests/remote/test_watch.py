@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from athena.local.run.model import NodeRecord
-from athena.remote.watch import snapshot, watch
+from athena.remote.watch import NODE_FINAL, Snapshot, snapshot, watch
 
 
 def _wf(phase: str, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -65,10 +64,10 @@ def test_lines_are_streamed_under_the_node_name_and_the_tail_is_kept() -> None:
     api = Scripted(states, ["one", "two", "last"])
     events: list[str] = []
 
-    def on_node(node: NodeRecord, depth: int) -> None:
-        events.append(f"node {node.display_name} {node.phase}")
+    def on_poll(snap: Snapshot) -> None:
+        events.extend(f"node {n.display_name} {n.phase}" for n in snap.nodes if n.phase in NODE_FINAL)
 
-    snap = watch(api, "w", "ns", on_node=on_node, on_log=lambda node, text: events.append(f"log {node} {text}"),
+    snap = watch(api, "w", "ns", on_poll=on_poll, on_log=lambda node, text: events.append(f"log {node} {text}"),
                  sleep=lambda s: None)
     assert snap.phase == "Succeeded"
     assert [e for e in events if e.startswith("log")] == ["log w.add one", "log w.add two", "log w.add last"]
@@ -78,7 +77,7 @@ def test_lines_are_streamed_under_the_node_name_and_the_tail_is_kept() -> None:
 def test_without_on_log_nothing_is_followed() -> None:
     api = Scripted([_wf("Succeeded", {"w": {**ROOT, "phase": "Succeeded"}, "w-123": _step("Succeeded")})], ["x"])
     before = threading.active_count()
-    watch(api, "w", "ns", on_node=lambda n, d: None, sleep=lambda s: None)
+    watch(api, "w", "ns", on_poll=lambda snap: None, sleep=lambda s: None)
     assert threading.active_count() == before
 
 

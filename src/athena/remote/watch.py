@@ -105,14 +105,11 @@ def read(api: Transport, name: str, namespace: str) -> Snapshot:
     return snapshot(wf)
 
 
-def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeRecord, int], None] | None = None,
-          on_poll: Callable[[Snapshot], None] | None = None, on_log: Callable[[str, str], None] | None = None,
-          interval: float = 1.0, timeout: float | None = None,
+def watch(api: Transport, name: str, namespace: str, *, on_poll: Callable[[Snapshot], None] | None = None,
+          on_log: Callable[[str, str], None] | None = None, interval: float = 1.0, timeout: float | None = None,
           sleep: Callable[[float], None] = time.sleep) -> Snapshot:
-    """Poll until the Workflow's phase is final; ``on_node(node, depth)`` once per node that finished,
-    ``on_poll(snapshot)`` after every poll and, with ``on_log``, ``on_log(node name, line)`` for each line a
-    step prints, while it prints it."""
-    reported: set[str] = set()
+    """Poll until the Workflow's phase is final; ``on_poll(snapshot)`` after every poll and, with ``on_log``,
+    ``on_log(node name, line)`` for each line a step prints, while it prints it."""
     deadline = None if timeout is None else time.monotonic() + timeout
     latest: list[Snapshot] = []
     stop, closed = threading.Event(), threading.Event()
@@ -133,10 +130,6 @@ def watch(api: Transport, name: str, namespace: str, *, on_node: Callable[[NodeR
                 on_poll(snap)
             if follower is not None and not follower.ident:  # after the first poll: the nodes are known
                 follower.start()
-            for node in snap.nodes:
-                if on_node is not None and node.phase in NODE_FINAL and node.name not in reported:
-                    reported.add(node.name)
-                    on_node(node, _depth(node.name, snap.parents))
             if snap.done:
                 return snap
             if deadline is not None and time.monotonic() > deadline:
@@ -157,13 +150,6 @@ def _follow(api: Transport, name: str, namespace: str, on_line: Callable[[str, s
     # Logs are a courtesy while watching: the phase and the tree still come, and `athena logs` reads them later.
     with contextlib.suppress(KubeError):
         api.follow_logs(name, namespace, on_line, stop)
-
-
-def _depth(name: str, parents: Mapping[str, str | None]) -> int:
-    depth, cur = 0, parents.get(name)
-    while cur is not None and depth < 100:
-        depth, cur = depth + 1, parents.get(cur)
-    return depth
 
 
 def logs(api: Transport, name: str, namespace: str) -> Iterator[tuple[str, list[str]]]:
