@@ -48,9 +48,9 @@ def run(state: State, name: str | None, app: str | None, pairs: tuple[str, ...],
         answers: tuple[str, ...], store: str | None, output: str, logs: bool, replay: str | None) -> int:
     """Run the workflow NAME of the app (or of --file YAML) on this machine, as Argo would run it.
 
-    Progress (a live tree on a terminal) and each step's log lines go to stderr; on success `return: <json>` is printed on stdout. A record of the run
-    (phases, parameters, logs) is written under .athena/runs/<name>/. Exit code 0 only when the workflow
-    Succeeded.
+    Progress (a live tree on a terminal) and each step's log lines go to stderr; on success `return: <json>` is
+    printed on stdout. A record of the run (phases, parameters, logs) is written under .athena/runs/<name>/.
+    Exit code 0 only when the workflow Succeeded.
     """
     from athena.errors import UsageError
     from athena.local.run import RunOptions, run_workflow

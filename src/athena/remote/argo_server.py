@@ -151,6 +151,7 @@ class ArgoServer:
         assert out is not None
         written = _typed(out, kind)
         if kind == "WorkflowTemplate" and not url.endswith("/lint"):
+            self._written.add((namespace, name))
             self._await_visible(name, namespace, (written.get("metadata") or {}).get("resourceVersion"))
         return written
 
@@ -166,7 +167,6 @@ class ArgoServer:
         """
         if not version:
             return
-        self._written.add((namespace, name))
         delay, waited = 0.02, 0.0
         while waited < _VISIBLE_WITHIN:
             seen = self.get("WorkflowTemplate", name, namespace)
